@@ -1,0 +1,74 @@
+// swift-tools-version: 6.0
+//
+// penultimate: measure what label smoothing and knowledge distillation do to a
+// classifier's penultimate-layer representations.
+//
+// Layering (data flows one way):
+//   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
+//     -> thin Swift wrappers (HDF5, Figures)
+//     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
+//     -> workflows shared by the tools (PenultimateKit, ToolSupport)
+//     -> executables that only parse arguments and print.
+import PackageDescription
+
+let package = Package(
+    name: "penultimate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "inspect", targets: ["inspect"]),
+        .executable(name: "eta", targets: ["eta"]),
+        .executable(name: "project", targets: ["project"]),
+        .executable(name: "plot", targets: ["plot"]),
+        .executable(name: "accuracy", targets: ["accuracy"]),
+        .executable(name: "minilab", targets: ["minilab"]),
+        .library(name: "PenultimateKit", targets: ["PenultimateKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C at the edge
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]),
+        .target(
+            name: "CPNG",
+            linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: Safe wrappers and the domain
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "FeatureStore", dependencies: ["HDF5"]),
+        .target(name: "Analysis"),
+        .target(name: "Taxonomy", resources: [.copy("Resources")]),
+        .target(name: "Figures", dependencies: ["CCairo", "CPNG"]),
+        .target(name: "MiniLab", dependencies: ["COpenBLAS"]),
+        .target(name: "ToolSupport"),
+        .target(
+            name: "PenultimateKit",
+            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+
+        // MARK: Executables: parse arguments, call the library, print
+        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "eta", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "project", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "plot", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "accuracy", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "MiniLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // MARK: Tests
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureStore", "HDF5"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
+        .testTarget(name: "MiniLabTests", dependencies: ["MiniLab"]),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PenultimateKit"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Analysis: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// FeatureStore: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Figures: placeholder until its first real file lands.

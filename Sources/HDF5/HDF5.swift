@@ -1,0 +1,1 @@
+// HDF5: placeholder until its first real file lands.

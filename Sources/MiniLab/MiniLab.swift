@@ -1,0 +1,1 @@
+// MiniLab: placeholder until its first real file lands.

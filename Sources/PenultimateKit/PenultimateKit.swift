@@ -1,0 +1,1 @@
+// PenultimateKit: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Taxonomy: placeholder until its first real file lands.

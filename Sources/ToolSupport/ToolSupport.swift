@@ -1,0 +1,1 @@
+// ToolSupport: placeholder until its first real file lands.

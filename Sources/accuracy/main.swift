@@ -1,0 +1,2 @@
+import PenultimateKit
+print("accuracy: not yet implemented")

@@ -1,0 +1,2 @@
+import PenultimateKit
+print("eta: not yet implemented")

@@ -1,0 +1,2 @@
+import PenultimateKit
+print("inspect: not yet implemented")

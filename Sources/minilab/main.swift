@@ -1,0 +1,2 @@
+import PenultimateKit
+print("minilab: not yet implemented")

@@ -1,0 +1,2 @@
+import PenultimateKit
+print("plot: not yet implemented")

@@ -1,0 +1,2 @@
+import PenultimateKit
+print("project: not yet implemented")
