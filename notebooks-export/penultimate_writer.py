@@ -1,0 +1,665 @@
+"""Write penultimate-layer features in the `penultimate` file format v1.
+
+One importable file; it needs only numpy and h5py.  PyTorch is imported lazily,
+inside the torch helpers at the bottom, so the writing functions work (and are
+tested) on plain numpy arrays.
+
+The format (see SPEC.md / FeatureStore's FileFormat article)::
+
+    /                      root attributes (format, format_version, model, role, ...)
+    /classes/wnid          (C,)   vlen UTF-8 strings      (and/or /classes/name)
+    /classifier/weight     (C, D) float32                 (nn.Linear layout)
+    /classifier/bias       (C,)   float32
+    /splits/<s>/features   (N, D) float32 | float16, chunked by rows
+    /splits/<s>/labels     (N,)   int64 in 0..<C
+    /splits/<s>/sample_index (N,) int64  (optional; required in shards)
+    /splits/<s>/logits     (N, C) float32 (optional)
+
+Files must be readable by libhdf5 1.10.8, so every file is created with
+``libver=("earliest", "v110")`` and float16 is converted by numpy, never by
+libhdf5 (libhdf5's float32 -> float16 conversion is wrong for some values).
+
+Entry points:
+
+* :func:`write_dump` – one call, whole arrays in memory.
+* :class:`DumpWriter` – incremental ``append`` for streaming loops.
+* :func:`write_shard` / :func:`write_manifest` – one file per DDP rank plus a
+  manifest of virtual datasets over the shards.
+* :func:`collect_penultimate`, :func:`classifier_of`, :class:`IndexedDataset`,
+  :func:`dump_distributed` – thin PyTorch helpers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterable, Mapping, Sequence
+
+import h5py
+import numpy as np
+
+__version__ = "0.1.0"
+
+FORMAT = "penultimate-features"
+FORMAT_VERSION = 1
+WRITER = f"penultimate_writer.py {__version__}"
+
+#: libhdf5 1.10.8 (Debian 12) must read every file we write.
+LIBVER = ("earliest", "v110")
+
+#: Target size of one chunk of a row-chunked dataset.
+CHUNK_BYTES = 1 << 20
+
+_STRING_ATTRS = ("model", "role", "dataset", "teacher_model", "config_json")
+_FLOAT_ATTRS = ("ls_alpha", "teacher_ls_alpha", "kd_temperature")
+_INT_ATTRS = ("seed", "epoch")
+_REQUIRED_ATTRS = ("model", "role", "dataset", "ls_alpha")
+_STUDENT_ATTRS = ("teacher_model", "teacher_ls_alpha", "kd_temperature")
+_RESERVED_ATTRS = ("format", "format_version", "writer", "shard_rank", "shard_count", "manifest_shards")
+_SPLIT_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_WNID = re.compile(r"^n[0-9]{8}$")
+_VLEN_UTF8 = h5py.string_dtype("utf-8")
+_FEATURE_DTYPES = {"float32": np.float32, "float16": np.float16}
+
+
+# --------------------------------------------------------------------------- validation
+
+def _normalise_attributes(attributes: Mapping[str, object]) -> dict:
+    """Check the caller's root attributes and coerce them to their format types."""
+    if not isinstance(attributes, Mapping):
+        raise ValueError("attributes: expected a dict of root attributes")
+    unknown = sorted(set(attributes) - set(_STRING_ATTRS + _FLOAT_ATTRS + _INT_ATTRS))
+    reserved = sorted(set(unknown) & set(_RESERVED_ATTRS))
+    if reserved:
+        raise ValueError(f"attributes: {', '.join(reserved)} is set by the writer, not by the caller")
+    if unknown:
+        known = ", ".join(_STRING_ATTRS + _FLOAT_ATTRS + _INT_ATTRS)
+        raise ValueError(f"attributes: unknown attribute(s) {', '.join(unknown)}; known: {known}")
+    missing = [k for k in _REQUIRED_ATTRS if attributes.get(k) is None]
+    if missing:
+        raise ValueError(f"attributes: missing required attribute(s) {', '.join(missing)}")
+    role = attributes["role"]
+    if role not in ("teacher", "student"):
+        raise ValueError(f"attributes: role must be 'teacher' or 'student', got {role!r}")
+    if role == "student":
+        missing = [k for k in _STUDENT_ATTRS if attributes.get(k) is None]
+        if missing:
+            raise ValueError(f"attributes: a student dump needs {', '.join(missing)}")
+    out: dict = {}
+    for key, value in attributes.items():
+        if value is None:
+            continue
+        if key in _STRING_ATTRS:
+            if not isinstance(value, str):
+                raise ValueError(f"attributes: {key} must be a string, got {type(value).__name__}")
+            out[key] = value
+        elif key in _FLOAT_ATTRS:
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ValueError(f"attributes: {key} must be a number, got {type(value).__name__}")
+            out[key] = np.float64(value)
+            if not np.isfinite(out[key]):
+                raise ValueError(f"attributes: {key} must be finite, got {value!r}")
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"attributes: {key} must be an integer, got {type(value).__name__}")
+            out[key] = np.int64(value)
+    return out
+
+
+def _string_list(values, what: str) -> list[str]:
+    values = list(values)
+    bad = [v for v in values if not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"{what}: every entry must be a string, got {type(bad[0]).__name__}")
+    return values
+
+
+def _check_classes(wnids, names) -> tuple[list[str] | None, list[str] | None, int]:
+    if wnids is None and names is None:
+        raise ValueError("classes/wnid: give wnids or names (names are required when there are no wnids)")
+    wnids = None if wnids is None else _string_list(wnids, "classes/wnid")
+    names = None if names is None else _string_list(names, "classes/name")
+    count = len(wnids) if wnids is not None else len(names)
+    if count == 0:
+        raise ValueError("classes/wnid: the class list is empty")
+    if wnids is not None:
+        if names is not None and len(names) != count:
+            raise ValueError(f"classes/name: {len(names)} names for {count} wnids")
+        malformed = [w for w in wnids if not _WNID.match(w)]
+        if malformed:
+            raise ValueError(f"classes/wnid: {malformed[0]!r} is not a WordNet id like 'n02099849'")
+        seen: set[str] = set()
+        for i, w in enumerate(wnids):
+            if w in seen:
+                raise ValueError(f"classes/wnid: duplicate wnid {w!r} (class {i})")
+            seen.add(w)
+    return wnids, names, count
+
+
+def _check_classifier(weight, bias, class_count: int) -> tuple[np.ndarray, np.ndarray]:
+    weight = np.asarray(weight)
+    bias = np.asarray(bias)
+    if weight.ndim != 2:
+        raise ValueError(f"classifier/weight: expected shape (C, D), got {weight.shape}")
+    if weight.shape[0] != class_count:
+        raise ValueError(f"classifier/weight: {weight.shape[0]} rows for {class_count} classes")
+    if bias.shape != (class_count,):
+        raise ValueError(f"classifier/bias: expected shape ({class_count},), got {bias.shape}")
+    for name, array in (("classifier/weight", weight), ("classifier/bias", bias)):
+        if not np.issubdtype(array.dtype, np.floating):
+            raise ValueError(f"{name}: expected floating point values, got {array.dtype}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name}: contains NaN or Inf")
+    return weight.astype(np.float32), bias.astype(np.float32)
+
+
+def _feature_dtype(feature_dtype) -> type:
+    key = np.dtype(feature_dtype).name if not isinstance(feature_dtype, str) else feature_dtype
+    if key not in _FEATURE_DTYPES:
+        raise ValueError(f"feature_dtype: expected 'float32' or 'float16', got {feature_dtype!r}")
+    return _FEATURE_DTYPES[key]
+
+
+def _check_rows(split: str, features, labels, sample_index, logits, *, dim: int, class_count: int,
+                feature_type: type, need_sample_index: bool) -> dict:
+    """Validate one block of rows of `split` and return the arrays as they will be stored."""
+    where = f"splits/{split}"
+    if not isinstance(split, str) or not _SPLIT_NAME.match(split):
+        raise ValueError(f"splits: split name {split!r} must be letters, digits, '_', '-' or '.'")
+    features = np.asarray(features)
+    if features.ndim != 2:
+        raise ValueError(f"{where}/features: expected shape (N, {dim}), got {features.shape}")
+    rows = features.shape[0]
+    if features.shape[1] != dim:
+        raise ValueError(f"{where}/features: {features.shape[1]} columns but the classifier has D={dim}")
+    if not np.issubdtype(features.dtype, np.floating):
+        raise ValueError(f"{where}/features: expected floating point values, got {features.dtype}")
+    # Convert in numpy (never through libhdf5), then check: float16 overflows to inf above 65504.
+    stored = features.astype(feature_type)
+    if not np.all(np.isfinite(stored)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(stored), axis=1))[0])
+        hint = " (float16 overflow: |x| > 65504; write float32)" if (
+            feature_type is np.float16 and np.all(np.isfinite(features[bad]))) else ""
+        raise ValueError(f"{where}/features: row {bad} contains NaN or Inf{hint}")
+
+    labels = np.asarray(labels)
+    if labels.shape != (rows,):
+        raise ValueError(f"{where}/labels: expected shape ({rows},), got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{where}/labels: expected integer class indices, got {labels.dtype}")
+    if rows and (labels.min() < 0 or labels.max() >= class_count):
+        bad = int(np.flatnonzero((labels < 0) | (labels >= class_count))[0])
+        raise ValueError(f"{where}/labels: row {bad} has label {int(labels[bad])}, "
+                         f"outside 0..<{class_count}")
+    out = {"features": stored, "labels": labels.astype(np.int64)}
+
+    if sample_index is None:
+        if need_sample_index:
+            raise ValueError(f"{where}/sample_index: required in shard files "
+                             "(DistributedSampler pads with repeated samples)")
+    else:
+        sample_index = np.asarray(sample_index)
+        if sample_index.shape != (rows,):
+            raise ValueError(f"{where}/sample_index: expected shape ({rows},), got {sample_index.shape}")
+        if not np.issubdtype(sample_index.dtype, np.integer):
+            raise ValueError(f"{where}/sample_index: expected integers, got {sample_index.dtype}")
+        out["sample_index"] = sample_index.astype(np.int64)
+
+    if logits is not None:
+        logits = np.asarray(logits)
+        if logits.shape != (rows, class_count):
+            raise ValueError(f"{where}/logits: expected shape ({rows}, {class_count}), got {logits.shape}")
+        if not np.issubdtype(logits.dtype, np.floating):
+            raise ValueError(f"{where}/logits: expected floating point values, got {logits.dtype}")
+        out["logits"] = logits.astype(np.float32)
+    return out
+
+
+def _chunk_rows(bytes_per_row: int, requested: int | None = None, cap: int | None = None) -> int:
+    rows = requested if requested is not None else max(1, CHUNK_BYTES // max(1, bytes_per_row))
+    if rows < 1:
+        raise ValueError(f"chunk_rows: must be at least 1, got {rows}")
+    return max(1, min(rows, cap)) if cap is not None else rows
+
+
+# --------------------------------------------------------------------------- writing
+
+def _write_root(file: h5py.File, attributes: dict, extra: Mapping[str, object] = ()) -> None:
+    attrs = file.attrs
+    attrs.create("format", FORMAT, dtype=_VLEN_UTF8)
+    attrs.create("format_version", np.int64(FORMAT_VERSION))
+    for key, value in attributes.items():
+        if isinstance(value, str):
+            attrs.create(key, value, dtype=_VLEN_UTF8)
+        else:
+            attrs.create(key, value)
+    attrs.create("writer", WRITER, dtype=_VLEN_UTF8)
+    for key, value in dict(extra).items():
+        if isinstance(value, (list, tuple)):
+            attrs.create(key, np.array(value, dtype=object), dtype=_VLEN_UTF8)
+        else:
+            attrs.create(key, np.int64(value))
+
+
+def _write_classes_and_classifier(file: h5py.File, wnids, names, weight, bias) -> None:
+    classes = file.create_group("classes")
+    if wnids is not None:
+        classes.create_dataset("wnid", data=np.array(wnids, dtype=object), dtype=_VLEN_UTF8)
+    if names is not None:
+        classes.create_dataset("name", data=np.array(names, dtype=object), dtype=_VLEN_UTF8)
+    classifier = file.create_group("classifier")
+    classifier.create_dataset("weight", data=weight, dtype=np.float32)
+    classifier.create_dataset("bias", data=bias, dtype=np.float32)
+
+
+class DumpWriter:
+    """Incremental writer: open, ``append`` blocks of rows per split, ``close``.
+
+    Datasets are chunked by rows and resizable, so a training loop can append
+    batch by batch in bounded memory.  The first ``append`` to a split fixes which
+    optional datasets (``sample_index``, ``logits``) that split has.  Usable as a
+    context manager; the file is written to ``path`` directly (pass a temporary
+    path and rename for atomicity).
+    """
+
+    def __init__(self, path, *, attributes: Mapping[str, object], wnids=None, names=None,
+                 weight, bias, feature_dtype="float32", compression=None, chunk_rows=None,
+                 shard: tuple[int, int] | None = None):
+        attrs = _normalise_attributes(attributes)
+        wnids, names, count = _check_classes(wnids, names)
+        weight, bias = _check_classifier(weight, bias, count)
+        self._feature_type = _feature_dtype(feature_dtype)
+        if compression not in (None, "gzip"):
+            raise ValueError(f"compression: expected None or 'gzip', got {compression!r} "
+                             "(libhdf5 1.10.8 has no LZF/blosc filters)")
+        if chunk_rows is not None and (not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1):
+            raise ValueError(f"chunk_rows: must be a positive integer, got {chunk_rows!r}")
+        extra = {}
+        if shard is not None:
+            rank, count_ = shard
+            if not (0 <= rank < count_):
+                raise ValueError(f"shard_rank: rank {rank} outside 0..<{count_}")
+            extra = {"shard_rank": rank, "shard_count": count_}
+        self.path = os.fspath(path)
+        self.class_count = count
+        self.dim = weight.shape[1]
+        self._compression = compression
+        self._chunk_rows = chunk_rows
+        self._is_shard = shard is not None
+        self._splits: dict[str, dict] = {}
+        self._file = h5py.File(self.path, "w", libver=LIBVER)
+        try:
+            _write_root(self._file, attrs, extra)
+            _write_classes_and_classifier(self._file, wnids, names, weight, bias)
+            self._file.create_group("splits")
+        except BaseException:
+            self._file.close()
+            raise
+
+    # Dataset creation shared by the resizable and the fixed-size paths.
+    def _create(self, group: h5py.Group, name: str, data: np.ndarray, resizable: bool) -> h5py.Dataset:
+        row_shape = data.shape[1:]
+        bytes_per_row = data.dtype.itemsize * int(np.prod(row_shape, dtype=np.int64))
+        requested = self._chunk_rows if name == "features" else None
+        cap = None if resizable else data.shape[0]
+        rows = _chunk_rows(bytes_per_row, requested, cap)
+        kwargs = {}
+        if self._compression == "gzip":
+            kwargs = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+        if resizable:
+            ds = group.create_dataset(name, shape=(0,) + row_shape, maxshape=(None,) + row_shape,
+                                      dtype=data.dtype, chunks=(rows,) + row_shape, **kwargs)
+            return ds
+        return group.create_dataset(name, data=data, dtype=data.dtype,
+                                    chunks=(rows,) + row_shape, **kwargs)
+
+    def append(self, split: str, features, labels, sample_index=None, logits=None) -> None:
+        """Append rows to `split` (created on first use)."""
+        if self._file is None:
+            raise ValueError(f"{self.path}: the writer is closed")
+        block = _check_rows(split, features, labels, sample_index, logits, dim=self.dim,
+                            class_count=self.class_count, feature_type=self._feature_type,
+                            need_sample_index=self._is_shard)
+        state = self._splits.get(split)
+        if state is None:
+            group = self._file["splits"].create_group(split)
+            state = {name: self._create(group, name, array, resizable=True) for name, array in block.items()}
+            self._splits[split] = state
+        elif set(state) != set(block):
+            raise ValueError(f"splits/{split}: this block has {sorted(block)} but earlier blocks had "
+                             f"{sorted(state)}; give sample_index/logits on every append or never")
+        start = state["features"].shape[0]
+        rows = block["features"].shape[0]
+        for name, array in block.items():
+            ds = state[name]
+            ds.resize(start + rows, axis=0)
+            ds[start:start + rows] = array
+
+    def _write_whole_split(self, split: str, block_args: Mapping[str, object]) -> None:
+        if split in self._splits:
+            raise ValueError(f"splits/{split}: already written")
+        block = _check_rows(split, block_args.get("features"), block_args.get("labels"),
+                            block_args.get("sample_index"), block_args.get("logits"), dim=self.dim,
+                            class_count=self.class_count, feature_type=self._feature_type,
+                            need_sample_index=self._is_shard)
+        if block["features"].shape[0] == 0:
+            raise ValueError(f"splits/{split}/features: no rows")
+        group = self._file["splits"].create_group(split)
+        self._splits[split] = {name: self._create(group, name, array, resizable=False)
+                               for name, array in block.items()}
+
+    def close(self) -> None:
+        """Flush and close the file; idempotent."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "DumpWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _split_args(splits: Mapping[str, Mapping[str, object]]) -> dict:
+    if not isinstance(splits, Mapping) or not splits:
+        raise ValueError("splits: expected a non-empty dict {name: dict(features=..., labels=...)}")
+    allowed = {"features", "labels", "sample_index", "logits"}
+    for name, args in splits.items():
+        if not isinstance(args, Mapping):
+            raise ValueError(f"splits/{name}: expected a dict with features and labels")
+        unknown = set(args) - allowed
+        if unknown:
+            raise ValueError(f"splits/{name}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        for key in ("features", "labels"):
+            if args.get(key) is None:
+                raise ValueError(f"splits/{name}/{key}: missing")
+    return dict(splits)
+
+
+def _write_all(path, shard, *, attributes, wnids, names, weight, bias, splits,
+               feature_dtype, compression, chunk_rows) -> str:
+    splits = _split_args(splits)
+    path = os.fspath(path)
+    ok = False
+    writer = DumpWriter(path, attributes=attributes, wnids=wnids, names=names, weight=weight, bias=bias,
+                        feature_dtype=feature_dtype, compression=compression, chunk_rows=chunk_rows,
+                        shard=shard)
+    try:
+        for name, args in splits.items():
+            writer._write_whole_split(name, args)
+        ok = True
+    finally:
+        writer.close()
+        if not ok:
+            try:
+                os.remove(path)  # never leave a half-written dump behind
+            except OSError:
+                pass
+    return path
+
+
+def write_dump(path, *, attributes: Mapping[str, object], wnids=None, names=None, weight, bias,
+               splits: Mapping[str, Mapping[str, object]], feature_dtype="float32",
+               compression=None, chunk_rows=None) -> str:
+    """Write a whole dump (format v1) in one call and return its path.
+
+    ``splits`` maps a split name to ``dict(features=(N, D), labels=(N,),
+    sample_index=(N,) or None, logits=(N, C) or None)``.  ``feature_dtype`` is
+    ``"float32"`` or ``"float16"`` (cast by numpy); ``compression`` is ``None`` or
+    ``"gzip"`` (level 4 with shuffle); ``chunk_rows`` overrides the ~1 MiB row
+    chunks of the features.  Raises ``ValueError`` naming the dataset on bad input;
+    nothing is left at ``path`` then.
+    """
+    return _write_all(path, None, attributes=attributes, wnids=wnids, names=names, weight=weight,
+                      bias=bias, splits=splits, feature_dtype=feature_dtype,
+                      compression=compression, chunk_rows=chunk_rows)
+
+
+# --------------------------------------------------------------------------- shards and manifest
+
+def shard_path(stem, rank: int) -> str:
+    """The conventional shard file name: ``NAME.rank{r}.h5`` for manifest ``NAME.h5``."""
+    stem = os.fspath(stem)
+    if stem.endswith(".h5"):
+        stem = stem[:-3]
+    return f"{stem}.rank{rank}.h5"
+
+
+def write_shard(path, *, rank: int, count: int, attributes: Mapping[str, object], wnids=None,
+                names=None, weight, bias, splits: Mapping[str, Mapping[str, object]],
+                feature_dtype="float32", compression=None, chunk_rows=None) -> str:
+    """Write one rank's shard: a complete dump plus ``shard_rank``/``shard_count``.
+
+    Every split must carry ``sample_index`` (DistributedSampler pads the last batch
+    with repeated samples; readers drop repeats by sample index).
+    """
+    for name in ("rank", "count"):
+        value = locals()[name]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"shard_{name}: expected an integer, got {value!r}")
+    if count < 1 or not (0 <= rank < count):
+        raise ValueError(f"shard_rank: rank {rank} outside 0..<{count}")
+    return _write_all(path, (int(rank), int(count)), attributes=attributes, wnids=wnids, names=names,
+                      weight=weight, bias=bias, splits=splits, feature_dtype=feature_dtype,
+                      compression=compression, chunk_rows=chunk_rows)
+
+
+def _read_strings(dataset: h5py.Dataset) -> list[str]:
+    return [s.decode("utf-8") if isinstance(s, bytes) else str(s) for s in dataset[()]]
+
+
+def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = None) -> str:
+    """Write the rank-0 manifest over ``shard_paths`` (given in rank order).
+
+    The manifest copies the root attributes (without shard_rank/shard_count),
+    classes and classifier of the shards, after checking that every shard agrees
+    on them, and makes ``/splits/<s>/{features,labels,sample_index,logits}``
+    virtual datasets that concatenate the shards in rank order.  Source paths are
+    stored relative to the manifest's folder, so the set can be moved as a whole.
+    Sample indices may repeat across shards only as DistributedSampler padding:
+    at most ``max_padding`` repeats (default ``shard_count - 1``) per split.
+    """
+    path = os.fspath(path)
+    shard_paths = [os.fspath(p) for p in shard_paths]
+    if not shard_paths:
+        raise ValueError("manifest_shards: no shard files given")
+    base = os.path.dirname(os.path.abspath(path))
+    relative = [os.path.relpath(os.path.abspath(p), base) for p in shard_paths]
+    count = len(shard_paths)
+    if max_padding is None:
+        max_padding = count - 1
+
+    # Read and cross-check what the shards say.
+    first: dict = {}
+    layouts: dict[str, list] = {}
+    for rank, shard in enumerate(shard_paths):
+        if not os.path.exists(shard):
+            raise ValueError(f"{shard}: shard file not found")
+        with h5py.File(shard, "r") as f:
+            attrs = dict(f.attrs)
+            if attrs.get("format") != FORMAT:
+                raise ValueError(f"{shard}: format: expected {FORMAT!r}, got {attrs.get('format')!r}")
+            if int(attrs.get("format_version", -1)) != FORMAT_VERSION:
+                raise ValueError(f"{shard}: format_version: expected {FORMAT_VERSION}, "
+                                 f"got {attrs.get('format_version')!r}")
+            if int(attrs.get("shard_rank", -1)) != rank or int(attrs.get("shard_count", -1)) != count:
+                raise ValueError(f"{shard}: shard_rank/shard_count: expected {rank}/{count}, got "
+                                 f"{attrs.get('shard_rank')}/{attrs.get('shard_count')}; "
+                                 "give the shards in rank order")
+            info = {
+                "attrs": {k: v for k, v in attrs.items() if k not in ("shard_rank", "shard_count")},
+                "wnid": _read_strings(f["classes/wnid"]) if "classes/wnid" in f else None,
+                "name": _read_strings(f["classes/name"]) if "classes/name" in f else None,
+                "weight": f["classifier/weight"][()],
+                "bias": f["classifier/bias"][()],
+                "splits": {},
+            }
+            for split, group in f["splits"].items():
+                info["splits"][split] = {name: (ds.shape, ds.dtype) for name, ds in group.items()}
+                if "sample_index" not in group:
+                    raise ValueError(f"{shard}: splits/{split}/sample_index: required in shard files")
+                layouts.setdefault(split, []).append(group["sample_index"][()])
+        if rank == 0:
+            first = info
+            continue
+        for key in ("wnid", "name"):
+            if info[key] != first[key]:
+                raise ValueError(f"{shard}: classes/{key}: differs from {shard_paths[0]}")
+        for key in ("weight", "bias"):
+            if info[key].shape != first[key].shape or not np.array_equal(info[key], first[key]):
+                raise ValueError(f"{shard}: classifier/{key}: differs from {shard_paths[0]}")
+        if sorted(info["splits"]) != sorted(first["splits"]):
+            raise ValueError(f"{shard}: splits: {sorted(info['splits'])} differ from "
+                             f"{sorted(first['splits'])} in {shard_paths[0]}")
+        for split, datasets in info["splits"].items():
+            theirs = first["splits"][split]
+            if sorted(datasets) != sorted(theirs):
+                raise ValueError(f"{shard}: splits/{split}: datasets {sorted(datasets)} differ from "
+                                 f"{sorted(theirs)} in {shard_paths[0]}")
+            for name, (shape, dtype) in datasets.items():
+                if shape[1:] != theirs[name][0][1:] or dtype != theirs[name][1]:
+                    raise ValueError(f"{shard}: splits/{split}/{name}: shape/type {shape} {dtype} "
+                                     f"differs from {theirs[name][0]} {theirs[name][1]}")
+
+    for split, indices in layouts.items():
+        joined = np.concatenate(indices)
+        repeats = joined.size - np.unique(joined).size
+        if repeats > max_padding:
+            raise ValueError(f"splits/{split}/sample_index: {repeats} sample indices repeat across shards, "
+                             f"more than DistributedSampler padding allows ({max_padding})")
+
+    shard_infos = []
+    for shard in shard_paths:
+        with h5py.File(shard, "r") as f:
+            shard_infos.append({s: {n: ds.shape for n, ds in g.items()} for s, g in f["splits"].items()})
+
+    with h5py.File(path, "w", libver=LIBVER) as out:
+        for key, value in first["attrs"].items():
+            if isinstance(value, str):
+                out.attrs.create(key, value, dtype=_VLEN_UTF8)
+            else:
+                out.attrs.create(key, value)
+        out.attrs.create("manifest_shards", np.array(relative, dtype=object), dtype=_VLEN_UTF8)
+        _write_classes_and_classifier(out, first["wnid"], first["name"], first["weight"], first["bias"])
+        splits = out.create_group("splits")
+        for split, datasets in first["splits"].items():
+            group = splits.create_group(split)
+            for name, (_, dtype) in datasets.items():
+                shapes = [info[split][name] for info in shard_infos]
+                total = sum(s[0] for s in shapes)
+                layout = h5py.VirtualLayout(shape=(total,) + tuple(shapes[0][1:]), dtype=dtype)
+                offset = 0
+                for rel, shape in zip(relative, shapes):
+                    layout[offset:offset + shape[0]] = h5py.VirtualSource(rel, f"/splits/{split}/{name}",
+                                                                          shape=shape)
+                    offset += shape[0]
+                fill = -1 if np.issubdtype(dtype, np.integer) else np.nan
+                group.create_virtual_dataset(name, layout, fillvalue=fill)
+    return path
+
+
+# --------------------------------------------------------------------------- PyTorch helpers
+
+class IndexedDataset:
+    """Wrap a map-style dataset so that items are ``(input, label, index)``."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index):
+        item = self.dataset[index]
+        return item[0], item[1], index
+
+
+def _unwrap(model):
+    return getattr(model, "module", model)  # DistributedDataParallel / DataParallel
+
+
+def classifier_of(model, layer=None) -> tuple[np.ndarray, np.ndarray]:
+    """The final linear layer's ``(weight (C, D), bias (C,))`` as float32 numpy arrays.
+
+    ``layer`` defaults to ``model.fc`` (torchvision ResNets); a layer without a
+    bias gives zeros.
+    """
+    layer = layer if layer is not None else _unwrap(model).fc
+    weight = layer.weight.detach().float().cpu().numpy()
+    if layer.bias is None:
+        bias = np.zeros(weight.shape[0], dtype=np.float32)
+    else:
+        bias = layer.bias.detach().float().cpu().numpy()
+    return weight, bias
+
+
+def collect_penultimate(model, loader, module=None, device=None) -> dict:
+    """Run ``model`` over ``loader`` and collect penultimate activations.
+
+    A forward hook on ``module`` (default ``model.avgpool``) records its output,
+    flattened to (batch, D).  ``loader`` must yield ``(inputs, labels, indices)``
+    (wrap the dataset in :class:`IndexedDataset`).  Returns a dict with numpy
+    ``features`` (float32), ``logits`` (float32), ``labels`` and ``sample_index``
+    (int64), ready for ``splits={name: result}``.
+    """
+    import torch  # lazily: the writer itself needs no torch
+
+    net = _unwrap(model)
+    module = module if module is not None else net.avgpool
+    if device is None:
+        device = next(model.parameters()).device
+    captured: list = []
+    handle = module.register_forward_hook(
+        lambda _m, _inp, out: captured.append(out.detach().flatten(1).float().cpu()))
+    features, logits, labels, indices = [], [], [], []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for batch in loader:
+                if len(batch) != 3:
+                    raise ValueError("collect_penultimate: the loader must yield (inputs, labels, indices); "
+                                     "wrap the dataset in IndexedDataset")
+                inputs, target, index = batch
+                captured.clear()
+                out = model(inputs.to(device, non_blocking=True))
+                if len(captured) != 1:
+                    raise ValueError(f"collect_penultimate: the hooked module ran {len(captured)} times "
+                                     "in one forward pass; hook the pooling layer")
+                features.append(captured[0].numpy())
+                logits.append(out.detach().float().cpu().numpy())
+                labels.append(torch.as_tensor(target).cpu().numpy().astype(np.int64))
+                indices.append(torch.as_tensor(index).cpu().numpy().astype(np.int64))
+    finally:
+        handle.remove()
+        model.train(was_training)
+    return {
+        "features": np.concatenate(features).astype(np.float32),
+        "logits": np.concatenate(logits).astype(np.float32),
+        "labels": np.concatenate(labels),
+        "sample_index": np.concatenate(indices),
+    }
+
+
+def dump_distributed(manifest_path, *, model, loaders: Mapping[str, Iterable], attributes,
+                     wnids=None, names=None, module=None, device=None, **write_options) -> str | None:
+    """The DDP recipe: each rank writes its shard, all wait, rank 0 writes the manifest.
+
+    Call on every rank after ``torch.distributed.init_process_group``; loaders
+    should use ``DistributedSampler(shuffle=False)`` over an :class:`IndexedDataset`.
+    Returns the manifest path on rank 0, the shard path elsewhere.
+    """
+    import torch.distributed as dist
+
+    rank, count = dist.get_rank(), dist.get_world_size()
+    weight, bias = classifier_of(model)
+    splits = {name: collect_penultimate(model, loader, module=module, device=device)
+              for name, loader in loaders.items()}
+    mine = write_shard(shard_path(manifest_path, rank), rank=rank, count=count, attributes=attributes,
+                       wnids=wnids, names=names, weight=weight, bias=bias, splits=splits, **write_options)
+    dist.barrier()  # every shard is closed before rank 0 reads them
+    if rank == 0:
+        mine = write_manifest(manifest_path, [shard_path(manifest_path, r) for r in range(count)])
+    dist.barrier()
+    return mine
