@@ -175,7 +175,8 @@ def _check_rows(split: str, features, labels, sample_index, logits, *, dim: int,
     if not np.issubdtype(features.dtype, np.floating):
         raise ValueError(f"{where}/features: expected floating point values, got {features.dtype}")
     # Convert in numpy (never through libhdf5), then check: float16 overflows to inf above 65504.
-    stored = features.astype(feature_type)
+    with np.errstate(over="ignore"):  # an overflow is reported below, with the row
+        stored = features.astype(feature_type)
     if not np.all(np.isfinite(stored)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(stored), axis=1))[0])
         hint = " (float16 overflow: |x| > 65504; write float32)" if (
