@@ -245,12 +245,12 @@ def _write_root(file: h5py.File, attributes: dict, extra: Mapping[str, object] =
 def _write_classes_and_classifier(file: h5py.File, wnids, names, weight, bias) -> None:
     classes = file.create_group("classes")
     if wnids is not None:
-        classes.create_dataset("wnid", data=np.array(wnids, dtype=object), dtype=_VLEN_UTF8)
+        classes.create_dataset("wnid", data=np.array(wnids, dtype=object), dtype=_VLEN_UTF8, track_times=False)
     if names is not None:
-        classes.create_dataset("name", data=np.array(names, dtype=object), dtype=_VLEN_UTF8)
+        classes.create_dataset("name", data=np.array(names, dtype=object), dtype=_VLEN_UTF8, track_times=False)
     classifier = file.create_group("classifier")
-    classifier.create_dataset("weight", data=weight, dtype=np.float32)
-    classifier.create_dataset("bias", data=bias, dtype=np.float32)
+    classifier.create_dataset("weight", data=weight, dtype=np.float32, track_times=False)
+    classifier.create_dataset("bias", data=bias, dtype=np.float32, track_times=False)
 
 
 class DumpWriter:
@@ -304,9 +304,9 @@ class DumpWriter:
         requested = self._chunk_rows if name == "features" else None
         cap = None if resizable else data.shape[0]
         rows = _chunk_rows(bytes_per_row, requested, cap)
-        kwargs = {}
+        kwargs = {"track_times": False}  # same inputs, same bytes
         if self._compression == "gzip":
-            kwargs = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+            kwargs.update(compression="gzip", compression_opts=4, shuffle=True)
         if resizable:
             ds = group.create_dataset(name, shape=(0,) + row_shape, maxshape=(None,) + row_shape,
                                       dtype=data.dtype, chunks=(rows,) + row_shape, **kwargs)
@@ -418,6 +418,31 @@ def write_dump(path, *, attributes: Mapping[str, object], wnids=None, names=None
 
 
 # --------------------------------------------------------------------------- shards and manifest
+
+def _create_virtual(group: h5py.Group, name: str, dtype, sources: Sequence[str], source_dataset: str,
+                    shapes: Sequence[tuple]) -> None:
+    """Create `group/name` as a virtual dataset concatenating `source_dataset` of `sources` by rows.
+
+    Built through the low-level API (h5py.VirtualLayout offers no way to turn off
+    the creation timestamp), so that the same shards give the same manifest bytes.
+    """
+    dtype = np.dtype(dtype)
+    row_shape = tuple(shapes[0][1:])
+    total = sum(shape[0] for shape in shapes)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_obj_track_times(False)
+    fill = -1 if np.issubdtype(dtype, np.integer) else np.nan  # what a missing source reads as
+    dcpl.set_fill_value(np.array([fill], dtype=dtype))
+    selection = h5py.h5s.create_simple((total,) + row_shape)
+    offset = 0
+    for source, shape in zip(sources, shapes):
+        selection.select_hyperslab((offset,) + (0,) * len(row_shape), tuple(shape))
+        dcpl.set_virtual(selection, os.fsencode(source), source_dataset.encode("utf-8"),
+                         h5py.h5s.create_simple(tuple(shape)))
+        offset += shape[0]
+    space = h5py.h5s.create_simple((total,) + row_shape)
+    h5py.h5d.create(group.id, name.encode("utf-8"), h5py.h5t.py_create(dtype, logical=1), space, dcpl=dcpl).close()
+
 
 def shard_path(stem, rank: int) -> str:
     """The conventional shard file name: ``NAME.rank{r}.h5`` for manifest ``NAME.h5``."""
@@ -548,15 +573,7 @@ def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = Non
             group = splits.create_group(split)
             for name, (_, dtype) in datasets.items():
                 shapes = [info[split][name] for info in shard_infos]
-                total = sum(s[0] for s in shapes)
-                layout = h5py.VirtualLayout(shape=(total,) + tuple(shapes[0][1:]), dtype=dtype)
-                offset = 0
-                for rel, shape in zip(relative, shapes):
-                    layout[offset:offset + shape[0]] = h5py.VirtualSource(rel, f"/splits/{split}/{name}",
-                                                                          shape=shape)
-                    offset += shape[0]
-                fill = -1 if np.issubdtype(dtype, np.integer) else np.nan
-                group.create_virtual_dataset(name, layout, fillvalue=fill)
+                _create_virtual(group, name, dtype, relative, f"/splits/{split}/{name}", shapes)
     return path
 
 

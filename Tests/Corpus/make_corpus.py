@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Generate the bad-input corpus: `python3 Tests/Corpus/make_corpus.py OUTDIR`.
+
+Writes small files (a few KiB each) and `OUTDIR/corpus.json`, an index of cases:
+
+    {"name", "kind": "dump"|"projection"|"wordnet", "files": [paths relative to OUTDIR],
+     "tool_args": [hint; "{dir}" stands for OUTDIR], "expect": [substrings],
+     "expect_ok": bool, "why": "..."}
+
+For a bad case (`expect_ok` false) the reader must fail with a one-line error that
+contains every `expect` substring (compare case-insensitively).  For an `expect_ok`
+case it must succeed.  The output is deterministic: the same bytes on every run
+(fixed seeds, no HDF5 timestamps).  Binaries are generated, never committed.
+
+Dumps are built from a plain description (root attributes + datasets) that each
+case edits, and written with raw h5py, not with penultimate_writer.py, because
+the writer refuses most of these inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "notebooks-export"))
+import penultimate_writer as pw  # noqa: E402  (the reference manifest writer)
+
+LIBVER = ("earliest", "v110")
+VLEN = h5py.string_dtype("utf-8")
+SEED = 20261127
+
+# Four real ImageNet-1k wnids: two retrievers, two snakes.
+WNIDS = ["n02099601", "n02099849", "n01728572", "n01728920"]
+NAMES = ["golden retriever", "Chesapeake Bay retriever", "thunder snake", "ringneck snake"]
+C, D = 4, 8
+TRAIN_PER_CLASS, VAL_PER_CLASS = 4, 2
+
+
+# --------------------------------------------------------------------------- the valid dump
+
+def base() -> dict:
+    """A valid format-v1 dump as {"attrs": {...}, "datasets": {path: array}, "options": {path: kwargs}}."""
+    rng = np.random.default_rng(SEED)
+    weight = rng.normal(size=(C, D)).astype(np.float32)
+    bias = rng.normal(scale=0.1, size=C).astype(np.float32)
+    datasets = {
+        "classes/wnid": np.array(WNIDS, dtype=object),
+        "classes/name": np.array(NAMES, dtype=object),
+        "classifier/weight": weight,
+        "classifier/bias": bias,
+    }
+    start = 0
+    for split, per_class in (("train", TRAIN_PER_CLASS), ("val", VAL_PER_CLASS)):
+        labels = np.repeat(np.arange(C, dtype=np.int64), per_class)
+        features = (weight[labels] * 2 + rng.normal(scale=0.5, size=(labels.size, D))).astype(np.float32)
+        datasets[f"splits/{split}/features"] = features
+        datasets[f"splits/{split}/labels"] = labels
+        datasets[f"splits/{split}/sample_index"] = np.arange(start, start + labels.size, dtype=np.int64)
+        datasets[f"splits/{split}/logits"] = (features @ weight.T + bias).astype(np.float32)
+        start += labels.size
+    attrs = {
+        "format": "penultimate-features", "format_version": np.int64(1),
+        "model": "resnet18", "role": "teacher", "dataset": "corpus", "ls_alpha": np.float64(0.1),
+        "seed": np.int64(SEED), "epoch": np.int64(1), "writer": "Tests/Corpus/make_corpus.py",
+    }
+    options = {f"splits/{s}/features": {"chunks": (4, D)} for s in ("train", "val")}
+    return {"attrs": attrs, "datasets": datasets, "options": options}
+
+
+def write_spec(path: Path, spec: dict, libver=LIBVER) -> None:
+    with h5py.File(path, "w", libver=libver, track_order=False) as f:
+        for key, value in spec["attrs"].items():
+            if isinstance(value, str):
+                f.attrs.create(key, value, dtype=VLEN)
+            else:
+                f.attrs.create(key, value)
+        for name, data in spec["datasets"].items():
+            kwargs = dict(spec["options"].get(name, {}))
+            if isinstance(data, np.ndarray) and data.dtype == object:
+                kwargs.setdefault("dtype", VLEN)
+            if kwargs.get("chunks") and np.ndim(data) != len(kwargs["chunks"]):
+                kwargs.pop("chunks")
+            f.create_dataset(name, data=data, track_times=False, **kwargs)
+
+
+def edited(edit) -> dict:
+    spec = base()
+    edit(spec)
+    return spec
+
+
+def set_ds(path, value, **options):
+    def edit(spec):
+        spec["datasets"][path] = value
+        if options:
+            spec["options"][path] = options
+    return edit
+
+
+def drop_ds(*paths):
+    def edit(spec):
+        for p in paths:
+            del spec["datasets"][p]
+    return edit
+
+
+def set_attr(key, value):
+    def edit(spec):
+        if value is None:
+            del spec["attrs"][key]
+        else:
+            spec["attrs"][key] = value
+    return edit
+
+
+def with_rows(split="train", **change):
+    """Edit rows of a split: change maps dataset name -> function(array) -> array."""
+    def edit(spec):
+        for name, fn in change.items():
+            key = f"splits/{split}/{name}"
+            spec["datasets"][key] = fn(spec["datasets"][key].copy())
+    return edit
+
+
+def put(index, value):
+    def fn(array):
+        array[index] = value
+        return array
+    return fn
+
+
+# --------------------------------------------------------------------------- cases
+
+class Corpus:
+    def __init__(self, out: Path):
+        self.out = out
+        self.cases: list[dict] = []
+
+    def add(self, name, files, *, expect=(), kind="dump", expect_ok=False, why, tool_args=None):
+        files = [str(f) for f in files]
+        if tool_args is None:
+            tool_args = {
+                "dump": ["inspect", *[f"{{dir}}/{f}" for f in files]],
+                "projection": ["plot", *[f"{{dir}}/{f}" for f in files]],
+                "wordnet": ["eta", "--wordnet", *[f"{{dir}}/{f}" for f in files]],
+            }[kind]
+        self.cases.append({"name": name, "kind": kind, "files": files, "tool_args": tool_args,
+                           "expect": list(expect), "expect_ok": expect_ok, "why": why})
+
+    def dump(self, name, spec, *, expect=(), expect_ok=False, why, libver=LIBVER, tool_args=None):
+        file = f"{name}.h5"
+        write_spec(self.out / file, spec, libver=libver)
+        self.add(name, [file], expect=expect, expect_ok=expect_ok, why=why, tool_args=tool_args)
+
+    def raw(self, name, data: bytes, *, expect, why):
+        file = f"{name}.h5"
+        (self.out / file).write_bytes(data)
+        self.add(name, [file], expect=expect, why=why)
+
+
+def make(out: Path) -> list[dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = Corpus(out)
+    rng = np.random.default_rng(SEED)
+
+    # Valid references, so a reader's test can tell "rejects everything" from "rejects the bad".
+    corpus.dump("valid", base(), expect_ok=True, why="the valid dump every bad case is edited from")
+    valid_bytes = (out / "valid.h5").read_bytes()
+
+    # Not HDF5 at all, or cut short.
+    corpus.raw("empty", b"", expect=["empty.h5"], why="zero-byte file")
+    corpus.raw("random_bytes", rng.integers(0, 256, 4096, dtype=np.uint8).tobytes(),
+               expect=["random_bytes.h5"], why="4 KiB of random bytes, no HDF5 signature")
+    for label, cut in (("100", 100), ("half", len(valid_bytes) // 2), ("last_1k", len(valid_bytes) - 1024)):
+        corpus.raw(f"truncated_{label}", valid_bytes[:cut], expect=[f"truncated_{label}.h5"],
+                   why=f"valid.h5 ({len(valid_bytes)} bytes) truncated to {cut} bytes")
+
+    # Required objects missing.
+    corpus.dump("missing_classes", edited(drop_ds("classes/wnid", "classes/name")), expect=["classes"],
+                why="neither /classes/wnid nor /classes/name")
+    for path in ("classifier/weight", "classifier/bias", "splits/train/features", "splits/train/labels"):
+        corpus.dump("missing_" + path.replace("/", "_"), edited(drop_ds(path)), expect=[path],
+                    why=f"/{path} absent")
+    for key in ("format", "format_version"):
+        corpus.dump(f"missing_attr_{key}", edited(set_attr(key, None)), expect=[key],
+                    why=f"root attribute {key} absent")
+    corpus.dump("wrong_format", edited(set_attr("format", "penultimate-centroids")),
+                expect=["format", "penultimate-centroids"], why="format names another kind of file")
+    corpus.dump("format_version_2", edited(set_attr("format_version", np.int64(2))),
+                expect=["format_version", "2"], why="a future format version")
+
+    # Wrong ranks, shapes and types.
+    train = base()["datasets"]
+    n = train["splits/train/labels"].size
+    corpus.dump("features_1d", edited(set_ds("splits/train/features", train["splits/train/features"].ravel())),
+                expect=["splits/train/features"], why="features stored as a flat (N*D,) vector")
+    corpus.dump("weight_d_plus_1", edited(set_ds("classifier/weight", np.hstack(
+        [train["classifier/weight"], np.ones((C, 1), np.float32)]))), expect=["classifier/weight"],
+        why="weight is C x (D+1) (bias folded in) while features have D columns")
+    corpus.dump("bias_wrong_length", edited(set_ds("classifier/bias", np.zeros(C + 1, np.float32))),
+                expect=["classifier/bias"], why="bias has C+1 entries")
+    corpus.dump("labels_length_mismatch", edited(with_rows(labels=lambda a: a[:-1])),
+                expect=["splits/train/labels"], why=f"{n - 1} labels for {n} feature rows")
+    corpus.dump("logits_wrong_classes", edited(with_rows(logits=lambda a: np.hstack([a, a[:, :1]]))),
+                expect=["splits/train/logits"], why="logits have C+1 columns")
+    corpus.dump("integer_features", edited(with_rows(features=lambda a: np.rint(a).astype(np.int32))),
+                expect=["splits/train/features"], why="features stored as int32")
+    corpus.dump("string_labels", edited(with_rows(labels=lambda a: np.array([str(v) for v in a], dtype=object))),
+                expect=["splits/train/labels"], why="labels stored as strings")
+
+    # Bad values.
+    corpus.dump("labels_out_of_range", edited(with_rows(labels=put(5, C))), expect=["splits/train/labels"],
+                why=f"row 5 has label {C}, outside 0..<{C}")
+    corpus.dump("labels_negative", edited(with_rows(labels=put(2, -1))), expect=["splits/train/labels"],
+                why="row 2 has label -1")
+    corpus.dump("nan_row", edited(with_rows(features=put((7, 3), np.nan))), expect=["splits/train/features"],
+                why="row 7 holds a NaN")
+    corpus.dump("inf_row", edited(with_rows(features=put((9, 0), -np.inf))), expect=["splits/train/features"],
+                why="row 9 holds -Inf")
+    with np.errstate(over="ignore"):
+        overflow = edited(with_rows(features=lambda a: (a * np.float32(1e5)).astype(np.float16)))
+    assert not np.all(np.isfinite(overflow["datasets"]["splits/train/features"]))
+    corpus.dump("float16_overflow", overflow, expect=["splits/train/features"],
+                why="float16 features whose float32 values exceeded 65504 were stored as +-inf")
+    corpus.dump("class_without_rows", edited(with_rows(labels=lambda a: np.where(a == 3, 2, a))),
+                expect=["splits/train", WNIDS[3]],
+                why=f"no train row has class 3 ({WNIDS[3]}): its centroid is undefined")
+    corpus.dump("duplicate_wnids", edited(set_ds("classes/wnid", np.array(WNIDS[:3] + [WNIDS[0]], dtype=object))),
+                expect=["classes/wnid", WNIDS[0]], why=f"{WNIDS[0]} appears twice")
+    corpus.dump("unknown_wnid", edited(set_ds("classes/wnid", np.array(WNIDS[:3] + ["n99999999"], dtype=object))),
+                expect=["n99999999"], why="n99999999 is no WordNet 3.0 noun synset",
+                tool_args=["eta", "--wordnet", "/usr/share/wordnet", "{dir}/unknown_wnid.h5"])
+
+    # Filters and on-disk versions libhdf5 1.10.8 cannot read.
+    # Filters are optional in h5py: a chunk that does not shrink is stored unfiltered and then any
+    # libhdf5 reads it.  Quantised rows compress, so every chunk really needs the filter.
+    feats = np.round(train["splits/train/features"] * 4) / 4
+    corpus.dump("lzf_features", edited(set_ds("splits/train/features", feats, chunks=(4, D), compression="lzf")),
+                expect=["splits/train/features", "lzf"],
+                why="LZF filter (h5py built-in, id 32000): absent from libhdf5 1.10.8; h5dump prints empty DATA")
+    try:
+        import hdf5plugin
+        corpus.dump("blosc_features", edited(set_ds("splits/train/features", feats, chunks=(4, D),
+                                                    **hdf5plugin.Blosc())),
+                    expect=["splits/train/features", "blosc"], why="Blosc filter (id 32001) from hdf5plugin")
+    except ImportError:
+        print("make_corpus: hdf5plugin not installed, blosc_features skipped", file=sys.stderr)
+    for name in ("lzf_features", "blosc_features"):
+        if (out / f"{name}.h5").exists():
+            with h5py.File(out / f"{name}.h5", "r") as f:
+                ds = f["splits/train/features"]
+                masks = [ds.id.get_chunk_info(i).filter_mask for i in range(ds.id.get_num_chunks())]
+                assert masks and not any(masks), f"{name}: some chunks were stored unfiltered"
+    corpus.dump("libver_latest_gzip", edited(set_ds("splits/train/features", feats, chunks=(4, D),
+                                                    compression="gzip")),
+                libver="latest", expect=["splits/train/features"],
+                why="written by h5py 3.16 (HDF5 2.0) with libver='latest' and gzip: "
+                    "1.10.8 cannot read the dataset's layout/filter messages")
+    if shutil.which("h5dump"):
+        probe = subprocess.run(["h5dump", "-H", str(out / "libver_latest_gzip.h5")], capture_output=True)
+        if probe.returncode == 0:
+            print("make_corpus: warning: this h5dump reads libver_latest_gzip.h5 (is it libhdf5 >= 1.14?)",
+                  file=sys.stderr)
+
+    # Shards.
+    def shard(rank, count, start, rows=6, edit=None):
+        spec = base()
+        for split in ("train", "val"):
+            for name in ("features", "labels", "sample_index", "logits"):
+                del spec["datasets"][f"splits/{split}/{name}"]
+        r = np.random.default_rng(SEED + rank)
+        labels = np.arange(start, start + rows, dtype=np.int64) % C
+        spec["datasets"]["splits/val/features"] = r.normal(size=(rows, D)).astype(np.float32)
+        spec["datasets"]["splits/val/labels"] = labels
+        spec["datasets"]["splits/val/sample_index"] = np.arange(start, start + rows, dtype=np.int64) % 11
+        spec["attrs"]["shard_rank"] = np.int64(rank)
+        spec["attrs"]["shard_count"] = np.int64(count)
+        if edit:
+            edit(spec)
+        return spec
+
+    def shard_set(name, specs):
+        files = []
+        for rank, spec in enumerate(specs):
+            files.append(f"{name}.rank{rank}.h5")
+            write_spec(out / files[-1], spec)
+        return files
+
+    # 11 samples over 2 ranks: DistributedSampler pads to 12 by repeating sample 0.
+    files = shard_set("shards_padding", [shard(0, 2, 0), shard(1, 2, 6)])
+    pw.write_manifest(out / "shards_padding.h5", [out / f for f in files])
+    corpus.add("shards_padding_ok", ["shards_padding.h5"], expect_ok=True,
+               why="manifest over 2 shards; sample 0 repeats once as DistributedSampler padding (drop 1)")
+    corpus.add("shards_padding_ok_as_files", files, expect_ok=True,
+               why="the same shards opened directly, without the manifest (drop 1 duplicate)")
+    files = shard_set("shards_overlap", [shard(0, 2, 0), shard(1, 2, 3)])
+    corpus.add("shards_overlap", files, expect=["sample_index"],
+               why="sample indices 3..5 appear in both shards: more repeats than padding allows (1)")
+    files = shard_set("shards_disagree_classes", [
+        shard(0, 2, 0), shard(1, 2, 6, edit=set_ds("classes/wnid", np.array(WNIDS[::-1], dtype=object)))])
+    corpus.add("shards_disagree_classes", files, expect=["classes/wnid"],
+               why="rank 1 lists the classes in another order")
+    files = shard_set("shards_disagree_classifier", [
+        shard(0, 2, 0), shard(1, 2, 6, edit=set_ds("classifier/weight", np.ones((C, D), np.float32)))])
+    corpus.add("shards_disagree_classifier", files, expect=["classifier/weight"],
+               why="rank 1 has another classifier weight")
+    files = shard_set("manifest_missing_shard", [shard(0, 2, 0), shard(1, 2, 6)])
+    pw.write_manifest(out / "manifest_missing_shard.h5", [out / f for f in files])
+    (out / files[1]).unlink()
+    corpus.add("manifest_missing_shard", ["manifest_missing_shard.h5"], expect=[files[1]],
+               why="the manifest's rank-1 source file is gone; libhdf5 would silently read fill values")
+
+    # Valid edge cases.
+    corpus.dump("single_row_class", edited(with_rows(labels=lambda a: np.where(
+        np.arange(a.size) == np.flatnonzero(a == 3)[0], 3, np.where(a == 3, 2, a)))),
+        expect_ok=True, why="class 3 has exactly one train row")
+    def twins(spec):
+        f = spec["datasets"]["splits/train/features"]
+        labels = spec["datasets"]["splits/train/labels"]
+        f[labels == 1] = f[labels == 0]
+        spec["datasets"]["splits/train/features"] = f
+    corpus.dump("centroid_coincidence", edited(twins), expect_ok=True,
+                why="classes 0 and 1 have identical train rows: their centroids coincide (distance 0)")
+    corpus.dump("names_only", edited(drop_ds("classes/wnid")), expect_ok=True,
+                why="classes given by /classes/name only")
+    corpus.dump("fixed_length_strings", edited(set_ds("classes/wnid", np.array(WNIDS, dtype="S9"))),
+                expect_ok=True, why="wnids stored as fixed-length strings (readers accept them)")
+    def f16_gzip(spec):
+        for s in ("train", "val"):
+            key = f"splits/{s}/features"
+            spec["datasets"][key] = spec["datasets"][key].astype(np.float16)
+            spec["options"][key] = {"chunks": (4, D), "compression": "gzip", "shuffle": True}
+    corpus.dump("float16_gzip", edited(f16_gzip), expect_ok=True, why="float16 features, gzip + shuffle")
+
+    # A projection file from the future.
+    with h5py.File(out / "projection_future_version.h5", "w", libver=LIBVER) as f:
+        f.attrs.create("format", "penultimate-projection", dtype=VLEN)
+        f.attrs.create("format_version", np.int64(99))
+        f.create_dataset("points", data=np.zeros((3, 2), np.float32), track_times=False)
+    corpus.add("projection_future_version", ["projection_future_version.h5"], kind="projection",
+               expect=["format_version", "99"], why="projection file of format_version 99")
+
+    # WordNet directories.
+    index_line = "golden_retriever n 1 1 @ 1 0 02099601  \n"
+    missing = out / "wordnet_missing_data_noun"
+    missing.mkdir(exist_ok=True)
+    (missing / "index.noun").write_text(index_line)
+    corpus.add("wordnet_missing_data_noun", ["wordnet_missing_data_noun"], kind="wordnet",
+               expect=["data.noun"], why="a WordNet directory without data.noun")
+    corrupt = out / "wordnet_corrupt_data_noun"
+    corrupt.mkdir(exist_ok=True)
+    (corrupt / "index.noun").write_text(index_line)
+    (corrupt / "data.noun").write_bytes(
+        b"  1 This software and database is being provided\n"
+        b"02099601 garbage without fields\n"
+        b"zzzzzzzz 05 n 99 @@@ | \xff\xfe not utf-8\n"
+        b"02099849 05 n 01 retriever 0 001 @ 0209xxxx n 0000 | truncated\n")
+    corpus.add("wordnet_corrupt_data_noun", ["wordnet_corrupt_data_noun"], kind="wordnet",
+               expect=["data.noun"], why="data.noun holds garbage lines (bad offsets, counts, pointers, bytes)")
+
+    cases = sorted(corpus.cases, key=lambda c: c["name"])
+    (out / "corpus.json").write_text(json.dumps({"format": "penultimate-corpus", "version": 1,
+                                                 "seed": SEED, "cases": cases}, indent=1) + "\n")
+    return cases
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[1].startswith("-"):
+        print("usage: make_corpus.py OUTDIR", file=sys.stderr)
+        return 64
+    cases = make(Path(argv[1]))
+    print(f"make_corpus: {len(cases)} cases in {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

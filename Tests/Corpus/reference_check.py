@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""A small reference checker for the corpus: `python3 reference_check.py OUTDIR`.
+
+It applies the format-v1 rules (SPEC.md) to every case of `OUTDIR/corpus.json`
+and reports whether the case is rejected with a message containing all of its
+`expect` substrings (bad cases) or accepted (`expect_ok` cases).  It exists to
+keep the corpus honest: each bad case must be bad for the reason it claims, and
+each good case must be good.  It is not the product's reader (FeatureStore is);
+its messages only follow the same `<file>: <object>: <what is wrong>` shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+#: Filters compiled into Debian's libhdf5 1.10.8.
+BUILTIN_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 4: "szip", 5: "nbit", 6: "scaleoffset"}
+WORDNET = Path("/usr/share/wordnet")
+
+
+class Bad(Exception):
+    """One-line description of why an input is rejected."""
+
+
+def _strings(ds) -> list[str]:
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in ds[()]]
+
+
+def _wordnet_offsets(directory: Path) -> set[str]:
+    data = directory / "data.noun"
+    if not data.is_file():
+        raise Bad(f"{directory}: data.noun: not found; point --wordnet at a WordNet 3.0 dict folder")
+    offsets = set()
+    position = 0
+    with open(data, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.startswith(b"  "):  # license lines start with two spaces
+                fields = line.split(b" ")
+                if (len(fields) < 4 or not re.fullmatch(rb"[0-9]{8}", fields[0])
+                        or int(fields[0]) != position or fields[2] != b"n"):
+                    raise Bad(f"{data}: line {number}: not a synset line (offset {position})")
+                try:
+                    int(fields[3], 16)
+                    line.decode("utf-8")
+                except ValueError:
+                    raise Bad(f"{data}: line {number}: malformed word count or bytes") from None
+                offsets.add("n" + fields[0].decode())
+            position += len(line)
+    if not offsets:
+        raise Bad(f"{data}: no synsets")
+    return offsets
+
+
+def _probe_libhdf5_1_10(path: Path) -> None:
+    """Debian's h5ls (libhdf5 1.10.8) marks objects it cannot open with *ERROR*."""
+    if shutil.which("h5ls") is None:
+        return
+    listing = subprocess.run(["h5ls", "-r", str(path)], capture_output=True, text=True, timeout=60)
+    for line in listing.stdout.splitlines():
+        if "*ERROR*" in line:
+            name = line.split()[0].lstrip("/")
+            raise Bad(f"{path.name}: {name}: libhdf5 1.10.8 cannot open it (written with libver='latest'?); "
+                      "rewrite with libver=('earliest', 'v110')")
+
+
+def _open(path: Path) -> h5py.File:
+    try:
+        return h5py.File(path, "r")
+    except OSError as error:
+        raise Bad(f"{path.name}: not a readable HDF5 file ({str(error).splitlines()[0]})") from None
+
+
+def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
+    """Check one file; returns what shard/manifest checks need."""
+    _probe_libhdf5_1_10(path)
+    with _open(path) as f:
+        name = path.name
+        attrs = dict(f.attrs)
+        if "format" not in attrs:
+            raise Bad(f"{name}: /: attribute format missing")
+        if attrs["format"] != "penultimate-features":
+            raise Bad(f"{name}: /: format is {attrs['format']!r}, expected 'penultimate-features'")
+        if "format_version" not in attrs:
+            raise Bad(f"{name}: /: attribute format_version missing")
+        if int(attrs["format_version"]) != 1:
+            raise Bad(f"{name}: /: format_version {int(attrs['format_version'])} is not supported (1)")
+        if "manifest_shards" in attrs:
+            for shard in attrs["manifest_shards"]:
+                shard = shard.decode() if isinstance(shard, bytes) else shard
+                if not (path.parent / shard).is_file():
+                    raise Bad(f"{name}: manifest_shards: source file {shard} not found")
+        if "classes/wnid" in f:
+            labels = _strings(f["classes/wnid"])
+            seen = set()
+            for w in labels:
+                if w in seen:
+                    raise Bad(f"{name}: classes/wnid: duplicate wnid {w}")
+                seen.add(w)
+            if wordnet is not None:
+                known = _wordnet_offsets(wordnet)
+                for w in labels:
+                    if w not in known:
+                        raise Bad(f"{name}: classes/wnid: {w} is not a WordNet noun synset")
+        elif "classes/name" in f:
+            labels = _strings(f["classes/name"])
+        else:
+            raise Bad(f"{name}: classes: neither classes/wnid nor classes/name")
+        count = len(labels)
+        for ds in ("classifier/weight", "classifier/bias"):
+            if ds not in f:
+                raise Bad(f"{name}: {ds}: missing")
+        weight, bias = f["classifier/weight"], f["classifier/bias"]
+        if weight.ndim != 2 or weight.shape[0] != count:
+            raise Bad(f"{name}: classifier/weight: shape {weight.shape}, expected ({count}, D)")
+        dim = weight.shape[1]
+        if bias.shape != (count,):
+            raise Bad(f"{name}: classifier/bias: shape {bias.shape}, expected ({count},)")
+        splits = {}
+        for split, group in f["splits"].items():
+            where = f"splits/{split}"
+            for ds in ("features", "labels"):
+                if ds not in group:
+                    raise Bad(f"{name}: {where}/{ds}: missing")
+            feats, labs = group["features"], group["labels"]
+            if feats.ndim != 2:
+                raise Bad(f"{name}: {where}/features: rank {feats.ndim}, expected (N, {dim})")
+            if feats.dtype not in (np.float16, np.float32):
+                raise Bad(f"{name}: {where}/features: type {feats.dtype}, expected float32 or float16")
+            if feats.shape[1] != dim:
+                raise Bad(f"{name}: {where}/features: {feats.shape[1]} columns, classifier/weight has {dim}")
+            plist = feats.id.get_create_plist()
+            for i in range(plist.get_nfilters()):
+                code, _, _, fname = plist.get_filter(i)
+                if code not in BUILTIN_FILTERS:
+                    raise Bad(f"{name}: {where}/features: filter {fname.decode()} ({code}) is not available "
+                              "in libhdf5 1.10.8; h5repack -f GZIP=4 in.h5 out.h5")
+            rows = feats.shape[0]
+            if labs.dtype.kind not in "iu":
+                raise Bad(f"{name}: {where}/labels: type {labs.dtype}, expected integers")
+            if labs.shape != (rows,):
+                raise Bad(f"{name}: {where}/labels: shape {labs.shape}, features have {rows} rows")
+            labels_ = labs[()]
+            out = np.flatnonzero((labels_ < 0) | (labels_ >= count))
+            if out.size:
+                raise Bad(f"{name}: {where}/labels: row {out[0]} has label {labels_[out[0]]}, outside 0..<{count}")
+            values = feats[()].astype(np.float32)
+            bad = np.flatnonzero(~np.all(np.isfinite(values), axis=1))
+            if bad.size:
+                raise Bad(f"{name}: {where}/features: row {bad[0]} holds NaN or Inf")
+            if "logits" in group and group["logits"].shape != (rows, count):
+                raise Bad(f"{name}: {where}/logits: shape {group['logits'].shape}, expected ({rows}, {count})")
+            index = group["sample_index"][()] if "sample_index" in group else None
+            splits[split] = (labels_, index)
+        return {"attrs": attrs, "labels": labels, "weight": weight[()], "bias": bias[()], "splits": splits,
+                "count": count}
+
+
+def check_dump(paths: list[Path], wordnet: Path | None = None) -> None:
+    infos = [check_dump_file(p, wordnet) for p in paths]
+    shard_count = len(paths)
+    for path, info in zip(paths[1:], infos[1:]):
+        if info["labels"] != infos[0]["labels"]:
+            raise Bad(f"{path.name}: classes/wnid: differs from {paths[0].name}")
+        if not np.array_equal(info["weight"], infos[0]["weight"]):
+            raise Bad(f"{path.name}: classifier/weight: differs from {paths[0].name}")
+    # Repeated sample indices: DistributedSampler pads at most shard_count - 1 rows in all.
+    manifest = "manifest_shards" in infos[0]["attrs"]
+    padding = len(infos[0]["attrs"]["manifest_shards"]) - 1 if manifest else shard_count - 1
+    for split in infos[0]["splits"]:
+        indices = [info["splits"][split][1] for info in infos]
+        if any(i is None for i in indices):
+            continue
+        joined = np.concatenate(indices)
+        repeats = joined.size - np.unique(joined).size
+        if repeats > padding:
+            raise Bad(f"{paths[-1].name}: splits/{split}/sample_index: {repeats} repeated sample indices, "
+                      f"padding allows {padding}")
+    for split, (labels, _) in infos[0]["splits"].items():
+        if len(infos) == 1:
+            present = np.bincount(labels, minlength=infos[0]["count"])
+            for k in np.flatnonzero(present == 0):
+                raise Bad(f"{paths[0].name}: splits/{split}: class {k} ({infos[0]['labels'][k]}) has no rows")
+
+
+def check_projection(path: Path) -> None:
+    with _open(path) as f:
+        if f.attrs.get("format") != "penultimate-projection":
+            raise Bad(f"{path.name}: /: format is {f.attrs.get('format')!r}, expected 'penultimate-projection'")
+        version = int(f.attrs.get("format_version", -1))
+        if version != 1:
+            raise Bad(f"{path.name}: /: format_version {version} is not supported (1); update penultimate")
+
+
+def run_case(out: Path, case: dict) -> str | None:
+    """None when accepted, else the rejection message."""
+    files = [out / f for f in case["files"]]
+    try:
+        if case["kind"] == "dump":
+            wordnet = WORDNET if "--wordnet" in case["tool_args"] else None
+            check_dump(files, wordnet)
+        elif case["kind"] == "projection":
+            check_projection(files[0])
+        else:
+            _wordnet_offsets(files[0])
+    except Bad as error:
+        return str(error)
+    return None
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1])
+    cases = json.loads((out / "corpus.json").read_text())["cases"]
+    failures = 0
+    for case in cases:
+        message = run_case(out, case)
+        if case["expect_ok"]:
+            ok = message is None
+        else:
+            ok = message is not None and all(e.lower() in message.lower() for e in case["expect"])
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {case['name']}: {message or 'accepted'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
