@@ -339,3 +339,13 @@ def test_torch_helpers_need_no_torch_at_import():
     assert callable(pw.collect_penultimate) and callable(pw.classifier_of) and callable(pw.dump_distributed)
     wrapped = pw.IndexedDataset([("x0", 3), ("x1", 1)])
     assert len(wrapped) == 2 and wrapped[1] == ("x1", 1, 1)
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path):
+    write(tmp_path / "a.h5", compression="gzip")
+    write(tmp_path / "b.h5", compression="gzip")
+    assert (tmp_path / "a.h5").read_bytes() == (tmp_path / "b.h5").read_bytes()
+    paths = write_shards(tmp_path)
+    pw.write_manifest(tmp_path / "m1.h5", paths)
+    pw.write_manifest(tmp_path / "m2.h5", paths)
+    assert (tmp_path / "m1.h5").read_bytes() == (tmp_path / "m2.h5").read_bytes()
