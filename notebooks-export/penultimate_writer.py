@@ -143,6 +143,8 @@ def _check_classifier(weight, bias, class_count: int) -> tuple[np.ndarray, np.nd
         raise ValueError(f"classifier/weight: expected shape (C, D), got {weight.shape}")
     if weight.shape[0] != class_count:
         raise ValueError(f"classifier/weight: {weight.shape[0]} rows for {class_count} classes")
+    if weight.shape[1] == 0:
+        raise ValueError("classifier/weight: the feature dimension D is 0")
     if bias.shape != (class_count,):
         raise ValueError(f"classifier/bias: expected shape ({class_count},), got {bias.shape}")
     for name, array in (("classifier/weight", weight), ("classifier/bias", bias)):

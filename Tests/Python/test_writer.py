@@ -312,6 +312,7 @@ def bad(**change):
     (dict(splits={}), r"splits: expected a non-empty dict"),
     (dict(weight=np.zeros((C, D, 1))), r"classifier/weight: expected shape \(C, D\)"),
     (dict(weight=np.zeros((C + 1, D))), r"classifier/weight: 5 rows for 4 classes"),
+    (dict(weight=np.zeros((C, 0))), r"classifier/weight: the feature dimension D is 0"),
     (dict(bias=np.zeros(C + 1)), r"classifier/bias: expected shape \(4,\)"),
     (dict(bias=np.array([0, 0, np.inf, 0])), r"classifier/bias: contains NaN or Inf"),
     (dict(wnids=None), r"classes/wnid: give wnids or names"),
