@@ -117,6 +117,10 @@ def test_float16_values_equal_numpys_cast(tmp_path):
     special = np.array([-0.9999962, 0.9999962, 1e-7, 6.1e-5, 2049.0, 65504.0, -65504.0, 1.0 / 3.0],
                        dtype=np.float64)
     features = np.resize(special, (8, D)) * np.linspace(0.5, 1.0, D)
+    # Just above a float16 tie: float64 -> float16 rounds up; float64 -> float32 -> float16 rounds
+    # to even (down).  The writer must cast once, from the caller's dtype.
+    features[0, 0] = 1 + 2.0 ** -11 + 2.0 ** -30
+    assert features[:1, :1].astype(np.float16) != features[:1, :1].astype(np.float32).astype(np.float16)
     path = write(tmp_path / "h.h5", feature_dtype="float16",
                  splits={"train": dict(features=features, labels=np.arange(8) % C)})
     with h5py.File(path, "r") as f:
