@@ -25,8 +25,11 @@ func numpy(_ script: String, input: String) throws -> [[Double]] {
     guard process.terminationStatus == 0 else {
         throw NumpyFailure(message: String(decoding: errors, as: UTF8.self))
     }
-    return String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
-        line.split(separator: " ").map { Double($0)! }
+    return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
+        try line.split(separator: " ").map {
+            guard let value = Double($0) else { throw NumpyFailure(message: "not a number in numpy's output: \($0)") }
+            return value
+        }
     }
 }
 
