@@ -7,6 +7,9 @@
 ///
 /// - Parameters:
 ///   - logits: `labels.count × classCount` Floats, row-major.
+///   - labels: each row's true class.
+///   - classCount: number of classes (logits per row).
+///   - k: how many top classes count, in `1...classCount`.
 /// - Throws: on a shape mismatch, a label out of range, k outside 1...classCount, or a row with a
 ///   non-finite logit (NaN would compare false and silently count as correct).
 public func topKCorrect(logits: [Float], labels: [Int32], classCount: Int, k: Int) throws -> Int {

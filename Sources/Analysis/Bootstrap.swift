@@ -31,11 +31,17 @@ public enum Bootstrap {
     /// - Parameters:
     ///   - t1: rows of T1 per class (`n × dim` Floats, row-major); needs every class of `[target] + set`.
     ///   - t2: the same for T2.
+    ///   - dim: length of a feature row.
+    ///   - target: the target class π.
+    ///   - set: the comparison set S (without π, no repeats).
     ///   - rowNormalization: pass `normalization.rowNormalization`; rows are transformed as the
     ///     accumulator would (an all-zero row under unit length is an error here).
-    ///   - scale1, scale2: pass `normalization.scale(of:)` of the full-data centroids of T1 and T2.
+    ///   - scale1: pass `normalization.scale(of:)` of T1's full-data centroids; kept fixed.
+    ///   - scale2: the same for T2.
     ///   - replicates: number of bootstrap replicates (at least 2).
     ///   - level: coverage of the interval, in (0, 1).
+    ///   - seed: seeds ``Xoshiro256StarStar``; record it with the interval.
+    ///   - paired: reuse T1's draws for T2 (row i of both models is the same image).
     public static func diffusionIndex(
         t1: [Int: [Float]], t2: [Int: [Float]], dim: Int, target: Int, set: [Int],
         rowNormalization: CentroidAccumulator.RowNormalization, scale1: Double, scale2: Double,

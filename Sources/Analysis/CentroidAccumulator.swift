@@ -4,7 +4,7 @@
 /// ``merge(_:)`` of two accumulators equals one accumulator fed both inputs (up to the order of
 /// floating-point additions). ``centroids()`` divides at the end.
 ///
-/// The hot path is ``add(rows:labels:classes:)`` over a block of `rows × dim` Floats: one pass over
+/// The hot path is `add(rows:labels:classes:)` on unsafe buffers, over a block of `rows × dim` Floats: one pass over
 /// each row to check it (and, for unit length, to take its norm) while it is in cache, one pass adding
 /// it into its class's Double sums, all through unsafe buffers so the inner loops carry no bounds checks.
 public struct CentroidAccumulator: Sendable {
@@ -92,18 +92,24 @@ public struct CentroidAccumulator: Sendable {
         try row.withUnsafeBufferPointer { try add(row: $0, label: label) }
     }
 
-    /// Adds a block of rows (`labels.count × dim` Floats, row-major) with their labels.
+    /// Adds a block of rows with their labels.
     ///
-    /// - Parameter classes: when given, rows of other classes are passed over (not counted anywhere).
+    /// - Parameters:
+    ///   - rows: `labels.count × dim` Floats, row-major.
+    ///   - labels: each row's class, in `0..<classCount`.
+    ///   - classes: when given, rows of other classes are passed over (not counted anywhere).
     public mutating func add(rows: [Float], labels: [Int32], classes: Set<Int>? = nil) throws {
         try rows.withUnsafeBufferPointer { r in
             try labels.withUnsafeBufferPointer { l in try add(rows: r, labels: l, classes: classes) }
         }
     }
 
-    /// Adds a block of rows (`labels.count × dim` Floats, row-major) with their labels: the fast path.
+    /// Adds a block of rows with their labels: the fast path.
     ///
-    /// - Parameter classes: when given, rows of other classes are passed over (not counted anywhere).
+    /// - Parameters:
+    ///   - rows: `labels.count × dim` Floats, row-major.
+    ///   - labels: each row's class, in `0..<classCount`.
+    ///   - classes: when given, rows of other classes are passed over (not counted anywhere).
     public mutating func add(rows: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>,
                              classes: Set<Int>? = nil) throws {
         let n = labels.count

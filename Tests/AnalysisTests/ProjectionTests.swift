@@ -21,6 +21,7 @@ private func classifier(dim: Int, seed: UInt64) -> (weight: [Float], bias: [Floa
         // Feature x = 2 → x̃ = (2, 1) → (2/3, 0).
         let p = try projection.project(features: [2])[0]
         #expect(abs(p.x - 2.0 / 3) < 1e-15 && abs(p.y) < 1e-15)
+        #expect(projection.project(point: [2]) == p)
         #expect(projection.project(augmented: [0, 3]) == SIMD2(-4.0 / 3, 2))
     }
 
