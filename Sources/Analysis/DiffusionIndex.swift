@@ -26,6 +26,8 @@ public struct DiffusionIndex: Sendable, Equatable {
     public let scale2: Double
     /// One term per member of S, in the order of ``set``.
     public let terms: [DiffusionTerm]
+    /// The normalisation the scales came from; nil when the caller passed scales directly.
+    public internal(set) var normalization: DistanceNormalization? = nil
 
     /// η as a fraction: the mean of the terms' relative changes.
     public var eta: Double {
@@ -68,8 +70,10 @@ public func diffusionIndex(t1: Centroids, t2: Centroids, target: Int, set: [Int]
 /// η with the scales that `normalization` prescribes, taken from the same centroids.
 public func diffusionIndex(t1: Centroids, t2: Centroids, target: Int, set: [Int],
                            normalization: DistanceNormalization) throws -> DiffusionIndex {
-    try diffusionIndex(t1: t1, t2: t2, target: target, set: set,
-                       scale1: normalization.scale(of: t1), scale2: normalization.scale(of: t2))
+    var result = try diffusionIndex(t1: t1, t2: t2, target: target, set: set,
+                                    scale1: normalization.scale(of: t1), scale2: normalization.scale(of: t2))
+    result.normalization = normalization
+    return result
 }
 
 func checkDiffusionArguments(target: Int, set: [Int], classCount: Int) throws {

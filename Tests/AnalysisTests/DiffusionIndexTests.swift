@@ -31,6 +31,8 @@ private func centroids(_ points: [[Double]], rowNormalization: CentroidAccumulat
         #expect(abs(eta.terms[0].relativeChange - (-0.2)) < 1e-15)
         #expect(abs(eta.terms[1].relativeChange - (-1.0 / 9)) < 1e-15)
         #expect(abs(eta.eta - (-7.0 / 45)) < 1e-15)
+        #expect(eta.normalization == .centroidScale)
+        #expect(try diffusionIndex(t1: t1, t2: t2, target: 0, set: [1], scale1: 1, scale2: 1).normalization == nil)
     }
 
     @Test func centroidScaleIgnoresAGlobalRescaling() throws {
