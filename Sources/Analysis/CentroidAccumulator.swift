@@ -83,8 +83,9 @@ public struct CentroidAccumulator: Sendable {
         guard label >= 0, label < classCount else {
             throw AnalysisError.labelOutOfRange(label: label, classCount: classCount)
         }
-        let labels = [Int32(label)]
-        try labels.withUnsafeBufferPointer { try add(rows: row, labels: $0, classes: nil) }
+        try withUnsafePointer(to: Int32(label)) {
+            try add(rows: row, labels: UnsafeBufferPointer(start: $0, count: 1), classes: nil)
+        }
     }
 
     /// Adds one row with its label.
