@@ -1,1 +1,0 @@
-// Analysis: placeholder until its first real file lands.

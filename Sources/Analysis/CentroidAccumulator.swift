@@ -1,0 +1,237 @@
+/// Per-class sums and counts of feature rows, accumulated in Double.
+///
+/// Sums and counts (not means) are the state, because they add across shards and blocks:
+/// ``merge(_:)`` of two accumulators equals one accumulator fed both inputs (up to the order of
+/// floating-point additions). ``centroids()`` divides at the end.
+///
+/// The hot path is `add(rows:labels:classes:)` on unsafe buffers, over a block of `rows × dim` Floats: one pass over
+/// each row to check it (and, for unit length, to take its norm) while it is in cache, one pass adding
+/// it into its class's Double sums, all through unsafe buffers so the inner loops carry no bounds checks.
+public struct CentroidAccumulator: Sendable {
+    /// How each row is transformed before it is added.
+    public enum RowNormalization: String, CaseIterable, Sendable {
+        /// Rows are added as they are.
+        case none
+        /// Each row is divided by its L2 norm first, so every sample weighs the same whatever its scale.
+        case unitLength
+    }
+
+    /// What to do with a row that cannot be used: one holding NaN or ±infinity, or, under
+    /// ``RowNormalization/unitLength``, an all-zero row (it has no direction).
+    public enum InvalidRowPolicy: String, CaseIterable, Sendable {
+        /// Throw ``AnalysisError/nonFiniteRows(count:firstRow:)`` or ``AnalysisError/zeroRows(count:firstRow:)``
+        /// with the number of such rows in the block. Rows of the block before the first bad one have
+        /// already been added: discard the accumulator after a throw.
+        case refuse
+        /// Leave the row out and count it in ``skippedNonFinite`` or ``skippedZero``.
+        case skip
+    }
+
+    /// Number of classes; labels must lie in `0..<classCount`.
+    public let classCount: Int
+    /// Length of a feature row.
+    public let dim: Int
+    /// The transform applied to each row before adding it.
+    public let rowNormalization: RowNormalization
+    /// What to do with rows that cannot be used.
+    public let invalidRowPolicy: InvalidRowPolicy
+    /// Per-class sums, `classCount × dim`, row-major.
+    public private(set) var sums: [Double]
+    /// Rows added per class.
+    public private(set) var counts: [Int]
+    /// Rows left out because they held NaN or infinity (skip policy only).
+    public private(set) var skippedNonFinite: Int = 0
+    /// All-zero rows left out under unit-length normalisation (skip policy only).
+    public private(set) var skippedZero: Int = 0
+
+    /// An empty accumulator.
+    public init(classCount: Int, dim: Int, rowNormalization: RowNormalization = .none,
+                invalidRowPolicy: InvalidRowPolicy = .refuse) throws {
+        guard classCount > 0, dim > 0 else {
+            throw AnalysisError.invalidArgument("centroid accumulator: class count \(classCount) and dimension \(dim) must be positive")
+        }
+        self.classCount = classCount
+        self.dim = dim
+        self.rowNormalization = rowNormalization
+        self.invalidRowPolicy = invalidRowPolicy
+        self.sums = [Double](repeating: 0, count: classCount * dim)
+        self.counts = [Int](repeating: 0, count: classCount)
+    }
+
+    /// An accumulator resumed from stored sums and counts (for example a centroid file).
+    public init(classCount: Int, dim: Int, rowNormalization: RowNormalization, sums: [Double], counts: [Int],
+                invalidRowPolicy: InvalidRowPolicy = .refuse) throws {
+        try self.init(classCount: classCount, dim: dim, rowNormalization: rowNormalization, invalidRowPolicy: invalidRowPolicy)
+        guard sums.count == classCount * dim else {
+            throw AnalysisError.shapeMismatch(object: "centroid sums", expected: classCount * dim, actual: sums.count)
+        }
+        guard counts.count == classCount else {
+            throw AnalysisError.shapeMismatch(object: "centroid counts", expected: classCount, actual: counts.count)
+        }
+        if let bad = counts.first(where: { $0 < 0 }) {
+            throw AnalysisError.invalidArgument("centroid counts: negative count \(bad)")
+        }
+        self.sums = sums
+        self.counts = counts
+    }
+
+    /// Adds one row with its label.
+    public mutating func add(row: UnsafeBufferPointer<Float>, label: Int) throws {
+        guard row.count == dim else {
+            throw AnalysisError.shapeMismatch(object: "feature row", expected: dim, actual: row.count)
+        }
+        guard label >= 0, label < classCount else {
+            throw AnalysisError.labelOutOfRange(label: label, classCount: classCount)
+        }
+        try withUnsafePointer(to: Int32(label)) {
+            try add(rows: row, labels: UnsafeBufferPointer(start: $0, count: 1), classes: nil)
+        }
+    }
+
+    /// Adds one row with its label.
+    public mutating func add(row: [Float], label: Int) throws {
+        try row.withUnsafeBufferPointer { try add(row: $0, label: label) }
+    }
+
+    /// Adds a block of rows with their labels.
+    ///
+    /// - Parameters:
+    ///   - rows: `labels.count × dim` Floats, row-major.
+    ///   - labels: each row's class, in `0..<classCount`.
+    ///   - classes: when given, rows of other classes are passed over (not counted anywhere).
+    public mutating func add(rows: [Float], labels: [Int32], classes: Set<Int>? = nil) throws {
+        try rows.withUnsafeBufferPointer { r in
+            try labels.withUnsafeBufferPointer { l in try add(rows: r, labels: l, classes: classes) }
+        }
+    }
+
+    /// Adds a block of rows with their labels: the fast path.
+    ///
+    /// - Parameters:
+    ///   - rows: `labels.count × dim` Floats, row-major.
+    ///   - labels: each row's class, in `0..<classCount`.
+    ///   - classes: when given, rows of other classes are passed over (not counted anywhere).
+    public mutating func add(rows: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>,
+                             classes: Set<Int>? = nil) throws {
+        let n = labels.count
+        guard rows.count == n * dim else {
+            throw AnalysisError.shapeMismatch(object: "feature block (\(n) labels × \(dim))", expected: n * dim, actual: rows.count)
+        }
+        if n == 0 { return }
+        let classCount = classCount
+        for label in labels where label < 0 || Int(label) >= classCount {
+            throw AnalysisError.labelOutOfRange(label: Int(label), classCount: classCount)
+        }
+        var wanted: [Bool]? = nil
+        if let classes {
+            var mask = [Bool](repeating: false, count: classCount)
+            for k in classes where k >= 0 && k < classCount { mask[k] = true }
+            wanted = mask
+        }
+        let dim = dim
+        let unit = rowNormalization == .unitLength
+        let refuse = invalidRowPolicy == .refuse
+        guard let base = rows.baseAddress else { return }
+        var nonFinite = 0, zero = 0
+        var firstBad = -1
+        var badIsZero = false
+
+        sums.withUnsafeMutableBufferPointer { sumBuffer in
+            counts.withUnsafeMutableBufferPointer { countBuffer in
+                let sumBase = sumBuffer.baseAddress!
+                for r in 0..<n {
+                    let label = Int(labels[r])
+                    if let wanted, !wanted[label] { continue }
+                    let row = base + r * dim
+                    // A refused block is only scanned (to count its bad rows) after the first bad row.
+                    let scanOnly = refuse && firstBad >= 0
+                    if !Self.isFinite(row, dim) {
+                        nonFinite += 1
+                        if refuse && firstBad < 0 { firstBad = r; badIsZero = false }
+                        continue
+                    }
+                    var scale = 1.0
+                    if unit {
+                        let squaredNorm = Self.squaredNorm(row, dim)
+                        if squaredNorm == 0 {
+                            zero += 1
+                            if refuse && firstBad < 0 { firstBad = r; badIsZero = true }
+                            continue
+                        }
+                        scale = 1 / squaredNorm.squareRoot()
+                    }
+                    if scanOnly { continue }
+                    let sum = sumBase + label * dim
+                    if unit {
+                        for j in 0..<dim { sum[j] += Double(row[j]) * scale }
+                    } else {
+                        for j in 0..<dim { sum[j] += Double(row[j]) }
+                    }
+                    countBuffer[label] += 1
+                }
+            }
+        }
+        if refuse && firstBad >= 0 {
+            if badIsZero { throw AnalysisError.zeroRows(count: zero, firstRow: firstBad) }
+            throw AnalysisError.nonFiniteRows(count: nonFinite, firstRow: firstBad)
+        }
+        skippedNonFinite += nonFinite
+        skippedZero += zero
+    }
+
+    /// Adds another accumulator's sums, counts and skip counts (shards of one split, say).
+    public mutating func merge(_ other: CentroidAccumulator) throws {
+        guard other.classCount == classCount, other.dim == dim else {
+            throw AnalysisError.incompatible("merging centroid sums: \(other.classCount) classes × \(other.dim) into \(classCount) classes × \(dim)")
+        }
+        guard other.rowNormalization == rowNormalization else {
+            throw AnalysisError.incompatible("merging centroid sums: row normalisation \(other.rowNormalization.rawValue) into \(rowNormalization.rawValue)")
+        }
+        sums.withUnsafeMutableBufferPointer { mine in
+            other.sums.withUnsafeBufferPointer { theirs in
+                for i in 0..<mine.count { mine[i] += theirs[i] }
+            }
+        }
+        for k in 0..<classCount { counts[k] += other.counts[k] }
+        skippedNonFinite += other.skippedNonFinite
+        skippedZero += other.skippedZero
+    }
+
+    /// The class means: sums divided by counts. A class without rows gets a zero row and count 0.
+    public func centroids() -> Centroids {
+        var values = sums
+        for k in 0..<classCount where counts[k] > 0 {
+            let inverse = 1 / Double(counts[k])
+            for j in 0..<dim { values[k * dim + j] *= inverse }
+        }
+        return Centroids(uncheckedClassCount: classCount, dim: dim, values: values, counts: counts,
+                         rowNormalization: rowNormalization)
+    }
+
+    /// Whether every element of the row is finite, from the exponent bits (vectorises; no branches per element).
+    @inline(__always)
+    static func isFinite(_ row: UnsafePointer<Float>, _ dim: Int) -> Bool {
+        var special: UInt32 = 0
+        row.withMemoryRebound(to: UInt32.self, capacity: dim) { bits in
+            for j in 0..<dim {
+                let exponent = bits[j] & 0x7f80_0000
+                special |= exponent == 0x7f80_0000 ? 1 : 0
+            }
+        }
+        return special == 0
+    }
+
+    /// Σ x², in Double with four partial sums so the loop is not one long dependency chain.
+    @inline(__always)
+    static func squaredNorm(_ row: UnsafePointer<Float>, _ dim: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var j = 0
+        while j + 4 <= dim {
+            let a = Double(row[j]), b = Double(row[j + 1]), c = Double(row[j + 2]), d = Double(row[j + 3])
+            s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+            j += 4
+        }
+        while j < dim { let a = Double(row[j]); s0 += a * a; j += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+}

@@ -1,0 +1,96 @@
+/// Class centroids of one model on one split, in Double, with the row counts behind them.
+public struct Centroids: Sendable, Equatable {
+    /// Number of classes.
+    public let classCount: Int
+    /// Length of a centroid.
+    public let dim: Int
+    /// Centroids, `classCount × dim`, row-major; a class without rows holds zeros.
+    public let values: [Double]
+    /// Rows behind each centroid; 0 means the class has no centroid.
+    public let counts: [Int]
+    /// How rows were transformed before averaging (``DistanceNormalization/unit`` needs `.unitLength`).
+    public let rowNormalization: CentroidAccumulator.RowNormalization
+
+    /// Centroids from stored values, checked for shape.
+    public init(classCount: Int, dim: Int, values: [Double], counts: [Int],
+                rowNormalization: CentroidAccumulator.RowNormalization = .none) throws {
+        guard classCount > 0, dim > 0 else {
+            throw AnalysisError.invalidArgument("centroids: class count \(classCount) and dimension \(dim) must be positive")
+        }
+        guard values.count == classCount * dim else {
+            throw AnalysisError.shapeMismatch(object: "centroid values", expected: classCount * dim, actual: values.count)
+        }
+        guard counts.count == classCount else {
+            throw AnalysisError.shapeMismatch(object: "centroid counts", expected: classCount, actual: counts.count)
+        }
+        self.init(uncheckedClassCount: classCount, dim: dim, values: values, counts: counts, rowNormalization: rowNormalization)
+    }
+
+    init(uncheckedClassCount classCount: Int, dim: Int, values: [Double], counts: [Int],
+         rowNormalization: CentroidAccumulator.RowNormalization) {
+        self.classCount = classCount
+        self.dim = dim
+        self.values = values
+        self.counts = counts
+        self.rowNormalization = rowNormalization
+    }
+
+    /// Class `k`'s centroid.
+    public func centroid(_ k: Int) -> ArraySlice<Double> {
+        values[k * dim ..< (k + 1) * dim]
+    }
+
+    /// Classes that have at least one row, ascending.
+    public var classesWithRows: [Int] { (0..<classCount).filter { counts[$0] > 0 } }
+
+    /// Euclidean distance between the centroids of classes `a` and `b`.
+    ///
+    /// Throws when either class is out of range or has no rows.
+    public func distance(_ a: Int, _ b: Int) throws -> Double {
+        try requireCentroid(a)
+        try requireCentroid(b)
+        return values.withUnsafeBufferPointer { v in
+            Self.euclidean(v.baseAddress! + a * dim, v.baseAddress! + b * dim, dim)
+        }
+    }
+
+    /// The model-wide scale: the mean Euclidean distance over all unordered pairs of distinct classes
+    /// that have rows. Throws when fewer than two classes have rows.
+    public func meanPairwiseCentroidDistance() throws -> Double {
+        let present = classesWithRows
+        guard present.count >= 2 else {
+            throw AnalysisError.invalidArgument("centroids: the mean pairwise distance needs at least two classes with rows, found \(present.count)")
+        }
+        let dim = dim
+        var total = 0.0
+        values.withUnsafeBufferPointer { v in
+            let base = v.baseAddress!
+            for i in 0..<present.count {
+                let a = base + present[i] * dim
+                for j in (i + 1)..<present.count {
+                    total += Self.euclidean(a, base + present[j] * dim, dim)
+                }
+            }
+        }
+        let pairs = Double(present.count * (present.count - 1) / 2)
+        return total / pairs
+    }
+
+    func requireCentroid(_ k: Int) throws {
+        guard k >= 0, k < classCount else { throw AnalysisError.classOutOfRange(class: k, classCount: classCount) }
+        guard counts[k] > 0 else { throw AnalysisError.classWithoutRows(k) }
+    }
+
+    @inline(__always)
+    static func euclidean(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ dim: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0
+        var j = 0
+        while j + 2 <= dim {
+            let d0 = a[j] - b[j], d1 = a[j + 1] - b[j + 1]
+            s0 += d0 * d0; s1 += d1 * d1
+            j += 2
+        }
+        if j < dim { let d = a[j] - b[j]; s0 += d * d }
+        return (s0 + s1).squareRoot()
+    }
+}
