@@ -98,8 +98,37 @@ extension Figure {
             cairo_surface_finish(canvas.surface)
             try canvas.check(format == .pdf ? "PDF output" : "SVG output")
         }
-        if format == .svg, !provenance.isEmpty { return insertSVGMetadata(sink.bytes, json: json) }
-        return sink.bytes
+        guard format == .svg else { return sink.bytes }
+        let svg = renumberSVGSurfaceIDs(sink.bytes)
+        return provenance.isEmpty ? svg : insertSVGMetadata(svg, json: json)
+    }
+
+    /// Cairo names SVG groups `surface<N>` after a process-wide surface counter, so the same
+    /// figure rendered twice would differ. Renumber them 1, 2, … in order of first appearance.
+    private func renumberSVGSurfaceIDs(_ bytes: [UInt8]) -> [UInt8] {
+        let word = Array("surface".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var numbers: [ArraySlice<UInt8>: Int] = [:]
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == word[0], i + word.count < bytes.count, Array(bytes[i..<i + word.count]) == word,
+               i > 0, bytes[i - 1] == UInt8(ascii: "\"") || bytes[i - 1] == UInt8(ascii: "#") {
+                var j = i + word.count
+                while j < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[j]) { j += 1 }
+                if j > i + word.count {
+                    let digits = bytes[(i + word.count)..<j]
+                    let number = numbers[digits] ?? (numbers.count + 1)
+                    numbers[digits] = number
+                    output += word + Array(String(number).utf8)
+                    i = j
+                    continue
+                }
+            }
+            output.append(bytes[i])
+            i += 1
+        }
+        return output
     }
 
     /// Puts `<metadata>` right after the opening `<svg …>` tag.
