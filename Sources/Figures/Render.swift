@@ -98,9 +98,22 @@ extension Figure {
             cairo_surface_finish(canvas.surface)
             try canvas.check(format == .pdf ? "PDF output" : "SVG output")
         }
-        guard format == .svg else { return sink.bytes }
+        guard format == .svg else { return fixPDFDatePrefix(sink.bytes) }
         let svg = renumberSVGSurfaceIDs(sink.bytes)
         return provenance.isEmpty ? svg : insertSVGMetadata(svg, json: json)
+    }
+
+    /// Cairo 1.16 writes the date without the `D:` prefix PDF requires. Rewrite it in place with
+    /// the same length (dropping the optional seconds) so the xref offsets stay valid.
+    private func fixPDFDatePrefix(_ bytes: [UInt8]) -> [UInt8] {
+        let wrong = Array("/CreationDate (19700101000000Z)".utf8)
+        let right = Array("/CreationDate (D:197001010000Z)".utf8)
+        guard bytes.count >= wrong.count,
+              let start = (0...(bytes.count - wrong.count)).last(where: { bytes[$0] == wrong[0] && Array(bytes[$0..<$0 + wrong.count]) == wrong })
+        else { return bytes }
+        var fixed = bytes
+        fixed.replaceSubrange(start..<start + wrong.count, with: right)
+        return fixed
     }
 
     /// Cairo names SVG groups `surface<N>` after a process-wide surface counter, so the same
@@ -256,7 +269,7 @@ extension Figure {
                 let a = g.position(of: Point(x: Double(i) + dx - barWidth / 2, y: 0))
                 let b = g.position(of: Point(x: Double(i) + dx + barWidth / 2, y: value))
                 let rect = Rect(x: a.x, y: min(a.y, b.y), width: b.x - a.x, height: abs(b.y - a.y))
-                canvas.setColor(color, alpha: 0.9)
+                canvas.setColor(color)
                 canvas.fillRect(rect)
                 canvas.setColor(color.darkened(0.45))
                 canvas.setLineWidth(0.5)

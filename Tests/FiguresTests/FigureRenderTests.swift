@@ -59,6 +59,23 @@ import Testing
         }
     }
 
+    /// The middle of each bar shows its colour (bars are opaque, so grid lines never show through).
+    @Test func barColourAppearsInsideEachBar() throws {
+        let panel = BarPanel(categories: ["a", "b", "c"], first: [-2, -1, -3], second: [1, 2, 0.5])
+        let figure = Figure(width: 4, height: 3, dpi: 100, rows: 1, columns: 1, panels: [.bar(panel)])
+        let layout = try figure.layout()
+        let image = try PNGImage.decode(try figure.render(format: .png))
+        for i in 0..<3 {
+            for (value, dx, color) in [(panel.first[i], -0.19, panel.firstColor), (panel.second[i], 0.19, panel.secondColor)] {
+                let p = layout.pixel(panel: 0, of: Point(x: Double(i) + dx, y: value / 2))
+                let pixel = image.pixel(x: Int(p.x), y: Int(p.y))
+                let expected = [color.red, color.green, color.blue].map { 255 * $0 }
+                #expect(abs(Double(pixel.red) - expected[0]) < 3 && abs(Double(pixel.green) - expected[1]) < 3
+                            && abs(Double(pixel.blue) - expected[2]) < 3, "bar \(i) at \(dx)")
+            }
+        }
+    }
+
     /// The layout maps the axis limits onto the plot area's corners, inside the page.
     @Test func layoutMapsLimitsToPlotArea() throws {
         let layout = try Self.smallScatter().layout()
@@ -94,7 +111,7 @@ import Testing
         let bytes = try Self.smallScatter().render(format: .pdf, provenance: ["tool": "plot"])
         #expect(Array(bytes.prefix(5)) == Array("%PDF-".utf8))
         let text = String(decoding: bytes, as: UTF8.self)
-        #expect(text.contains("/CreationDate (19700101000000Z)"))
+        #expect(text.contains("/CreationDate (D:197001010000Z)"))
         #expect(text.contains(#"/Keywords ({"tool":"plot"})"#))
         #expect(text.hasSuffix("%%EOF\n"))
     }
