@@ -61,37 +61,37 @@ final class Canvas {
     func save() { cairo_save(context) }
     func restore() { cairo_restore(context) }
 
-    func clip(to rect: Rect) {
+    func clip(to rect: PlotRect) {
         cairo_rectangle(context, rect.x, rect.y, rect.width, rect.height)
         cairo_clip(context)
     }
 
     // MARK: shapes
 
-    func line(from a: Point, to b: Point) {
+    func line(from a: PlotPoint, to b: PlotPoint) {
         cairo_move_to(context, a.x, a.y)
         cairo_line_to(context, b.x, b.y)
         cairo_stroke(context)
     }
 
-    func polyline(_ points: [Point]) {
+    func polyline(_ points: [PlotPoint]) {
         guard let first = points.first else { return }
         cairo_move_to(context, first.x, first.y)
         for p in points.dropFirst() { cairo_line_to(context, p.x, p.y) }
         cairo_stroke(context)
     }
 
-    func strokeRect(_ rect: Rect) {
+    func strokeRect(_ rect: PlotRect) {
         cairo_rectangle(context, rect.x, rect.y, rect.width, rect.height)
         cairo_stroke(context)
     }
 
-    func fillRect(_ rect: Rect) {
+    func fillRect(_ rect: PlotRect) {
         cairo_rectangle(context, rect.x, rect.y, rect.width, rect.height)
         cairo_fill(context)
     }
 
-    func fillDisc(center: Point, radius: Double) {
+    func fillDisc(center: PlotPoint, radius: Double) {
         cairo_new_sub_path(context)
         cairo_arc(context, center.x, center.y, radius, 0, 2 * .pi)
         cairo_fill(context)
@@ -99,7 +99,7 @@ final class Canvas {
 
     /// Draws `marker` centred at `center`: filled in `color`, outlined in a darker shade for the
     /// star and in white for the others (so overlapping markers stay apart).
-    func marker(_ marker: Marker, at center: Point, size: Double, color: Color, alpha: Double = 1) {
+    func marker(_ marker: Marker, at center: PlotPoint, size: Double, color: Color, alpha: Double = 1) {
         switch marker {
         case .disc:
             cairo_new_sub_path(context)
@@ -128,7 +128,7 @@ final class Canvas {
     }
 
     /// A five-pointed star, one point straight up; inner radius 0.45 of the outer.
-    private func starPath(center: Point, outer: Double) {
+    private func starPath(center: PlotPoint, outer: Double) {
         let inner = outer * 0.45
         for k in 0..<10 {
             let radius = k.isMultiple(of: 2) ? outer : inner
@@ -165,7 +165,7 @@ final class Canvas {
 
     /// Draws `text` anchored at `point`: `horizontal` 0 = left edge, 0.5 = centre, 1 = right
     /// edge; `vertical` relative to cap height; `angle` in radians, counter-clockwise on paper.
-    func text(_ text: String, at point: Point, size: Double, bold: Bool = false, color: Color = .ink,
+    func text(_ text: String, at point: PlotPoint, size: Double, bold: Bool = false, color: Color = .ink,
               horizontal: Double = 0.5, vertical: VerticalAnchor = .baseline, angle: Double = 0) {
         font(size: size, bold: bold)
         let advance = width(of: text)
@@ -187,7 +187,7 @@ final class Canvas {
 }
 
 /// A rectangle in drawing coordinates (points, origin top-left, y down).
-public struct Rect: Sendable, Equatable {
+public struct PlotRect: Sendable, Equatable {
     /// Top-left corner and size.
     public var x, y, width, height: Double
     /// A rectangle from its corner and size.
@@ -202,5 +202,5 @@ public struct Rect: Sendable, Equatable {
     /// Bottom edge.
     public var maxY: Double { y + height }
     /// Centre point.
-    public var center: Point { Point(x: x + width / 2, y: y + height / 2) }
+    public var center: PlotPoint { PlotPoint(x: x + width / 2, y: y + height / 2) }
 }

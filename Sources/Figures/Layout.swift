@@ -5,13 +5,13 @@ public struct PanelGeometry: Sendable, Equatable {
     /// Index in `Figure.panels`, and its grid cell.
     public var index: Int, row: Int, column: Int
     /// The framed plot area in points (1/72 inch), origin at the page's top-left, y down.
-    public var plotArea: Rect
+    public var plotArea: PlotRect
     /// Data limits at the plot area's edges. Bar and line panels put category i at x = i.
     public var xLimits: AxisLimits, yLimits: AxisLimits
 
     /// The drawing position (points) of a data point.
-    public func position(of point: Point) -> Point {
-        Point(x: plotArea.x + xLimits.fraction(point.x) * plotArea.width,
+    public func position(of point: PlotPoint) -> PlotPoint {
+        PlotPoint(x: plotArea.x + xLimits.fraction(point.x) * plotArea.width,
               y: plotArea.maxY - yLimits.fraction(point.y) * plotArea.height)
     }
 }
@@ -26,9 +26,9 @@ public struct FigureLayout: Sendable, Equatable {
     public var pixelsPerPoint: Double
 
     /// The PNG pixel position (x right, y down; pixel centres at +0.5) of a data point in panel `index`.
-    public func pixel(panel index: Int, of point: Point) -> Point {
+    public func pixel(panel index: Int, of point: PlotPoint) -> PlotPoint {
         let p = panels[index].position(of: point)
-        return Point(x: p.x * pixelsPerPoint, y: p.y * pixelsPerPoint)
+        return PlotPoint(x: p.x * pixelsPerPoint, y: p.y * pixelsPerPoint)
     }
 }
 
@@ -163,7 +163,7 @@ extension Figure {
         for index in panels.indices {
             let row = index / columns, column = index % columns
             let cellX = bandLeft + Double(column) * cellWidth, cellY = bandTop + Double(row) * cellHeight
-            let area = Rect(x: cellX + left[column], y: cellY + top[row],
+            let area = PlotRect(x: cellX + left[column], y: cellY + top[row],
                             width: max(1, cellWidth - left[column] - right[column]),
                             height: max(1, cellHeight - top[row] - bottom[row]))
             geometries.append(PanelGeometry(index: index, row: row, column: column, plotArea: area,

@@ -106,6 +106,7 @@ public struct PNGImage: Sendable, Equatable {
                         dpi: dpi, texts: texts)
     }
 
+    /// Equal pixels, size, dpi and text chunks (in order).
     public static func == (a: PNGImage, b: PNGImage) -> Bool {
         a.width == b.width && a.height == b.height && a.rgba == b.rgba && a.dpi == b.dpi
             && a.texts.map(\.key) == b.texts.map(\.key) && a.texts.map(\.value) == b.texts.map(\.value)

@@ -1,5 +1,5 @@
 /// A point in data or drawing coordinates.
-public struct Point: Sendable, Hashable {
+public struct PlotPoint: Sendable, Hashable {
     /// Horizontal and vertical coordinate.
     public var x, y: Double
     /// A point from its coordinates.
@@ -16,12 +16,12 @@ public struct ScatterSeries: Sendable, Equatable {
     /// Fill colour of points and centroid star.
     public var color: Color
     /// The projected samples.
-    public var points: [Point]
+    public var points: [PlotPoint]
     /// The class centroid, drawn as a large star with a darker outline.
-    public var centroid: Point?
+    public var centroid: PlotPoint?
 
     /// A series from its parts.
-    public init(label: String, color: Color, points: [Point], centroid: Point? = nil) {
+    public init(label: String, color: Color, points: [PlotPoint], centroid: PlotPoint? = nil) {
         self.label = label
         self.color = color
         self.points = points
@@ -93,12 +93,6 @@ public struct BarPanel: Sendable, Equatable {
         self.firstIntervals = firstIntervals
         self.secondIntervals = secondIntervals
         self.yLabel = yLabel
-    }
-
-    public static func == (a: BarPanel, b: BarPanel) -> Bool {
-        a.title == b.title && a.categories == b.categories && a.first == b.first && a.second == b.second
-            && a.firstIntervals == b.firstIntervals && a.secondIntervals == b.secondIntervals
-            && a.firstColor == b.firstColor && a.secondColor == b.secondColor && a.yLabel == b.yLabel
     }
 }
 

@@ -160,7 +160,7 @@ extension Figure {
         let style = Style(base: fontSize)
         let (layout, axes, legendRows, legendTop) = computeLayout(canvas: canvas)
         canvas.setColor(.white)
-        canvas.fillRect(Rect(x: 0, y: 0, width: layout.pageWidth, height: layout.pageHeight))
+        canvas.fillRect(PlotRect(x: 0, y: 0, width: layout.pageWidth, height: layout.pageHeight))
 
         for (index, panel) in panels.enumerated() {
             let geometry = layout.panels[index]
@@ -181,21 +181,21 @@ extension Figure {
 
         let margin = max(4, fontSize * 0.5)
         if let title {
-            canvas.text(title, at: Point(x: layout.pageWidth / 2, y: margin), size: style.figureTitle,
+            canvas.text(title, at: PlotPoint(x: layout.pageWidth / 2, y: margin), size: style.figureTitle,
                         bold: true, vertical: .top)
         }
         if let columnTitles {
             for (column, text) in columnTitles.enumerated() {
                 guard let g = layout.panels.first(where: { $0.column == column }) else { continue }
                 let titleBand = panels[g.index].title.isEmpty ? 0 : style.panelTitle * 1.6
-                canvas.text(text, at: Point(x: g.plotArea.center.x, y: g.plotArea.y - titleBand - style.columnTitle * 0.45),
+                canvas.text(text, at: PlotPoint(x: g.plotArea.center.x, y: g.plotArea.y - titleBand - style.columnTitle * 0.45),
                             size: style.columnTitle, bold: true, vertical: .bottom)
             }
         }
         if let rowTitles {
             for (row, text) in rowTitles.enumerated() {
                 guard let g = layout.panels.first(where: { $0.row == row }) else { continue }
-                canvas.text(text, at: Point(x: margin, y: g.plotArea.center.y), size: style.rowTitle,
+                canvas.text(text, at: PlotPoint(x: margin, y: g.plotArea.center.y), size: style.rowTitle,
                             bold: true, vertical: .top, angle: .pi / 2)
             }
         }
@@ -209,44 +209,44 @@ extension Figure {
             canvas.setColor(.gridGrey)
             canvas.setLineWidth(0.5)
             for v in a.yTicks.values {
-                let y = g.position(of: Point(x: g.xLimits.lower, y: v)).y
-                canvas.line(from: Point(x: area.x, y: y), to: Point(x: area.maxX, y: y))
+                let y = g.position(of: PlotPoint(x: g.xLimits.lower, y: v)).y
+                canvas.line(from: PlotPoint(x: area.x, y: y), to: PlotPoint(x: area.maxX, y: y))
             }
         }
         canvas.setColor(.ink)
         canvas.setLineWidth(0.6)
         for (v, label) in zip(a.yTicks.values, a.yTicks.labels) {
-            let y = g.position(of: Point(x: g.xLimits.lower, y: v)).y
+            let y = g.position(of: PlotPoint(x: g.xLimits.lower, y: v)).y
             canvas.setColor(.ink)
-            canvas.line(from: Point(x: area.x - style.tickLength, y: y), to: Point(x: area.x, y: y))
-            canvas.text(label, at: Point(x: area.x - style.tickLength - style.tickGap, y: y),
+            canvas.line(from: PlotPoint(x: area.x - style.tickLength, y: y), to: PlotPoint(x: area.x, y: y))
+            canvas.text(label, at: PlotPoint(x: area.x - style.tickLength - style.tickGap, y: y),
                         size: style.tickLabel, horizontal: 1, vertical: .center)
         }
         for (v, label) in zip(a.xTicks.values, a.xTicks.labels) {
-            let x = g.position(of: Point(x: v, y: g.yLimits.lower)).x
+            let x = g.position(of: PlotPoint(x: v, y: g.yLimits.lower)).x
             canvas.setColor(.ink)
-            canvas.line(from: Point(x: x, y: area.maxY), to: Point(x: x, y: area.maxY + style.tickLength))
-            let anchor = Point(x: x, y: area.maxY + style.tickLength + style.tickGap)
+            canvas.line(from: PlotPoint(x: x, y: area.maxY), to: PlotPoint(x: x, y: area.maxY + style.tickLength))
+            let anchor = PlotPoint(x: x, y: area.maxY + style.tickLength + style.tickGap)
             if a.rotateXLabels {
-                canvas.text(label, at: Point(x: anchor.x + style.tickLabel * 0.3, y: anchor.y), size: style.tickLabel,
+                canvas.text(label, at: PlotPoint(x: anchor.x + style.tickLabel * 0.3, y: anchor.y), size: style.tickLabel,
                             horizontal: 1, vertical: .top, angle: style.rotation)
             } else {
                 canvas.text(label, at: anchor, size: style.tickLabel, vertical: .top)
             }
         }
         if let xLabel = a.xLabel {
-            canvas.text(xLabel, at: Point(x: area.center.x, y: area.maxY + style.tickLength + style.tickGap
+            canvas.text(xLabel, at: PlotPoint(x: area.center.x, y: area.maxY + style.tickLength + style.tickGap
                                                 + style.tickLabel * 1.05 + style.axisLabel * 0.25),
                         size: style.axisLabel, vertical: .top)
         }
         if let yLabel = a.yLabel {
             let widest = a.yTicks.labels.map { canvas.width(of: $0, size: style.tickLabel) }.max() ?? 0
-            canvas.text(yLabel, at: Point(x: area.x - style.tickLength - style.tickGap - widest - style.axisLabel * 0.45,
+            canvas.text(yLabel, at: PlotPoint(x: area.x - style.tickLength - style.tickGap - widest - style.axisLabel * 0.45,
                                           y: area.center.y),
                         size: style.axisLabel, vertical: .bottom, angle: .pi / 2)
         }
         if !title.isEmpty {
-            canvas.text(title, at: Point(x: area.center.x, y: area.y - style.panelTitle * 0.5),
+            canvas.text(title, at: PlotPoint(x: area.center.x, y: area.y - style.panelTitle * 0.5),
                         size: style.panelTitle, vertical: .bottom)
         }
     }
@@ -266,9 +266,9 @@ extension Figure {
         let barWidth = 0.36, offset = 0.19
         for (i, _) in p.categories.enumerated() {
             for (value, dx, color) in [(p.first[i], -offset, p.firstColor), (p.second[i], offset, p.secondColor)] {
-                let a = g.position(of: Point(x: Double(i) + dx - barWidth / 2, y: 0))
-                let b = g.position(of: Point(x: Double(i) + dx + barWidth / 2, y: value))
-                let rect = Rect(x: a.x, y: min(a.y, b.y), width: b.x - a.x, height: abs(b.y - a.y))
+                let a = g.position(of: PlotPoint(x: Double(i) + dx - barWidth / 2, y: 0))
+                let b = g.position(of: PlotPoint(x: Double(i) + dx + barWidth / 2, y: value))
+                let rect = PlotRect(x: a.x, y: min(a.y, b.y), width: b.x - a.x, height: abs(b.y - a.y))
                 canvas.setColor(color)
                 canvas.fillRect(rect)
                 canvas.setColor(color.darkened(0.45))
@@ -277,28 +277,28 @@ extension Figure {
             }
         }
         // Zero line across the panel.
-        let zero = g.position(of: Point(x: 0, y: 0)).y
+        let zero = g.position(of: PlotPoint(x: 0, y: 0)).y
         canvas.setColor(.ink)
         canvas.setLineWidth(0.8)
-        canvas.line(from: Point(x: g.plotArea.x, y: zero), to: Point(x: g.plotArea.maxX, y: zero))
+        canvas.line(from: PlotPoint(x: g.plotArea.x, y: zero), to: PlotPoint(x: g.plotArea.maxX, y: zero))
         // Error bars on top.
         canvas.setLineWidth(0.8)
         for (intervals, dx) in [(p.firstIntervals, -offset), (p.secondIntervals, offset)] {
             guard let intervals else { continue }
             for (i, interval) in intervals.enumerated() {
-                let lo = g.position(of: Point(x: Double(i) + dx, y: interval.lower))
-                let hi = g.position(of: Point(x: Double(i) + dx, y: interval.upper))
-                let cap = (g.position(of: Point(x: 0.08, y: 0)).x - g.position(of: Point(x: 0, y: 0)).x)
+                let lo = g.position(of: PlotPoint(x: Double(i) + dx, y: interval.lower))
+                let hi = g.position(of: PlotPoint(x: Double(i) + dx, y: interval.upper))
+                let cap = (g.position(of: PlotPoint(x: 0.08, y: 0)).x - g.position(of: PlotPoint(x: 0, y: 0)).x)
                 canvas.line(from: lo, to: hi)
-                canvas.line(from: Point(x: lo.x - cap, y: lo.y), to: Point(x: lo.x + cap, y: lo.y))
-                canvas.line(from: Point(x: hi.x - cap, y: hi.y), to: Point(x: hi.x + cap, y: hi.y))
+                canvas.line(from: PlotPoint(x: lo.x - cap, y: lo.y), to: PlotPoint(x: lo.x + cap, y: lo.y))
+                canvas.line(from: PlotPoint(x: hi.x - cap, y: hi.y), to: PlotPoint(x: hi.x + cap, y: hi.y))
             }
         }
     }
 
     private func drawLines(_ p: LinePanel, geometry g: PanelGeometry, canvas: Canvas) {
         for s in p.series {
-            let points = s.values.enumerated().map { g.position(of: Point(x: Double($0.offset), y: $0.element)) }
+            let points = s.values.enumerated().map { g.position(of: PlotPoint(x: Double($0.offset), y: $0.element)) }
             canvas.setColor(s.color)
             canvas.setLineWidth(1.5)
             canvas.polyline(points)
@@ -315,15 +315,15 @@ extension Figure {
             for (k, i) in row.enumerated() {
                 let entry = legend[i]
                 let markerWidth = entry.showsLine ? style.legend * 2.2 : style.legend * 1.1
-                let center = Point(x: x + markerWidth / 2, y: y)
+                let center = PlotPoint(x: x + markerWidth / 2, y: y)
                 if entry.showsLine {
                     canvas.setColor(entry.color)
                     canvas.setLineWidth(1.5)
-                    canvas.line(from: Point(x: x, y: y), to: Point(x: x + markerWidth, y: y))
+                    canvas.line(from: PlotPoint(x: x, y: y), to: PlotPoint(x: x + markerWidth, y: y))
                 }
                 let size = entry.marker == .star ? style.legend * 0.6 : entry.showsLine ? 3.2 : style.legend * 0.35
                 canvas.marker(entry.marker, at: center, size: size, color: entry.color)
-                canvas.text(entry.label, at: Point(x: x + markerWidth + style.legend * 0.4, y: y),
+                canvas.text(entry.label, at: PlotPoint(x: x + markerWidth + style.legend * 0.4, y: y),
                             size: style.legend, horizontal: 0, vertical: .center)
                 x += widths[k] + gap
             }

@@ -19,19 +19,39 @@ public struct NiceTicks: Sendable, Equatable {
             fractionDigits = 0
             return
         }
-        let step = NiceTicks.niceNumber(span / Double(max(target - 1, 1)), round: true)
-        let first = (lower / step).rounded(.up)
-        let last = (upper / step).rounded(.down)
-        var values: [Double] = []
-        if first <= last {
-            for k in Int(first)...Int(last) {
-                let v = Double(k) * step
-                values.append(abs(v) < step * 1e-9 ? 0 : v)  // no "-0"
-            }
+        var step = NiceTicks.niceNumber(span / Double(max(target - 1, 1)), round: true)
+        var values = NiceTicks.multiples(of: step, from: lower, to: upper)
+        // The limits rarely fall on multiples of the step, so a rounded-up step can leave only two
+        // ticks inside; step down (5 → 2 → 1 → 0.5 …) until at least three show.
+        while values.count < min(3, max(target, 2)) {
+            step = NiceTicks.nextSmaller(step)
+            values = NiceTicks.multiples(of: step, from: lower, to: upper)
         }
         self.values = values
         self.step = step
         self.fractionDigits = max(0, -Int((log10(step)).rounded(.down)))
+    }
+
+    /// Multiples of `step` inside `lower...upper`, with -0 written as 0.
+    static func multiples(of step: Double, from lower: Double, to upper: Double) -> [Double] {
+        let first = (lower / step).rounded(.up), last = (upper / step).rounded(.down)
+        guard first <= last else { return [] }
+        return (Int(first)...Int(last)).map { k in
+            let v = Double(k) * step
+            return abs(v) < step * 1e-9 ? 0 : v
+        }
+    }
+
+    /// The next nice step below `step`: 10 → 5 → 2 → 1 (times the same power of ten).
+    static func nextSmaller(_ step: Double) -> Double {
+        let exponent = log10(step).rounded(.down)
+        let mantissa = (step / pow(10, exponent)).rounded()
+        let power = pow(10, exponent)
+        switch mantissa {
+        case 5: return 2 * power
+        case 2: return power
+        default: return 0.5 * power
+        }
     }
 
     /// A "nice" number near `x`: 1, 2, 5 or 10 times a power of ten (rounded or the next above).

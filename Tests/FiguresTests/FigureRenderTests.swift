@@ -6,10 +6,10 @@ import Testing
     /// A small 1 × 2 scatter figure; classes far apart so centroid stars do not overlap.
     static func smallScatter(dpi: Double = 100) -> Figure {
         var source = GaussianSource(state: 7)
-        let centres = [Point(x: -5, y: 0), Point(x: 0, y: 4), Point(x: 5, y: -3)]
+        let centres = [PlotPoint(x: -5, y: 0), PlotPoint(x: 0, y: 4), PlotPoint(x: 5, y: -3)]
         let series = centres.enumerated().map { k, c in
             ScatterSeries(label: "class \(k)", color: Palette.color(k),
-                          points: (0..<40).map { _ in Point(x: c.x + 0.8 * source.normal(), y: c.y + 0.8 * source.normal()) },
+                          points: (0..<40).map { _ in PlotPoint(x: c.x + 0.8 * source.normal(), y: c.y + 0.8 * source.normal()) },
                           centroid: c)
         }
         return Figure(width: 6, height: 3, dpi: dpi, rows: 1, columns: 2,
@@ -67,7 +67,7 @@ import Testing
         let image = try PNGImage.decode(try figure.render(format: .png))
         for i in 0..<3 {
             for (value, dx, color) in [(panel.first[i], -0.19, panel.firstColor), (panel.second[i], 0.19, panel.secondColor)] {
-                let p = layout.pixel(panel: 0, of: Point(x: Double(i) + dx, y: value / 2))
+                let p = layout.pixel(panel: 0, of: PlotPoint(x: Double(i) + dx, y: value / 2))
                 let pixel = image.pixel(x: Int(p.x), y: Int(p.y))
                 let expected = [color.red, color.green, color.blue].map { 255 * $0 }
                 #expect(abs(Double(pixel.red) - expected[0]) < 3 && abs(Double(pixel.green) - expected[1]) < 3
@@ -81,8 +81,8 @@ import Testing
         let layout = try Self.smallScatter().layout()
         #expect(layout.panels.count == 2)
         for g in layout.panels {
-            let low = g.position(of: Point(x: g.xLimits.lower, y: g.yLimits.lower))
-            let high = g.position(of: Point(x: g.xLimits.upper, y: g.yLimits.upper))
+            let low = g.position(of: PlotPoint(x: g.xLimits.lower, y: g.yLimits.lower))
+            let high = g.position(of: PlotPoint(x: g.xLimits.upper, y: g.yLimits.upper))
             #expect(abs(low.x - g.plotArea.x) < 1e-9 && abs(low.y - g.plotArea.maxY) < 1e-9)
             #expect(abs(high.x - g.plotArea.maxX) < 1e-9 && abs(high.y - g.plotArea.y) < 1e-9)
             #expect(g.plotArea.x > 0 && g.plotArea.maxX < layout.pageWidth)
@@ -140,7 +140,7 @@ import Testing
 }
 
 @Suite struct FigureValidationTests {
-    static let one = Panel.scatter(ScatterPanel(series: [ScatterSeries(label: "a", color: .black, points: [Point(x: 0, y: 0)])]))
+    static let one = Panel.scatter(ScatterPanel(series: [ScatterSeries(label: "a", color: .black, points: [PlotPoint(x: 0, y: 0)])]))
 
     @Test func emptyGridThrows() {
         let figure = Figure(width: 4, height: 3, rows: 0, columns: 2, panels: [])
@@ -159,11 +159,11 @@ import Testing
 
     @Test func nanCoordinateThrows() {
         let bad = Panel.scatter(ScatterPanel(series: [ScatterSeries(label: "a", color: .black,
-                                                                    points: [Point(x: 0, y: 0), Point(x: .nan, y: 1)])]))
+                                                                    points: [PlotPoint(x: 0, y: 0), PlotPoint(x: .nan, y: 1)])]))
         let figure = Figure(width: 4, height: 3, rows: 1, columns: 2, panels: [Self.one, bad])
         #expect(throws: FigureError.nonFiniteValue(panel: 1, what: "series \"a\" point 1 x")) { try figure.render(format: .pdf) }
         let badCentroid = Panel.scatter(ScatterPanel(series: [ScatterSeries(label: "a", color: .black, points: [],
-                                                                            centroid: Point(x: 1, y: .infinity))]))
+                                                                            centroid: PlotPoint(x: 1, y: .infinity))]))
         #expect(throws: FigureError.self) { try Figure(width: 4, height: 3, rows: 1, columns: 1, panels: [badCentroid]).layout() }
     }
 
@@ -211,6 +211,9 @@ import Testing
         // span 40 / 4 = 10 → step 10; 0.5-step on a range of 2.
         #expect(NiceTicks(lower: 0, upper: 40).values == [0, 10, 20, 30, 40])
         #expect(NiceTicks(lower: -1, upper: 1, target: 5).values == [-1, -0.5, 0, 0.5, 1])
+        // span 12.8 / 4 = 3.2 → step 5, which leaves only 0 and 5 inside −4.6...8.2: step down to 2.
+        let c = NiceTicks(lower: -4.6, upper: 8.2, target: 5)
+        #expect(c.step == 2 && c.values == [-4, -2, 0, 2, 4, 6, 8])
         #expect(NiceTicks.niceNumber(3.2, round: true) == 5 && NiceTicks.niceNumber(7.5, round: true) == 10)
     }
 

@@ -27,13 +27,13 @@ enum SampleFigures {
     /// Three Gaussian clusters; `spread` widens them (T = 3 "diffuses" the poodles).
     static func scatter(title: String, count: Int, spread: Double, seed: UInt64, shift: Double) -> ScatterPanel {
         var source = GaussianSource(state: seed)
-        let centres = [Point(x: -3 + shift, y: 1.5), Point(x: -1.2, y: -1.8 + shift), Point(x: 4.5, y: 0.5)]
+        let centres = [PlotPoint(x: -3 + shift, y: 1.5), PlotPoint(x: -1.2, y: -1.8 + shift), PlotPoint(x: 4.5, y: 0.5)]
         let scales = [spread, spread, 0.9]
         let series = centres.enumerated().map { k, c in
             let points = (0..<count).map { _ in
-                Point(x: c.x + scales[k] * source.normal(), y: c.y + scales[k] * 0.8 * source.normal())
+                PlotPoint(x: c.x + scales[k] * source.normal(), y: c.y + scales[k] * 0.8 * source.normal())
             }
-            let mean = Point(x: points.map(\.x).reduce(0, +) / Double(count), y: points.map(\.y).reduce(0, +) / Double(count))
+            let mean = PlotPoint(x: points.map(\.x).reduce(0, +) / Double(count), y: points.map(\.y).reduce(0, +) / Double(count))
             return ScatterSeries(label: classNames[k], color: Palette.color(k), points: points, centroid: mean)
         }
         return ScatterPanel(title: title, series: series)
@@ -55,6 +55,13 @@ enum SampleFigures {
         return Figure(width: 12, height: 6, dpi: dpi, rows: 2, columns: 4, panels: panels,
                       columnTitles: ["Training w/o LS", "Training w/ LS", "Validation w/o LS", "Validation w/ LS"],
                       rowTitles: ["T = 1", "T = 3"], legend: legend)
+    }
+
+    /// One panel at print size, to inspect markers at full resolution.
+    static func singleScatter() -> Figure {
+        Figure(width: 3.4, height: 3.0, dpi: 200, rows: 1, columns: 1,
+               panels: [.scatter(scatter(title: "Training w/ LS, T = 3", count: 150, spread: 0.8, seed: 5, shift: 1))],
+               legend: LegendEntry.classes(classNames), fontSize: 8)
     }
 
     static let etaTargets = ["Chesapeake Bay retriever", "curly-coated retriever", "flat-coated retriever",

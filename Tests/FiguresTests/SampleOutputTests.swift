@@ -7,7 +7,7 @@ import Testing
 func writeSampleFigures() throws {
     let directory = ProcessInfo.processInfo.environment["FIGURES_SAMPLE_DIR"]!
     let figures = [("projection_grid", SampleFigures.projectionGrid()), ("eta_bars", SampleFigures.etaBars()),
-                   ("accuracy_lines", SampleFigures.accuracyLines())]
+                   ("accuracy_lines", SampleFigures.accuracyLines()), ("single_scatter", SampleFigures.singleScatter())]
     for (name, figure) in figures {
         for format in OutputFormat.allCases {
             let bytes = try figure.render(format: format, provenance: ["tool": "FiguresTests"])
