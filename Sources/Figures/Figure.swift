@@ -89,6 +89,12 @@ public struct Figure: Sendable, Equatable {
         }
         for (index, panel) in panels.enumerated() {
             try Figure.validate(panel, index: index)
+            let axes = PanelAxes(panel)
+            for (name, limits) in [("x", axes.xLimits), ("y", axes.yLimits)] {
+                guard limits.lower.isFinite, limits.upper.isFinite, limits.upper > limits.lower else {
+                    throw FigureError.malformedPanel(panel: index, what: "\(name) range \(limits.lower)...\(limits.upper) cannot be drawn; rescale the data")
+                }
+            }
         }
     }
 

@@ -23,7 +23,7 @@ public struct NiceTicks: Sendable, Equatable {
         var values = NiceTicks.multiples(of: step, from: lower, to: upper)
         // The limits rarely fall on multiples of the step, so a rounded-up step can leave only two
         // ticks inside; step down (5 → 2 → 1 → 0.5 …) until at least three show.
-        while values.count < min(3, max(target, 2)) {
+        for _ in 0..<4 where values.count < min(3, max(target, 2)) {
             step = NiceTicks.nextSmaller(step)
             values = NiceTicks.multiples(of: step, from: lower, to: upper)
         }
@@ -35,7 +35,8 @@ public struct NiceTicks: Sendable, Equatable {
     /// Multiples of `step` inside `lower...upper`, with -0 written as 0.
     static func multiples(of step: Double, from lower: Double, to upper: Double) -> [Double] {
         let first = (lower / step).rounded(.up), last = (upper / step).rounded(.down)
-        guard first <= last else { return [] }
+        // Far from zero relative to the step (1e20 ± 1), multiples are not representable: no ticks.
+        guard first <= last, abs(first) < 1e15, abs(last) < 1e15, last - first <= 1000 else { return [] }
         return (Int(first)...Int(last)).map { k in
             let v = Double(k) * step
             return abs(v) < step * 1e-9 ? 0 : v

@@ -167,6 +167,20 @@ import Testing
         #expect(throws: FigureError.self) { try Figure(width: 4, height: 3, rows: 1, columns: 1, panels: [badCentroid]).layout() }
     }
 
+    @Test func extremeRangesThrowOrRenderWithoutCrashing() throws {
+        func scatter(_ points: [PlotPoint]) -> Figure {
+            Figure(width: 3, height: 3, dpi: 50, rows: 1, columns: 1,
+                   panels: [.scatter(ScatterPanel(series: [ScatterSeries(label: "a", color: .black, points: points)]))])
+        }
+        // A span that overflows to infinity once padded.
+        #expect(throws: FigureError.self) { try scatter([PlotPoint(x: -1e308, y: 0), PlotPoint(x: 1e308, y: 1)]).validate() }
+        // Far from zero with a tiny span: renders (without ticks on that axis) instead of trapping.
+        let far = try scatter([PlotPoint(x: 1e20, y: 0), PlotPoint(x: 1e20 + 1e6, y: 1)]).render(format: .png)
+        #expect(try PNGImage.decode(far).width == 150)
+        // No data at all: default limits.
+        #expect(try !scatter([]).render(format: .svg).isEmpty)
+    }
+
     @Test func malformedBarsAndLinesThrow() {
         let bars = Panel.bar(BarPanel(categories: ["a", "b"], first: [1], second: [1, 2]))
         #expect(throws: FigureError.self) { try Figure(width: 4, height: 3, rows: 1, columns: 1, panels: [bars]).validate() }
