@@ -1,3 +1,16 @@
+// Figures: a small figure model rendered by Cairo into PNG, PDF or SVG bytes.
+//
+// Choices, and why:
+// - One drawing path (Canvas over a Cairo context, in points) for all three formats; PNG scales
+//   the context by dpi/72, so layout and look are identical across formats.
+// - Text uses Cairo's toy API with hinting off, so text metrics (and hence layout) do not depend on
+//   the surface. Default face "Liberation Serif" (Times metrics, like the paper's typesetting).
+// - PNG goes through CPNG (libpng) rather than cairo_surface_write_to_png, to add pHYs and
+//   provenance text chunks; pixels are un-premultiplied first.
+// - Determinism: fixed zlib level, no tIME; PDF CreationDate pinned to the epoch; SVG surface ids
+//   renumbered (cairo draws them from a process-wide counter).
+// - Line panels use a categorical x axis (see LinePanel).
+
 /// Output formats a figure renders to.
 public enum OutputFormat: String, Sendable, CaseIterable {
     /// Raster through libpng, with pHYs (dpi) and text chunks (provenance).
