@@ -197,7 +197,7 @@ public struct PlotRect: Sendable, Equatable {
         self.width = width
         self.height = height
     }
-    /// Right and bottom edges, and centre.
+    /// Right edge.
     public var maxX: Double { x + width }
     /// Bottom edge.
     public var maxY: Double { y + height }
