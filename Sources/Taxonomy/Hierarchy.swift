@@ -58,7 +58,7 @@ extension Hierarchy {
         return try depth(of: id, memo: &memo)
     }
 
-    private func depth(of id: String, memo: inout [String: Depth]) throws -> Depth {
+    func depth(of id: String, memo: inout [String: Depth]) throws -> Depth {
         if let known = memo[id] { return known }
         guard contains(id) else { throw TaxonomyError.unknownID(id, source: "hierarchy") }
         let ups = try parents(of: id)

@@ -38,7 +38,7 @@ public enum SetRule: Sendable, Equatable, CustomStringConvertible {
         if trimmed.hasPrefix("lca-depth") || trimmed.hasPrefix("path") || trimmed.contains("=") || trimmed.contains("<") || trimmed.contains(">") {
             throw TaxonomyError.badRule(text, reason: "unknown comparison")
         }
-        let items = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let items = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard items.allSatisfy({ !$0.isEmpty }) else { throw TaxonomyError.badRule(text, reason: "empty item in the list") }
         self = .explicit(items)
     }
@@ -68,16 +68,32 @@ public enum SetRule: Sendable, Equatable, CustomStringConvertible {
             if resolved.contains(target) { throw TaxonomyError.targetInOwnSet(targetID) }
             return Array(Set(resolved)).sorted()
         }
+        // The target's ancestors and a depth memo are shared by all candidates.
+        let targetUp = try hierarchy.ancestorDistances(of: targetID)
+        let targetParents = Set(try hierarchy.parents(of: targetID))
+        var depthMemo: [String: Depth] = [:]
         var members: [Int] = []
         for (index, id) in classes.ids.enumerated() where index != target && id != targetID {
             let keep: Bool
             switch self {
-            case .siblings: keep = try hierarchy.areSiblings(targetID, id)
-            case .lcaDepthAtLeast(let n): keep = try hierarchy.lowestCommonAncestorDepth(targetID, id).map { $0 >= n } ?? false
-            case .lcaDepthAtMost(let n): keep = try hierarchy.lowestCommonAncestorDepth(targetID, id).map { $0 <= n } ?? false
-            case .pathAtMost(let n): keep = try hierarchy.pathDistance(targetID, id).map { $0 <= n } ?? false
-            case .pathAtLeast(let n): keep = try hierarchy.pathDistance(targetID, id).map { $0 >= n } ?? false
-            case .explicit: keep = false
+            case .siblings:
+                keep = try hierarchy.parents(of: id).contains { targetParents.contains($0) }
+            case .lcaDepthAtLeast(let n), .lcaDepthAtMost(let n):
+                var deepest: Int?
+                for node in try hierarchy.ancestorDistances(of: id).keys where targetUp[node] != nil {
+                    deepest = max(deepest ?? 0, try hierarchy.depth(of: node, memo: &depthMemo).max)
+                }
+                if case .lcaDepthAtLeast = self { keep = deepest.map { $0 >= n } ?? false }
+                else { keep = deepest.map { $0 <= n } ?? false }
+            case .pathAtMost(let n), .pathAtLeast(let n):
+                var shortest: Int?
+                for (node, d) in try hierarchy.ancestorDistances(of: id) {
+                    if let t = targetUp[node] { shortest = min(shortest ?? Int.max, d + t) }
+                }
+                if case .pathAtMost = self { keep = shortest.map { $0 <= n } ?? false }
+                else { keep = shortest.map { $0 >= n } ?? false }
+            case .explicit:
+                keep = false
             }
             if keep { members.append(index) }
         }
