@@ -45,7 +45,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     private let data: Data
     private let lock = NSLock()
     private var synsetCache: [Int: Synset] = [:]
-    private var lemmaIndex: [String: [Int]]?
+    private var indexData: Data?
 
     /// The directory to use: `explicit` if given, else `$PENULTIMATE_WORDNET`, else `/usr/share/wordnet`.
     public static func resolveDirectory(_ explicit: String? = nil,
@@ -99,7 +99,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     /// The synsets whose lemmas include `lemma` (spaces or underscores, any case), most frequent
     /// sense first (the order of `index.noun`). Empty if the lemma is unknown.
     public func synsets(lemma: String) throws -> [Synset] {
-        let offsets = try lemmaOffsets()[normalizedName(lemma)] ?? []
+        let offsets = try lemmaOffsets(normalizedName(lemma))
         return try offsets.map { try synset(atOffset: $0, asked: WordNet.wnid(offset: $0)) }
     }
 
@@ -137,7 +137,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
             }
             start = end + 1
         }
-        _ = try lemmaOffsets()
+        _ = try lemmaOffsets(nil)
         return count
     }
 
@@ -230,9 +230,13 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     /// Parses one `data.noun` line:
     /// `offset lex_filenum ss_type w_cnt (word lex_id)* p_cnt (symbol offset pos src/tgt)* | gloss`.
     static func parseLine(_ line: String, offset: Int) throws -> Synset {
-        let bar = line.range(of: " | ")
-        let head = bar.map { line[..<$0.lowerBound] } ?? Substring(line)
-        let gloss = bar.map { line[$0.upperBound...].trimmingCharacters(in: .whitespaces) } ?? ""
+        // Lemmas never contain '|', so the first one starts the gloss.
+        let utf8 = line.utf8
+        let bar = utf8.firstIndex(of: UInt8(ascii: "|"))
+        let head = bar.map { Substring(line[..<$0]) } ?? Substring(line)
+        var gloss = bar.map { Substring(line[line.utf8.index(after: $0)...]) } ?? ""
+        while gloss.first == " " { gloss.removeFirst() }
+        while gloss.last == " " { gloss.removeLast() }
         let fields = head.split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count >= 4 else { throw LineProblem(text: "too few fields for a synset line") }
         guard fields[0].count == 8, let stated = Int(fields[0]) else {
@@ -273,47 +277,70 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
             default: break
             }
         }
-        return Synset(wnid: wnid(offset: offset), offset: offset, lemmas: lemmas, gloss: gloss,
+        return Synset(wnid: wnid(offset: offset), offset: offset, lemmas: lemmas, gloss: String(gloss),
                       hypernyms: hypernyms, instanceHypernyms: instanceHypernyms, hyponyms: hyponyms)
     }
 
-    /// `index.noun`: `lemma pos synset_cnt p_cnt ptr_symbol* sense_cnt tagsense_cnt offset*`.
-    private func lemmaOffsets() throws -> [String: [Int]] {
+    /// The mapped `index.noun`, read on first use.
+    private func indexBytes() throws -> Data {
         lock.lock()
         defer { lock.unlock() }
-        if let lemmaIndex { return lemmaIndex }
-        let text: String
+        if let indexData { return indexData }
         do {
-            text = try String(contentsOfFile: indexPath, encoding: .utf8)
+            let loaded = try Data(contentsOf: URL(fileURLWithPath: indexPath), options: .alwaysMapped)
+            indexData = loaded
+            return loaded
         } catch {
             throw TaxonomyError.unreadable(path: indexPath, reason: error.localizedDescription)
         }
-        var index: [String: [Int]] = [:]
-        index.reserveCapacity(120_000)
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.isEmpty || line.first == " " { continue }
-            let fields = line.split(separator: " ")
-            func corrupt(_ problem: String) -> TaxonomyError {
-                .corrupt(path: indexPath, line: lineNumber, problem: problem)
+    }
+
+    /// The offsets listed for `key` (normalised) in `index.noun`, or for every line when `key` is
+    /// nil (a full check). A linear scan of the mapped file: a few milliseconds, no index to build.
+    private func lemmaOffsets(_ key: String?) throws -> [Int] {
+        let bytes = try indexBytes()
+        let keyBytes = key.map { Array($0.utf8) }
+        return try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Int] in
+            let text = raw.bindMemory(to: UInt8.self)
+            var start = 0, lineNumber = 0
+            var all: [Int] = []
+            while start < text.count {
+                lineNumber += 1
+                var end = start
+                while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
+                defer { start = end + 1 }
+                if end == start || text[start] == UInt8(ascii: " ") { continue }
+                if let keyBytes {
+                    guard end - start > keyBytes.count, text[start + keyBytes.count] == UInt8(ascii: " ") else { continue }
+                    var same = true
+                    for i in 0..<keyBytes.count where text[start + i] != keyBytes[i] { same = false; break }
+                    guard same else { continue }
+                }
+                let line = String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]), as: UTF8.self)
+                let offsets = try parseIndexLine(line, lineNumber: lineNumber)
+                if keyBytes != nil { return offsets }
+                all += offsets
             }
-            guard fields.count >= 6, let synsetCount = Int(fields[2]), let pointerCount = Int(fields[3]) else {
-                throw corrupt("not an index line (lemma pos synset_cnt p_cnt ...)")
-            }
-            let first = 4 + pointerCount + 2
-            guard fields.count == first + synsetCount else {
-                throw corrupt("expected \(synsetCount) synset offsets, found \(fields.count - first)")
-            }
-            var offsets: [Int] = []
-            offsets.reserveCapacity(synsetCount)
-            for field in fields[first...] {
-                guard field.count == 8, let value = Int(field) else { throw corrupt("'\(field)' is not an 8-digit offset") }
-                offsets.append(value)
-            }
-            index[String(fields[0]).lowercased(), default: []].append(contentsOf: offsets)
+            return all
         }
-        lemmaIndex = index
-        return index
+    }
+
+    /// `index.noun`: `lemma pos synset_cnt p_cnt ptr_symbol* sense_cnt tagsense_cnt offset*`.
+    private func parseIndexLine(_ line: String, lineNumber: Int) throws -> [Int] {
+        let fields = line.split(separator: " ")
+        func corrupt(_ problem: String) -> TaxonomyError {
+            .corrupt(path: indexPath, line: lineNumber, problem: problem)
+        }
+        guard fields.count >= 6, let synsetCount = Int(fields[2]), let pointerCount = Int(fields[3]) else {
+            throw corrupt("not an index line (lemma pos synset_cnt p_cnt ...)")
+        }
+        let first = 4 + pointerCount + 2
+        guard fields.count == first + synsetCount else {
+            throw corrupt("expected \(synsetCount) synset offsets, found \(fields.count - first)")
+        }
+        return try fields[first...].map { field in
+            guard field.count == 8, let value = Int(field) else { throw corrupt("'\(field)' is not an 8-digit offset") }
+            return value
+        }
     }
 }

@@ -130,10 +130,14 @@ import Testing
         var opened: WordNet?
         let openTime = try clock.measure { opened = try WordNet() }
         let wordNet = try #require(opened)
+        let chainTime = try clock.measure { _ = try wordNet.depth(of: "n02099849") }
+        let classesTime = try clock.measure { _ = try ClassLookup(ids: ImageNet1k.wnids, hierarchy: wordNet) }
+        let lemmaTime = try clock.measure { _ = try wordNet.synsets(lemma: "dog") }
         var count = 0
         let scanTime = try clock.measure { count = try wordNet.validateAll() }
         #expect(count == 82_115)
-        print("WordNet open: \(openTime); full parse of data.noun + index.noun: \(scanTime)")
+        print("WordNet open: \(openTime); depth of one class: \(chainTime); lookup over 1000 ImageNet classes: \(classesTime); "
+              + "lemma lookup (scans index.noun): \(lemmaTime); parse every line of data.noun: \(scanTime)")
     }
 }
 
@@ -221,7 +225,9 @@ import Testing
         let wn = try WordNet(directory: dir)
         #expect(throws: TaxonomyError.corrupt(path: dir + "/index.noun", line: 2,
                                               problem: "expected 2 synset offsets, found 1")) {
-            try wn.synsets(lemma: "thing")
+            try wn.synsets(lemma: "widget")
         }
+        #expect(try wn.synsets(lemma: "thing").map(\.wnid) == ["n00000024"])
+        #expect(throws: TaxonomyError.self) { try wn.validateAll() }
     }
 }
