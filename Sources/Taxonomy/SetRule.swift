@@ -1,0 +1,102 @@
+import Foundation
+
+/// How to choose the comparison set S (S1 or S2 of the diffusion index) for a target class among
+/// the classes present in a dump. The target is never a member of its own set.
+public enum SetRule: Sendable, Equatable, CustomStringConvertible {
+    /// Classes that share at least one direct parent with the target.
+    case siblings
+    /// Classes whose lowest common ancestor with the target has depth ≥ N (close relatives).
+    /// Depth is the ancestor's longest path to the root (entity has depth 0).
+    case lcaDepthAtLeast(Int)
+    /// Classes whose lowest common ancestor with the target has depth ≤ N (distant classes).
+    case lcaDepthAtMost(Int)
+    /// Classes within N edges of the target (up to a common ancestor and down).
+    case pathAtMost(Int)
+    /// Classes at least N edges away from the target.
+    case pathAtLeast(Int)
+    /// An explicit list of classes: wnids (or custom ids), names, or class indices.
+    case explicit([String])
+
+    /// Parses what a command line passes: `siblings`, `lca-depth>=8`, `lca-depth<=4`,
+    /// `path<=4`, `path>=10`, or a comma-separated list of classes.
+    public init(parsing text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw TaxonomyError.badRule(text, reason: "empty rule") }
+        if trimmed == "siblings" { self = .siblings; return }
+        let thresholds: [(String, (Int) -> SetRule)] = [
+            ("lca-depth>=", SetRule.lcaDepthAtLeast), ("lca-depth<=", SetRule.lcaDepthAtMost),
+            ("path<=", SetRule.pathAtMost), ("path>=", SetRule.pathAtLeast),
+        ]
+        for (prefix, make) in thresholds where trimmed.hasPrefix(prefix) {
+            let number = trimmed.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+            guard let value = Int(number), value >= 0 else {
+                throw TaxonomyError.badRule(text, reason: "'\(number)' is not a non-negative integer")
+            }
+            self = make(value)
+            return
+        }
+        if trimmed.hasPrefix("lca-depth") || trimmed.hasPrefix("path") || trimmed.contains("=") || trimmed.contains("<") || trimmed.contains(">") {
+            throw TaxonomyError.badRule(text, reason: "unknown comparison")
+        }
+        let items = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard items.allSatisfy({ !$0.isEmpty }) else { throw TaxonomyError.badRule(text, reason: "empty item in the list") }
+        self = .explicit(items)
+    }
+
+    /// The canonical string form (parses back to the same rule).
+    public var description: String {
+        switch self {
+        case .siblings: return "siblings"
+        case .lcaDepthAtLeast(let n): return "lca-depth>=\(n)"
+        case .lcaDepthAtMost(let n): return "lca-depth<=\(n)"
+        case .pathAtMost(let n): return "path<=\(n)"
+        case .pathAtLeast(let n): return "path>=\(n)"
+        case .explicit(let items): return items.joined(separator: ",")
+        }
+    }
+
+    /// The members of the set for class `target` of `classes`, as ascending class indices.
+    /// Classes that share no ancestor with the target never satisfy a threshold rule.
+    public func members(of target: Int, in classes: ClassLookup) throws -> [Int] {
+        guard classes.ids.indices.contains(target) else {
+            throw TaxonomyError.indexOutOfRange(target, count: classes.count)
+        }
+        let hierarchy = classes.hierarchy
+        let targetID = classes.ids[target]
+        if case .explicit(let items) = self {
+            let resolved = try classes.indices(of: items)
+            if resolved.contains(target) { throw TaxonomyError.targetInOwnSet(targetID) }
+            return Array(Set(resolved)).sorted()
+        }
+        // The target's ancestors and a depth memo are shared by all candidates.
+        let targetUp = try hierarchy.ancestorDistances(of: targetID)
+        let targetParents = Set(try hierarchy.parents(of: targetID))
+        var depthMemo: [String: Depth] = [:]
+        var members: [Int] = []
+        for (index, id) in classes.ids.enumerated() where index != target && id != targetID {
+            let keep: Bool
+            switch self {
+            case .siblings:
+                keep = try hierarchy.parents(of: id).contains { targetParents.contains($0) }
+            case .lcaDepthAtLeast(let n), .lcaDepthAtMost(let n):
+                var deepest: Int?
+                for node in try hierarchy.ancestorDistances(of: id).keys where targetUp[node] != nil {
+                    deepest = max(deepest ?? 0, try hierarchy.depth(of: node, memo: &depthMemo).max)
+                }
+                if case .lcaDepthAtLeast = self { keep = deepest.map { $0 >= n } ?? false }
+                else { keep = deepest.map { $0 <= n } ?? false }
+            case .pathAtMost(let n), .pathAtLeast(let n):
+                var shortest: Int?
+                for (node, d) in try hierarchy.ancestorDistances(of: id) {
+                    if let t = targetUp[node] { shortest = min(shortest ?? Int.max, d + t) }
+                }
+                if case .pathAtMost = self { keep = shortest.map { $0 <= n } ?? false }
+                else { keep = shortest.map { $0 >= n } ?? false }
+            case .explicit:
+                keep = false
+            }
+            if keep { members.append(index) }
+        }
+        return members
+    }
+}

@@ -1,1 +1,0 @@
-// Taxonomy: placeholder until its first real file lands.

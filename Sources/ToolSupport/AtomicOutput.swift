@@ -1,0 +1,153 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure to write an output file. One line: `<path>: <operation>: <reason>`.
+public struct AtomicOutputError: Error, BadInput, CustomStringConvertible, Equatable {
+    /// The final path the caller asked for.
+    public let path: String
+    /// What failed ("create temporary file", "write", "rename", ...).
+    public let operation: String
+    /// The system's reason.
+    public let reason: String
+
+    public var description: String { "\(path): \(operation): \(reason)" }
+}
+
+/// Writes output files so that readers see either the old file or the complete new one.
+///
+/// The bytes go to a temporary file in the target's folder (same file system, so `rename` is
+/// atomic), which is flushed with `fsync` and then renamed over the target. On failure, on a
+/// thrown error and on SIGINT/SIGTERM the temporary file is removed and an existing target is
+/// left byte-identical.
+public enum AtomicOutput {
+    /// Writes `data` to `path` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { temporary in
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { throw systemError(path, "create temporary file \(temporary)") }
+            defer { close(fd) }
+            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                var done = 0
+                while done < buffer.count {
+                    let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw systemError(path, "write")
+                    }
+                    done += n
+                }
+            }
+            guard fsync(fd) == 0 else { throw systemError(path, "fsync") }
+        }
+    }
+
+    /// Writes `text` as UTF-8 to `path` atomically.
+    public static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+
+    /// Hands `body` a fresh temporary path next to `path` (the file does not exist yet) for a
+    /// library that writes files itself (e.g. HDF5); renames it over `path` when `body` returns,
+    /// removes it when `body` throws. The temporary path is removed on SIGINT/SIGTERM too.
+    @discardableResult
+    public static func write<T>(to path: String, using body: (_ temporaryPath: String) throws -> T) throws -> T {
+        TemporaryFiles.installSignalCleanup()
+        let temporary = temporaryPath(for: path)
+        TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.unregister(temporary) }
+        do {
+            let result = try body(temporary)
+            guard access(temporary, F_OK) == 0 else {
+                throw AtomicOutputError(path: path, operation: "finish", reason: "the writer created no file at \(temporary)")
+            }
+            matchExistingPermissions(of: path, on: temporary)
+            guard rename(temporary, path) == 0 else { throw systemError(path, "rename from \(temporary)") }
+            syncDirectory(of: path)
+            return result
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// `<folder>/.<name>.<pid>.<random>.tmp`: hidden, in the target's folder, unique.
+    public static func temporaryPath(for path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let unique = "\(getpid()).\(UInt32.random(in: .min ... .max))"
+        let file = ".\(name).\(unique).tmp"
+        return folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
+    }
+
+    private static func matchExistingPermissions(of path: String, on temporary: String) {
+        var info = stat()
+        if stat(path, &info) == 0 { chmod(temporary, info.st_mode & 0o7777) }
+    }
+
+    /// Makes the rename durable; failures here do not undo a completed write.
+    private static func syncDirectory(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    static func systemError(_ path: String, _ operation: String) -> AtomicOutputError {
+        AtomicOutputError(path: path, operation: operation, reason: String(cString: strerror(errno)))
+    }
+}
+
+/// The process-wide list of temporary files that must not outlive the process.
+///
+/// SIGINT and SIGTERM are routed (once, on first use) to a dispatch source that removes every
+/// registered path and exits with 130 or 143. The removal runs on a normal thread, not inside a
+/// signal handler, so taking a lock and calling `unlink` is safe.
+public enum TemporaryFiles {
+    private static let registry = Registry()
+
+    /// Adds `path` to the files removed on interruption.
+    public static func register(_ path: String) { registry.insert(path) }
+
+    /// Removes `path` from the list (after a rename or a cleanup).
+    public static func unregister(_ path: String) { registry.remove(path) }
+
+    /// The registered paths (for tests and diagnostics).
+    public static var registered: Set<String> { registry.snapshot() }
+
+    /// Deletes every registered file and empties the list.
+    public static func removeAll() {
+        for path in registry.drain() { unlink(path) }
+    }
+
+    /// Installs the SIGINT/SIGTERM cleanup; later calls do nothing.
+    public static func installSignalCleanup() { _ = installed }
+
+    private static let installed: Bool = {
+        for (signalNumber, code) in [(SIGINT, ToolExitCode.interrupted), (SIGTERM, ToolExitCode.terminated)] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global(qos: .userInitiated))
+            source.setEventHandler {
+                removeAll()
+                _exit(code.rawValue)
+            }
+            source.resume()
+            registry.keep(source)
+        }
+        return true
+    }()
+
+    private final class Registry: @unchecked Sendable {
+        private let lock = NSLock()
+        private var paths: Set<String> = []
+        private var sources: [any DispatchSourceSignal] = []
+
+        func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+        func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+        func snapshot() -> Set<String> { lock.withLock { paths } }
+        func drain() -> Set<String> { lock.withLock { defer { paths = [] }; return paths } }
+        func keep(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+    }
+}

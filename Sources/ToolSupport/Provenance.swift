@@ -1,0 +1,125 @@
+import Foundation
+
+/// What produced an output: tool, version, command line, inputs, options and conventions.
+/// Rendered as JSON (for files and PNG text chunks) and as `key: value` lines (for reports).
+/// Key order is the order of insertion, so renderings are deterministic.
+public struct Provenance: Sendable, Equatable {
+    /// One input file.
+    public struct Input: Sendable, Equatable {
+        /// The path as given.
+        public var path: String
+        /// Size in bytes.
+        public var size: Int64
+        /// Last modification time, ISO 8601 UTC (e.g. "2026-11-27T05:20:00Z").
+        public var modified: String
+        /// SHA-256 of the contents, for files up to ``Provenance/digestSizeLimit`` bytes.
+        public var sha256: String?
+    }
+
+    /// Files up to this size get a SHA-256 fingerprint; larger ones only size and time.
+    public static let digestSizeLimit: Int64 = 16 << 20
+
+    /// The tool's name, e.g. "eta".
+    public var tool: String
+    /// ``PenultimateVersion/string`` unless told otherwise.
+    public var version: String
+    /// The arguments the tool was started with (argv).
+    public var commandLine: [String]
+    /// Input files, in the order added.
+    public var inputs: [Input] = []
+    /// Options as name/value pairs, in the order set.
+    public private(set) var options: [(name: String, value: String)] = []
+    /// Conventions (normalisation, set rules, units...) as name/value pairs.
+    public private(set) var conventions: [(name: String, value: String)] = []
+
+    /// A record for `tool`, by default with this process's command line.
+    public init(tool: String, version: String = PenultimateVersion.string,
+                commandLine: [String] = CommandLine.arguments) {
+        self.tool = tool
+        self.version = version
+        self.commandLine = commandLine
+    }
+
+    /// Records the input file at `path` (size, mtime, and SHA-256 when small).
+    public mutating func addInput(path: String) throws {
+        inputs.append(try Provenance.describe(path: path))
+    }
+
+    /// Sets option `name` (replacing an earlier value, keeping its position).
+    public mutating func setOption(_ name: String, _ value: String) { Provenance.set(&options, name, value) }
+
+    /// Sets convention `name` (replacing an earlier value, keeping its position).
+    public mutating func setConvention(_ name: String, _ value: String) { Provenance.set(&conventions, name, value) }
+
+    /// Stats (and, if small, hashes) a file.
+    public static func describe(path: String) throws -> Input {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw ToolError.badInput("\(path): cannot read file attributes: \(error.localizedDescription)")
+        }
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        let date = (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var digest: String?
+        if size <= digestSizeLimit {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ToolError.badInput("\(path): cannot read file")
+            }
+            digest = SHA256.hexDigest(data)
+        }
+        return Input(path: path, size: size, modified: formatter.string(from: date), sha256: digest)
+    }
+
+    /// The record as one JSON object (keys: tool, version, command_line, inputs, options, conventions).
+    public func json() -> String {
+        let inputItems = inputs.map { input in
+            JSONText.object([
+                ("path", JSONText.string(input.path)), ("size", String(input.size)),
+                ("modified", JSONText.string(input.modified)),
+                ("sha256", input.sha256.map(JSONText.string) ?? "null"),
+            ])
+        }
+        return JSONText.object([
+            ("tool", JSONText.string(tool)),
+            ("version", JSONText.string(version)),
+            ("command_line", JSONText.array(commandLine.map(JSONText.string))),
+            ("inputs", JSONText.array(inputItems)),
+            ("options", JSONText.object(options.map { ($0.name, JSONText.string($0.value)) })),
+            ("conventions", JSONText.object(conventions.map { ($0.name, JSONText.string($0.value)) })),
+        ])
+    }
+
+    /// The record as `key: value` lines: `tool`, `version`, `command`, one `input` per file,
+    /// `option.<name>` and `convention.<name>`.
+    public func textLines() -> [String] {
+        var lines = ["tool: \(tool)", "version: \(version)", "command: \(Provenance.shellQuoted(commandLine))"]
+        for input in inputs {
+            var line = "input: \(input.path) (\(input.size) bytes, modified \(input.modified)"
+            if let sha = input.sha256 { line += ", sha256 \(sha)" }
+            lines.append(line + ")")
+        }
+        lines += options.map { "option.\($0.name): \($0.value)" }
+        lines += conventions.map { "convention.\($0.name): \($0.value)" }
+        return lines
+    }
+
+    /// Arguments joined for a shell: plain words as they are, others in single quotes.
+    public static func shellQuoted(_ arguments: [String]) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        return arguments.map { argument in
+            if !argument.isEmpty, argument.allSatisfy({ safe.contains($0) }) { return argument }
+            return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+
+    private static func set(_ list: inout [(name: String, value: String)], _ name: String, _ value: String) {
+        if let index = list.firstIndex(where: { $0.name == name }) { list[index].value = value } else { list.append((name, value)) }
+    }
+
+    public static func == (lhs: Provenance, rhs: Provenance) -> Bool {
+        lhs.json() == rhs.json()
+    }
+}

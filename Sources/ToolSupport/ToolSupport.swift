@@ -1,1 +1,0 @@
-// ToolSupport: placeholder until its first real file lands.

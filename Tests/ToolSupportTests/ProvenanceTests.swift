@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import ToolSupport
+
+@Suite struct ProvenanceTests {
+    @Test func sha256KnownVectors() {
+        #expect(SHA256.hexDigest([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // Two blocks after padding (FIPS 180-2 example).
+        #expect(SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func sha256MatchesSha256sum() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/input.bin"
+        // Several block boundaries: 0, 55, 56, 63, 64, 65 and a long tail.
+        for length in [55, 56, 63, 64, 65, 1000, 100_003] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let result = try runProcess("/usr/bin/sha256sum", [path])
+            let expected = String(result.stdout.prefix(64))
+            #expect(SHA256.hexDigest(bytes) == expected, "length \(length)")
+        }
+    }
+
+    @Test func recordRendersAsJSONAndText() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/classes.txt"
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
+        let date = Date(timeIntervalSince1970: 1_700_000_000)  // 2023-11-14T22:13:20Z
+        try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path)
+
+        var record = Provenance(tool: "eta", commandLine: ["eta", "--set", "lca-depth>=8", "a b.h5", "it's"])
+        try record.addInput(path: path)
+        record.setOption("split", "val")
+        record.setOption("bootstrap", "1000")
+        record.setOption("split", "train")  // replaces, keeps position
+        record.setConvention("normalization", "centroidScale")
+        #expect(record.version == PenultimateVersion.string)
+        #expect(record.json() == """
+        {"tool": "eta", "version": "\(PenultimateVersion.string)", "command_line": ["eta", "--set", "lca-depth>=8", "a b.h5", "it's"], \
+        "inputs": [{"path": "\(path)", "size": 3, "modified": "2023-11-14T22:13:20Z", \
+        "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}], \
+        "options": {"split": "train", "bootstrap": "1000"}, "conventions": {"normalization": "centroidScale"}}
+        """)
+        #expect(record.textLines() == [
+            "tool: eta",
+            "version: \(PenultimateVersion.string)",
+            "command: eta --set 'lca-depth>=8' 'a b.h5' 'it'\\''s'",
+            "input: \(path) (3 bytes, modified 2023-11-14T22:13:20Z, sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad)",
+            "option.split: train",
+            "option.bootstrap: 1000",
+            "convention.normalization: centroidScale",
+        ])
+        // The JSON is valid and round-trips through Foundation's parser.
+        let parsed = try JSONSerialization.jsonObject(with: Data(record.json().utf8)) as? [String: Any]
+        #expect((parsed?["command_line"] as? [String])?.last == "it's")
+    }
+
+    @Test func missingInputIsBadInput() {
+        var record = Provenance(tool: "t", commandLine: [])
+        #expect(throws: ToolError.self) { try record.addInput(path: "/nonexistent/\(UUID().uuidString)") }
+        #expect(JSONText.string("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
+    }
+}
