@@ -17,6 +17,8 @@ import MiniLab
         if let v = env["MINILAB_NODE"].flatMap(Double.init) { config.data.nodeScale = v }
         if let v = env["MINILAB_NOISE"].flatMap(Double.init) { config.data.noise = v }
         if let v = env["MINILAB_LR"].flatMap(Double.init) { config.teacherTraining.learningRate = v; config.studentTraining.learningRate = v }
+        if let v = env["MINILAB_TRAIN"].flatMap(Int.init) { config.data.trainPerClass = v }
+        if let v = env["MINILAB_WD"].flatMap(Double.init) { config.teacherTraining.weightDecay = v; config.studentTraining.weightDecay = v }
         if let v = env["MINILAB_SEED"].flatMap(UInt64.init) { config.seed = v; config.data.seed = v }
         let start = Date()
         var lastLine = Date()
