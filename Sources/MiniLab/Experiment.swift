@@ -24,8 +24,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     /// Creates a configuration; the defaults are those of the reported experiment.
     public init(data: HierarchicalDataConfig = .init(), teacherHidden: [Int] = [256, 256, 128],
                 studentHidden: [Int] = [128, 64],
-                teacherTraining: TrainingConfig = .init(epochs: 30, batchSize: 128, learningRate: 0.05),
-                studentTraining: TrainingConfig = .init(epochs: 30, batchSize: 128, learningRate: 0.05),
+                teacherTraining: TrainingConfig = .init(epochs: 15, batchSize: 128, learningRate: 0.05),
+                studentTraining: TrainingConfig = .init(epochs: 15, batchSize: 128, learningRate: 0.05),
                 teacherAlphas: [Double] = [0, 0.1], temperatures: [Double] = [1, 2, 3, 64],
                 seed: UInt64 = 0, blasThreads: Int = 1) {
         self.data = data

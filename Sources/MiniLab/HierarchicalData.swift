@@ -86,7 +86,7 @@ public struct HierarchicalDataConfig: Codable, Sendable, Equatable {
     /// Creates a configuration; the defaults are those of the reported experiment.
     public init(latentDim: Int = 32, inputDim: Int = 96, nodeScale: Double = 0.3,
                 leafScale: Double = 0.35, noise: Double = 1.0, liftGain: Double = 1.5,
-                inputNoise: Double = 0.05, trainPerClass: Int = 300, valPerClass: Int = 100,
+                inputNoise: Double = 0.05, trainPerClass: Int = 1000, valPerClass: Int = 100,
                 seed: UInt64 = 1) {
         self.latentDim = latentDim
         self.inputDim = inputDim

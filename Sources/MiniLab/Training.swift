@@ -36,7 +36,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var weightDecay: Double
 
     /// Creates a configuration; defaults are the ones the experiment uses for teachers.
-    public init(epochs: Int = 30, batchSize: Int = 128, learningRate: Double = 0.05,
+    public init(epochs: Int = 15, batchSize: Int = 128, learningRate: Double = 0.05,
                 momentum: Double = 0.9, weightDecay: Double = 5e-4) {
         self.epochs = epochs
         self.batchSize = batchSize
