@@ -59,8 +59,13 @@ import MiniLab
                     for target in r {
                         rs1 += eta(c1, c2, target, r.filter { $0 != target }); rs2 += eta(c1, c2, target, s)
                     }
-                    line += String(format: "retrievers S1 %+.3f S2 %+.3f | all10 S1 %+.3f S2 %+.3f (fraction, centroidScale)",
-                                   rs1 / 5, rs2 / 5, meanS1 / 10, meanS2 / 10)
+                    var raw1 = 0.0, raw2 = 0.0
+                    let u1 = (c: c1.c, scale: 1.0), u2 = (c: c2.c, scale: 1.0)
+                    for target in r {
+                        raw1 += eta(u1, u2, target, r.filter { $0 != target }); raw2 += eta(u1, u2, target, s)
+                    }
+                    line += String(format: "retrievers S1 %+.3f S2 %+.3f | all10 S1 %+.3f S2 %+.3f (fraction, centroidScale) | retrievers raw S1 %+.3f S2 %+.3f",
+                                   rs1 / 5, rs2 / 5, meanS1 / 10, meanS2 / 10, raw1 / 5, raw2 / 5)
                     print(line)
                 }
             }
