@@ -1,1 +1,0 @@
-// MiniLab: placeholder until its first real file lands.
