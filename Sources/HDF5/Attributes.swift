@@ -46,8 +46,11 @@ extension AttributeHolder {
     /// The stored type and shape (empty for a scalar) of an attribute.
     public func attributeInfo(_ name: String) throws(HDF5Error) -> (type: ElementType, shape: [Int]) {
         let a = try openAttribute(name)
+        defer { withExtendedLifetime(a) {} }
         let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
+        defer { withExtendedLifetime(t) {} }
         let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
+        defer { withExtendedLifetime(s) {} }
         return (ElementType(typeID: t.id), dimensions(of: s.id))
     }
 
@@ -64,8 +67,11 @@ extension AttributeHolder {
     /// Reads a string-array attribute (a scalar string reads as one element).
     public func readStringArrayAttribute(_ name: String) throws(HDF5Error) -> [String] {
         let a = try openAttribute(name)
+        defer { withExtendedLifetime(a) {} }
         let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
+        defer { withExtendedLifetime(t) {} }
         let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
+        defer { withExtendedLifetime(s) {} }
         let count = Int(H5Sget_simple_extent_npoints(s.id))
         return try readStrings(fileType: t.id, space: s.id, count: count, "\(objectPath) attribute '\(name)'") {
             H5Aread(a.id, $0, $1)
@@ -74,13 +80,16 @@ extension AttributeHolder {
 
     private func readNumbers<T: Numeric>(_ name: String, memType: hid_t, as: T.Type) throws(HDF5Error) -> [T] {
         let a = try openAttribute(name)
+        defer { withExtendedLifetime(a) {} }
         let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
+        defer { withExtendedLifetime(t) {} }
         let cls = H5Tget_class(t.id)
         guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
             throw HDF5Error(operation: "read attribute '\(name)'", object: objectPath,
                             stack: ["stored type is \(ElementType(typeID: t.id)), not a number"])
         }
         let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
+        defer { withExtendedLifetime(s) {} }
         let count = Int(H5Sget_simple_extent_npoints(s.id))
         var values = [T](repeating: 0, count: count)
         try check("read attribute '\(name)'", objectPath) {
@@ -118,15 +127,18 @@ extension AttributeHolder {
             try check("delete attribute '\(name)'", objectPath) { H5Adelete(objectID, name) }
         }
         let space = try dataspace(dims, objectPath)
+        defer { withExtendedLifetime(space) {} }
         let a = Handle(try check("create attribute '\(name)'", objectPath) {
             H5Acreate2(objectID, name, type, space.id, shim_P_DEFAULT(), shim_P_DEFAULT())
         }, close: H5Aclose)
+        defer { withExtendedLifetime(a) {} }
         try check("write attribute '\(name)'", objectPath) { write(a.id) }
     }
 
     /// Writes a scalar variable-length UTF-8 string attribute (replacing any existing one).
     public func writeAttribute(_ name: String, _ value: String) throws(HDF5Error) {
         let t = try variableString(objectPath)
+        defer { withExtendedLifetime(t) {} }
         let c = strdup(value)
         defer { free(c) }
         var pointer = UnsafePointer<CChar>(c)
@@ -136,6 +148,7 @@ extension AttributeHolder {
     /// Writes a one-dimensional variable-length UTF-8 string array attribute.
     public func writeAttribute(_ name: String, _ values: [String]) throws(HDF5Error) {
         let t = try variableString(objectPath)
+        defer { withExtendedLifetime(t) {} }
         let cStrings = values.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var pointers = cStrings.map { UnsafePointer<CChar>($0) }

@@ -63,12 +63,18 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     }
 
     /// The current extent; empty for a scalar.
-    public var shape: [Int] { get throws(HDF5Error) { dimensions(of: try space().id) } }
+    public var shape: [Int] {
+        get throws(HDF5Error) {
+            let s = try space()
+            return withExtendedLifetime(s) { dimensions(of: s.id) }
+        }
+    }
 
     /// The stored element type.
     public var elementType: ElementType {
         get throws(HDF5Error) {
             let t = Handle(try check("get type", objectPath) { H5Dget_type(handle.id) }, close: H5Tclose)
+            defer { withExtendedLifetime(t) {} }
             return ElementType(typeID: t.id)
         }
     }
@@ -77,6 +83,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     public var chunkShape: [Int]? {
         get throws(HDF5Error) {
             let dcpl = try creationList()
+            defer { withExtendedLifetime(dcpl) {} }
             guard H5Pget_layout(dcpl.id) == H5D_CHUNKED else { return nil }
             var dims = [hsize_t](repeating: 0, count: 32)
             let rank = try check("get chunk shape", objectPath) { H5Pget_chunk(dcpl.id, 32, &dims) }
@@ -86,12 +93,16 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
 
     /// Whether this is a virtual dataset (its rows live in other files).
     public var isVirtual: Bool {
-        get throws(HDF5Error) { H5Pget_layout(try creationList().id) == H5D_VIRTUAL }
+        get throws(HDF5Error) {
+            let dcpl = try creationList()
+            return withExtendedLifetime(dcpl) { H5Pget_layout(dcpl.id) == H5D_VIRTUAL }
+        }
     }
 
     /// The source files of a virtual dataset, as stored (empty for other layouts).
     public func virtualSourceFiles() throws(HDF5Error) -> [String] {
         let dcpl = try creationList()
+        defer { withExtendedLifetime(dcpl) {} }
         guard H5Pget_layout(dcpl.id) == H5D_VIRTUAL else { return [] }
         var count = 0
         try check("count virtual sources", objectPath) { H5Pget_virtual_count(dcpl.id, &count) }
@@ -108,6 +119,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     public var filters: [Filter] {
         get throws(HDF5Error) {
             let dcpl = try creationList()
+            defer { withExtendedLifetime(dcpl) {} }
             let n = H5Pget_nfilters(dcpl.id)
             guard n > 0 else { return [] }
             return try (0..<UInt32(n)).map { i throws(HDF5Error) in
@@ -124,6 +136,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
 
     private func rowSelection(_ rows: Range<Int>) throws(HDF5Error) -> (file: Handle, memory: Handle, count: Int) {
         let fileSpace = try space()
+        defer { withExtendedLifetime(fileSpace) {} }
         let dims = dimensions(of: fileSpace.id)
         guard !dims.isEmpty, rows.lowerBound >= 0, rows.upperBound <= dims[0] else {
             throw HDF5Error(operation: "select rows \(rows.lowerBound)..<\(rows.upperBound)", object: objectPath,
@@ -135,6 +148,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
             H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, &start, nil, &count, nil)
         }
         let memory = try dataspace(count.map { Int($0) }, objectPath)
+        defer { withExtendedLifetime(memory) {} }
         return (fileSpace, memory, count.reduce(1) { $0 * Int($1) })
     }
 
@@ -143,6 +157,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     public func read<T: HDF5Numeric>(rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>) throws(HDF5Error) {
         if rows.isEmpty { return }
         let s = try rowSelection(rows)
+        defer { withExtendedLifetime(s) {} }
         guard buffer.count >= s.count else {
             throw HDF5Error(operation: "read rows", object: objectPath, stack: ["buffer holds \(buffer.count) < \(s.count) elements"])
         }
@@ -168,7 +183,9 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     /// Reads all strings of a string dataset (variable- or fixed-length).
     public func readStrings() throws(HDF5Error) -> [String] {
         let t = Handle(try check("get type", objectPath) { H5Dget_type(handle.id) }, close: H5Tclose)
+        defer { withExtendedLifetime(t) {} }
         let s = try space()
+        defer { withExtendedLifetime(s) {} }
         let n = Int(H5Sget_simple_extent_npoints(s.id))
         return try HDF5.readStrings(fileType: t.id, space: s.id, count: n, objectPath) { mem, buffer in
             H5Dread(handle.id, mem, shim_S_ALL(), shim_S_ALL(), shim_P_DEFAULT(), buffer)
@@ -179,6 +196,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     public func write<T: HDF5Numeric>(rows: Range<Int>, from buffer: UnsafeBufferPointer<T>) throws(HDF5Error) {
         if rows.isEmpty { return }
         let s = try rowSelection(rows)
+        defer { withExtendedLifetime(s) {} }
         guard buffer.count >= s.count else {
             throw HDF5Error(operation: "write rows", object: objectPath, stack: ["buffer holds \(buffer.count) < \(s.count) elements"])
         }
@@ -192,7 +210,9 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     public func writeStoredBytes(rows: Range<Int>, from bytes: UnsafeRawBufferPointer) throws(HDF5Error) {
         if rows.isEmpty { return }
         let s = try rowSelection(rows)
+        defer { withExtendedLifetime(s) {} }
         let t = Handle(try check("get type", objectPath) { H5Dget_type(handle.id) }, close: H5Tclose)
+        defer { withExtendedLifetime(t) {} }
         guard bytes.count >= s.count * H5Tget_size(t.id) else {
             throw HDF5Error(operation: "write rows", object: objectPath, stack: ["buffer too small"])
         }
@@ -204,6 +224,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     /// Writes all elements of a string dataset as variable-length UTF-8.
     public func write(strings: [String]) throws(HDF5Error) {
         let t = try variableString(objectPath)
+        defer { withExtendedLifetime(t) {} }
         let cStrings = strings.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var pointers = cStrings.map { UnsafePointer<CChar>($0) }
@@ -222,6 +243,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     /// The number of chunks actually stored (chunked layouts only).
     public func storedChunkCount() throws(HDF5Error) -> Int {
         let s = try space()
+        defer { withExtendedLifetime(s) {} }
         var n: hsize_t = 0
         try check("count chunks", objectPath) { H5Dget_num_chunks(handle.id, s.id, &n) }
         return Int(n)
@@ -230,6 +252,7 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
     /// Where stored chunk `index` lives (for raw-read fast paths over unfiltered data).
     public func chunkInfo(_ index: Int) throws(HDF5Error) -> ChunkInfo {
         let s = try space()
+        defer { withExtendedLifetime(s) {} }
         let rank = Int(H5Sget_simple_extent_ndims(s.id))
         var offset = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
         var mask: UInt32 = 0, address: haddr_t = 0, size: hsize_t = 0

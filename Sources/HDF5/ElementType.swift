@@ -91,6 +91,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
 /// A variable-length UTF-8 string type.
 func variableString(_ object: String) throws(HDF5Error) -> Handle {
     let t = Handle(try check("copy string type", object) { H5Tcopy(shim_T_C_S1()) }, close: H5Tclose)
+    defer { withExtendedLifetime(t) {} }
     try check("set string size", object) { H5Tset_size(t.id, shim_VARIABLE()) }
     try check("set string charset", object) { H5Tset_cset(t.id, H5T_CSET_UTF8) }
     return t
@@ -106,6 +107,7 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
     if count == 0 { return [] }
     if H5Tis_variable_str(fileType) > 0 {
         let mem = try variableString(object)
+        defer { withExtendedLifetime(mem) {} }
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         try check("read strings", object) { pointers.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
         let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
@@ -114,6 +116,7 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
     }
     let size = H5Tget_size(fileType)
     let mem = Handle(try check("copy string type", object) { H5Tcopy(fileType) }, close: H5Tclose)
+    defer { withExtendedLifetime(mem) {} }
     var bytes = [UInt8](repeating: 0, count: size * count)
     try check("read strings", object) { bytes.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
     return (0..<count).map { i in

@@ -133,6 +133,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
     public func createGroup(_ name: String) throws(HDF5Error) -> Group {
         let p = childPath(name)
         let lcpl = try propertyList(shim_P_LINK_CREATE(), objectPath)
+        defer { withExtendedLifetime(lcpl) {} }
         try check("set intermediate group creation", objectPath) { H5Pset_create_intermediate_group(lcpl.id, 1) }
         let id = try check("create group", "\(file.path):\(p)") {
             H5Gcreate2(handle.id, name, lcpl.id, shim_P_DEFAULT(), shim_P_DEFAULT())
@@ -145,6 +146,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         let p = childPath(name)
         let object = "\(file.path):\(p)"
         let dapl = try propertyList(shim_P_DATASET_ACCESS(), object)
+        defer { withExtendedLifetime(dapl) {} }
         if let chunkCacheBytes {
             try check("set chunk cache", object) { H5Pset_chunk_cache(dapl.id, 12421, chunkCacheBytes, 1.0) }
         }
@@ -160,8 +162,11 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         let p = childPath(name)
         let object = "\(file.path):\(p)"
         let fileType = try type.fileType(object)
+        defer { withExtendedLifetime(fileType) {} }
         let space = try dataspace(shape, maxDims: maxShape, object)
+        defer { withExtendedLifetime(space) {} }
         let dcpl = try propertyList(shim_P_DATASET_CREATE(), object)
+        defer { withExtendedLifetime(dcpl) {} }
         if let chunk {
             let c = chunk.map { hsize_t(Swift.max($0, 1)) }
             try check("set chunk shape", object) { H5Pset_chunk(dcpl.id, Int32(c.count), c) }
@@ -169,6 +174,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
             if let gzipLevel { try check("set gzip", object) { H5Pset_deflate(dcpl.id, UInt32(gzipLevel)) } }
         }
         let lcpl = try propertyList(shim_P_LINK_CREATE(), object)
+        defer { withExtendedLifetime(lcpl) {} }
         try check("set intermediate group creation", object) { H5Pset_create_intermediate_group(lcpl.id, 1) }
         let id = try check("create dataset", object) {
             H5Dcreate2(handle.id, name, fileType.id, space.id, lcpl.id, dcpl.id, shim_P_DEFAULT())
@@ -184,11 +190,15 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         let object = "\(file.path):\(p)"
         let total = sources.reduce(0) { $0 + $1.rows }
         let fileType = try type.fileType(object)
+        defer { withExtendedLifetime(fileType) {} }
         let space = try dataspace([total] + trailingShape, object)
+        defer { withExtendedLifetime(space) {} }
         let dcpl = try propertyList(shim_P_DATASET_CREATE(), object)
+        defer { withExtendedLifetime(dcpl) {} }
         var start = 0
         for source in sources where source.rows > 0 {
             let sourceSpace = try dataspace([source.rows] + trailingShape, object)
+            defer { withExtendedLifetime(sourceSpace) {} }
             var offset = [hsize_t(start)] + trailingShape.map { _ in 0 }
             var count = ([source.rows] + trailingShape).map { hsize_t($0) }
             try check("select virtual rows", object) {
@@ -201,6 +211,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         }
         try check("select all", object) { H5Sselect_all(space.id) }
         let lcpl = try propertyList(shim_P_LINK_CREATE(), object)
+        defer { withExtendedLifetime(lcpl) {} }
         try check("set intermediate group creation", object) { H5Pset_create_intermediate_group(lcpl.id, 1) }
         let id = try check("create virtual dataset", object) {
             H5Dcreate2(handle.id, name, fileType.id, space.id, lcpl.id, dcpl.id, shim_P_DEFAULT())
