@@ -24,7 +24,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// The fix for files written by HDF5 2.0 with `libver="latest"`, which libhdf5 1.10 cannot read.
-    static let libverFix = "the file was likely written by HDF5 >= 1.12/2.0 with libver=\"latest\"; re-save it with h5py File(..., libver=(\"earliest\", \"v110\")) or `h5repack -l CONTI in.h5 out.h5` using the newer tools"
+    static let libverFix = "the file was likely written by HDF5 >= 1.12/2.0 with libver=\"latest\"; re-save it with h5py File(..., libver=(\"earliest\", \"v110\")), or rewrite it with the newer HDF5's `h5repack --high=2 in.h5 out.h5` (high bound v110)"
 
     /// The fix for a filter this libhdf5 cannot decode.
     static let filterFix = "rewrite it with gzip: `h5repack -f GZIP=4 in.h5 out.h5` (with the plugin installed, e.g. from Python's hdf5plugin)"
