@@ -171,11 +171,17 @@ public final class SplitReader: @unchecked Sendable {
             throw StoreError(file: sources[0].path, object: "/splits/\(name)/logits", message: "missing (logits were requested)")
         }
         let wanted: [Bool]? = classes.map { set in (0..<classCount).map { set.contains($0) } }
-        var features = [Float](repeating: 0, count: maxRows * dim)
-        var logits = [Float](repeating: 0, count: includeLogits ? maxRows * classCount : 0)
+        let fp = "/splits/\(name)/features"
         for source in sources {
+            // One buffer per source, reused across blocks: once `body` drops its block, the array
+            // is uniquely referenced again and the next read writes into it without copying.
+            var features: [Float] = []
+            var logits: [Float] = []
             for range in readRanges(source, wanted: wanted, maxRows: maxRows) {
-                let fp = "/splits/\(name)/features"
+                if features.count != range.count * dim { features = [Float](repeating: 0, count: range.count * dim) }
+                if includeLogits, logits.count != range.count * classCount {
+                    logits = [Float](repeating: 0, count: range.count * classCount)
+                }
                 try hdf5(source.path, fp) { () throws(HDF5Error) in
                     try features.withUnsafeMutableBufferPointer { b throws(HDF5Error) in
                         try source.features.read(rows: range, into: b)
@@ -186,24 +192,30 @@ public final class SplitReader: @unchecked Sendable {
                         }
                     }
                 }
-                // Compact the kept rows to the front.
-                var block = FeatureBlock(rowCount: 0, dim: dim, classCount: classCount, features: [], labels: [],
-                                         sampleIndex: source.sampleIndex == nil ? nil : [], logits: includeLogits ? [] : nil)
-                block.labels.reserveCapacity(range.count)
-                block.features.reserveCapacity(range.count * dim)
-                for (offset, row) in range.enumerated() {
-                    if let keep = source.keep, !keep[row] { continue }
-                    let label = source.labels[row]
-                    if let wanted, !wanted[Int(label)] { continue }
-                    block.labels.append(label)
+                let kept = range.filter { row in
+                    source.keep?[row] != false && wanted?[Int(source.labels[row])] != false
+                }
+                if kept.count == range.count {
+                    try body(FeatureBlock(rowCount: range.count, dim: dim, classCount: classCount, features: features,
+                                          labels: Array(source.labels[range]),
+                                          sampleIndex: source.sampleIndex.map { Array($0[range]) },
+                                          logits: includeLogits ? logits : nil))
+                    continue
+                }
+                if kept.isEmpty { continue }
+                var block = FeatureBlock(rowCount: kept.count, dim: dim, classCount: classCount, features: [],
+                                         labels: kept.map { source.labels[$0] },
+                                         sampleIndex: source.sampleIndex.map { s in kept.map { s[$0] } },
+                                         logits: includeLogits ? [] : nil)
+                block.features.reserveCapacity(kept.count * dim)
+                for row in kept {
+                    let offset = row - range.lowerBound
                     block.features.append(contentsOf: features[(offset * dim)..<((offset + 1) * dim)])
-                    block.sampleIndex?.append(source.sampleIndex![row])
                     if includeLogits {
                         block.logits!.append(contentsOf: logits[(offset * classCount)..<((offset + 1) * classCount)])
                     }
                 }
-                block.rowCount = block.labels.count
-                if block.rowCount > 0 { try body(block) }
+                try body(block)
             }
         }
     }
