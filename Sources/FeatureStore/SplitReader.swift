@@ -25,6 +25,8 @@ struct SplitSource: @unchecked Sendable {
     let logits: Dataset?
     let labels: [Int32]
     let sampleIndex: [Int64]?
+    /// A direct reader when the stored bytes are plain little-endian float32 rows.
+    let raw: RawRowReader?
     /// nil: keep every row; else false marks a repeated sample_index.
     var keep: [Bool]?
     var rows: Int { labels.count }
@@ -152,7 +154,8 @@ public final class SplitReader: @unchecked Sendable {
             _ = try Dump.checkFloat(d, file: f.path, object: gp, shape: [n, classCount])
             logits = d
         }
-        return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex)
+        return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex,
+                           raw: RawRowReader(dataset: features, rows: n, dim: dim))
     }
 
     /// Every kept row's label, in stream order.
@@ -182,9 +185,14 @@ public final class SplitReader: @unchecked Sendable {
                 if includeLogits, logits.count != range.count * classCount {
                     logits = [Float](repeating: 0, count: range.count * classCount)
                 }
+                if let raw = source.raw {
+                    try features.withUnsafeMutableBufferPointer { b throws(StoreError) in try raw.read(rows: range, into: b) }
+                }
                 try hdf5(source.path, fp) { () throws(HDF5Error) in
-                    try features.withUnsafeMutableBufferPointer { b throws(HDF5Error) in
-                        try source.features.read(rows: range, into: b)
+                    if source.raw == nil {
+                        try features.withUnsafeMutableBufferPointer { b throws(HDF5Error) in
+                            try source.features.read(rows: range, into: b)
+                        }
                     }
                     if includeLogits {
                         try logits.withUnsafeMutableBufferPointer { b throws(HDF5Error) in

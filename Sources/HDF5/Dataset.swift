@@ -240,6 +240,22 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         try check("resize to \(rows) rows", objectPath) { H5Dset_extent(handle.id, &dims) }
     }
 
+    /// Whether the stored numbers are little endian (false for big endian and non-numeric types).
+    public var isLittleEndian: Bool {
+        get throws(HDF5Error) {
+            let t = Handle(try check("get type", objectPath) { H5Dget_type(handle.id) }, close: H5Tclose)
+            return withExtendedLifetime(t) { H5Tget_order(t.id) == H5T_ORDER_LE }
+        }
+    }
+
+    /// The file offset of a contiguous dataset's data, or nil (chunked, virtual, or not yet written).
+    public var contiguousAddress: UInt64? {
+        silenceAutomaticErrorPrinting()
+        let a = H5Dget_offset(handle.id)
+        _ = takeErrorStack()
+        return a == haddr_t.max ? nil : UInt64(a)
+    }
+
     /// The number of chunks actually stored (chunked layouts only).
     public func storedChunkCount() throws(HDF5Error) -> Int {
         let s = try space()

@@ -47,6 +47,16 @@ public final class File: AttributeHolder, @unchecked Sendable {
     /// The root group.
     public var root: Group { Group(file: self, path: "/", handle: handle, ownsHandle: false) }
 
+    /// Bytes reserved before the HDF5 data (addresses inside the file are relative to this).
+    public var userBlockSize: Int {
+        get throws(HDF5Error) {
+            let fcpl = Handle(try check("get creation properties", path) { H5Fget_create_plist(handle.id) }, close: H5Pclose)
+            var size: hsize_t = 0
+            try check("get user block size", path) { H5Pget_userblock(fcpl.id, &size) }
+            return withExtendedLifetime(fcpl) { Int(size) }
+        }
+    }
+
     /// Flushes buffered data to disk.
     public func flush() throws(HDF5Error) {
         try check("flush", path) { H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }

@@ -28,3 +28,39 @@ import Testing
         #expect(picked.blocks == 3)
     }
 }
+
+@Suite struct RawReadTests {
+    @Test func rawReadsMatchLibhdf5ForChunkedAndContiguousFloat32() throws {
+        let dir = try temporaryDirectory()
+        // 3000 × 1024 float32 = 12 MiB: large enough for the two-thread split.
+        try python(#"""
+        r = np.random.default_rng(5)
+        x = r.standard_normal((3000, 1024)).astype("f4"); y = r.integers(0, 3, 3000)
+        write_dump("chunked.h5", x, y, C=3)
+        with h5py.File("chunked.h5", "a") as f:
+            del f["splits/train/features"]
+            f.create_dataset("splits/train/features", data=x, chunks=(100, 1024))
+        write_dump("contiguous.h5", x, y, C=3, extra=lambda f: None)
+        with h5py.File("contiguous.h5", "a") as f:
+            del f["splits/train/features"]
+            f.create_dataset("splits/train/features", data=x)
+        write_dump("gzip.h5", x[:10], y[:10], compression="gzip")
+        write_dump("half.h5", x[:10], y[:10], dtype="f2")
+        """#, in: dir)
+        for name in ["chunked.h5", "contiguous.h5"] {
+            let reader = try Dump.open(dir.appendingPathComponent(name).path).split("train")
+            let source = reader.sources[0]
+            let raw = try #require(source.raw, "\(name) should take the raw path")
+            for rows in [0..<3000, 150..<2950, 99..<101, 2999..<3000] {
+                var direct = [Float](repeating: .nan, count: rows.count * 1024)
+                var library = [Float](repeating: 0, count: rows.count * 1024)
+                try direct.withUnsafeMutableBufferPointer { try raw.read(rows: rows, into: $0) }
+                try library.withUnsafeMutableBufferPointer { try source.features.read(rows: rows, into: $0) }
+                #expect(direct == library, "\(name) rows \(rows)")
+            }
+        }
+        for name in ["gzip.h5", "half.h5"] {
+            #expect(try Dump.open(dir.appendingPathComponent(name).path).split("train").sources[0].raw == nil)
+        }
+    }
+}
