@@ -64,3 +64,14 @@ import Testing
         }
     }
 }
+
+@Test func finiteCheckSeesNonFiniteValuesInLanesAndTail() {
+    var values = [Float](repeating: 1e30, count: 37)
+    #expect(SplitReader.allFinite(values))
+    #expect(SplitReader.allFinite([]))
+    for (i, bad) in [(3, Float.nan), (20, -.infinity), (36, .infinity), (33, .nan)] {
+        values[i] = bad
+        #expect(!SplitReader.allFinite(values), "index \(i)")
+        values[i] = 1e30
+    }
+}
