@@ -36,11 +36,10 @@ final class RawRowReader: @unchecked Sendable {
                   let stored = try? d.storedChunkCount(), stored == (rows + chunk[0] - 1) / chunk[0] else { return nil }
             var addresses = [UInt64](repeating: 0, count: stored)
             for i in 0..<stored {
-                guard let info = try? d.chunkInfo(i), info.offset[0] % chunk[0] == 0,
+                guard let info = try? d.chunkInfo(at: [i * chunk[0], 0]),
                       info.byteCount == chunk[0] * dim * 4 else { return nil }
-                addresses[info.offset[0] / chunk[0]] = info.address
+                addresses[i] = info.address
             }
-            guard !addresses.contains(0) || stored == 0 else { return nil }
             chunkRows = chunk[0]
             chunkAddresses = addresses
             contiguousAddress = 0

@@ -265,6 +265,18 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         return Int(n)
     }
 
+    /// Where the chunk whose first element is at `offset` lives, or nil when it was never written.
+    /// (A lookup by coordinate is logarithmic; by index, libhdf5 scans the chunk index.)
+    public func chunkInfo(at offset: [Int]) throws(HDF5Error) -> ChunkInfo? {
+        var coords = offset.map { hsize_t($0) }
+        var mask: UInt32 = 0, address: haddr_t = 0, size: hsize_t = 0
+        try check("get chunk info at \(offset)", objectPath) {
+            H5Dget_chunk_info_by_coord(handle.id, &coords, &mask, &address, &size)
+        }
+        guard address != haddr_t.max else { return nil }
+        return ChunkInfo(offset: offset, filterMask: mask, address: UInt64(address), byteCount: Int(size))
+    }
+
     /// Where stored chunk `index` lives (for raw-read fast paths over unfiltered data).
     public func chunkInfo(_ index: Int) throws(HDF5Error) -> ChunkInfo {
         let s = try space()

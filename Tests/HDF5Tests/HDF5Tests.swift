@@ -130,3 +130,19 @@ func temporaryDirectory() throws -> URL {
         #expect(missing?.description.contains("\(good):/nope: cannot open dataset") == true)
     }
 }
+
+@Test func chunkInfoByCoordinateMatchesByIndex() throws {
+    let path = try temporaryDirectory().appendingPathComponent("c.h5").path
+    let f = try File(path: path, mode: .truncate)
+    let d = try f.root.createDataset("x", type: .float32, shape: [10, 2], maxShape: [-1, 2], chunk: [4, 2])
+    let v = [Float](repeating: 1, count: 8)
+    try v.withUnsafeBufferPointer { try d.write(rows: 4..<8, from: $0) }  // only the middle chunk is written
+    #expect(try d.storedChunkCount() == 1)
+    let byIndex = try d.chunkInfo(0)
+    #expect(try d.chunkInfo(at: [4, 0]) == byIndex)
+    #expect(byIndex.byteCount == 32)
+    #expect(try d.chunkInfo(at: [0, 0]) == nil)
+    #expect(try d.contiguousAddress == nil)
+    #expect(try d.isLittleEndian)
+    #expect(try f.userBlockSize == 0)
+}
