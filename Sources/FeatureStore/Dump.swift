@@ -1,4 +1,9 @@
 import HDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One opened file of a dump: a single file, one shard, or a manifest.
 struct DumpFile: @unchecked Sendable {
@@ -26,6 +31,7 @@ public final class Dump: @unchecked Sendable {
     /// Split names, sorted.
     public let splitNames: [String]
     let files: [DumpFile]
+    private var splitReaders: [String: SplitReader] = [:]
 
     /// Opens a single file or manifest (one path) or shard files (several paths, any order).
     public static func open(_ paths: [String]) throws(StoreError) -> Dump {
@@ -46,6 +52,11 @@ public final class Dump: @unchecked Sendable {
                 throw StoreError(file: f.path, object: "root attributes",
                                  message: "model/role/dataset/ls_alpha differ from \(opened[0].0.path): not shards of one dump")
             }
+            if let count = first.shardCount, count != opened.count {
+                throw StoreError(file: opened[0].0.path, object: "attribute shard_count",
+                                 message: "is \(count) but \(opened.count) shard files were given",
+                                 fix: "pass every NAME.rank{r}.h5 file, or the manifest NAME.h5 alone")
+            }
             let ranks = opened.compactMap { $0.1.shardRank }
             if ranks.count == opened.count, Set(ranks).count != ranks.count {
                 throw StoreError(file: opened[0].0.path, object: "attribute shard_rank", message: "the same rank appears twice among the shard files")
@@ -59,14 +70,14 @@ public final class Dump: @unchecked Sendable {
     public static func open(_ path: String) throws(StoreError) -> Dump { try open([path]) }
 
     static func openFile(_ path: String) throws(StoreError) -> File {
+        guard access(path, F_OK) == 0 else {
+            throw StoreError(file: path, object: "file", message: "no such file")
+        }
         do {
             return try File(path: path, mode: .readOnly)
         } catch {
             if error.stackMentions("file signature not found") || error.stackMentions("not an hdf5 file") {
                 throw StoreError(file: path, object: "file", message: "not an HDF5 file")
-            }
-            if error.stackMentions("no such file") || error.stackMentions("unable to open file: name") && !File.isHDF5(path: path) && error.stackMentions("errno = 2") {
-                throw StoreError(file: path, object: "file", message: "no such file")
             }
             throw StoreError(error, file: path, object: "file")
         }
@@ -96,8 +107,11 @@ public final class Dump: @unchecked Sendable {
             names.formUnion(try hdf5(f.path, "/splits") { () throws(HDF5Error) in try f.root.group("splits").childNames() })
         }
         splitNames = names.sorted()
-        // Structural checks of every split now, so errors surface before any computing.
-        for name in splitNames { _ = try split(name) }
+        // Structural checks of every split now, so errors surface before any computing; the
+        // readers (labels, dedup masks) are kept and shared by later ``split(_:)`` calls.
+        var readers: [String: SplitReader] = [:]
+        for name in splitNames { readers[name] = try SplitReader(dump: self, name: name) }
+        splitReaders = readers
     }
 
     static func readClasses(_ f: DumpFile) throws(StoreError) -> ClassList {
@@ -184,7 +198,7 @@ public final class Dump: @unchecked Sendable {
             throw StoreError(file: paths.joined(separator: ", "), object: "/splits/\(name)",
                              message: "no such split (splits: \(splitNames.joined(separator: ", ")))")
         }
-        return try SplitReader(dump: self, name: name)
+        return splitReaders[name]!
     }
 
     /// Reads all data and reports problems (label range, NaN/Inf counts, duplicates) per split.

@@ -95,6 +95,8 @@ let badCases: [BadCase] = [
             try Dump.open([0, 1].map { dir.appendingPathComponent("d.rank\($0).h5").path })
         }
         #expect(error?.description.contains("/splits/train/sample_index: missing (required in shard files") == true)
+        let missing = #expect(throws: StoreError.self) { try Dump.open([dir.appendingPathComponent("d.rank1.h5").path, dir.appendingPathComponent("d.rank0.h5").path, dir.appendingPathComponent("d.rank0.h5").path]) }
+        #expect(missing?.description.contains("attribute shard_count: is 2 but 3 shard files were given") == true)
     }
 
     @Test func writerRejectsMismatchedInput() throws {
