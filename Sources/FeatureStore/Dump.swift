@@ -22,9 +22,11 @@ public final class Dump: @unchecked Sendable {
 
     /// The paths as given to ``open(_:)``.
     public let paths: [String]
+    /// Single file, shards, or manifest.
     public let layout: Layout
     /// Root attributes (of the first file; shards must agree on model, role, dataset).
     public let attributes: DumpAttributes
+    /// The class list (C classes, label order).
     public let classes: ClassList
     /// Feature dimension D.
     public let dim: Int
@@ -225,19 +227,28 @@ public final class Dump: @unchecked Sendable {
 public struct ValidationReport: Sendable {
     /// Per-split statistics and data problems.
     public struct Split: Sendable, Equatable {
+        /// Rows after dropping duplicates.
         public var rows: Int
+        /// Feature dimension D.
         public var dim: Int
+        /// The stored feature type, e.g. "float16".
         public var storedType: String
         /// Rows per class (length C).
         public var classCounts: [Int]
+        /// Feature values that are NaN.
         public var nanCount: Int
+        /// Feature values that are +Inf or -Inf.
         public var infCount: Int
         /// Rows dropped because their sample_index repeated an earlier row.
         public var duplicatesDropped: Int
     }
+    /// The dump's files.
     public var paths: [String]
+    /// Number of classes C.
     public var classCount: Int
+    /// Feature dimension D.
     public var dim: Int
+    /// Statistics per split name.
     public var splits: [String: Split] = [:]
     /// Errors that make the dump unusable.
     public var problems: [StoreError] = []

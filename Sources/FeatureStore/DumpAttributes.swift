@@ -10,9 +10,11 @@ public struct DumpAttributes: Sendable, Equatable {
     /// A dump's role: teachers are trained on labels, students distil from a teacher.
     public enum Role: String, Sendable, CaseIterable { case teacher, student }
 
+    /// The `format_version` attribute (1).
     public var formatVersion: Int64 = DumpAttributes.currentFormatVersion
     /// The architecture name, e.g. "resnet50".
     public var model: String
+    /// Teacher or student.
     public var role: Role
     /// The data set the features were computed on, e.g. "imagenet1k".
     public var dataset: String
@@ -20,9 +22,13 @@ public struct DumpAttributes: Sendable, Equatable {
     public var lsAlpha: Double
     /// Students only: the teacher's model name, its α and the distillation temperature.
     public var teacherModel: String?
+    /// Students only: the teacher's label-smoothing α.
     public var teacherLSAlpha: Double?
+    /// Students only: the distillation temperature.
     public var kdTemperature: Double?
+    /// The training seed.
     public var seed: Int64?
+    /// The checkpoint's epoch.
     public var epoch: Int64?
     /// The training configuration as JSON text.
     public var configJSON: String?
@@ -30,8 +36,10 @@ public struct DumpAttributes: Sendable, Equatable {
     public var writer: String?
     /// Shard files only: this file's rank and the number of ranks.
     public var shardRank: Int64?
+    /// Shard files only: the number of ranks.
     public var shardCount: Int64?
 
+    /// Attributes of a dump; optional ones default to absent.
     public init(model: String, role: Role, dataset: String, lsAlpha: Double,
                 teacherModel: String? = nil, teacherLSAlpha: Double? = nil, kdTemperature: Double? = nil,
                 seed: Int64? = nil, epoch: Int64? = nil, configJSON: String? = nil, writer: String? = nil,

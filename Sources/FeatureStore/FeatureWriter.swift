@@ -11,12 +11,14 @@ public final class FeatureWriter: @unchecked Sendable {
     public struct Options: Sendable, Equatable {
         /// The stored feature type (float16 halves the size; converted in Swift, never by libhdf5).
         public enum FeatureType: String, Sendable { case float32, float16 }
+        /// float32 (default) or float16.
         public var featureType: FeatureType
         /// Deflate level 0...9 with the byte shuffle before it, or nil for no compression.
         public var gzipLevel: Int?
         /// Rows per chunk; nil picks about 1 MiB of features per chunk.
         public var chunkRows: Int?
 
+        /// Storage options; the defaults give uncompressed float32 in ~1 MiB chunks.
         public init(featureType: FeatureType = .float32, gzipLevel: Int? = nil, chunkRows: Int? = nil) {
             self.featureType = featureType
             self.gzipLevel = gzipLevel
@@ -32,9 +34,13 @@ public final class FeatureWriter: @unchecked Sendable {
         var rows = 0
     }
 
+    /// The file being written.
     public let path: String
+    /// How features are stored.
     public let options: Options
+    /// Feature dimension D (from the classifier weight).
     public let dim: Int
+    /// Number of classes C.
     public let classCount: Int
     private var file: File?
     private var splits: [String: SplitState] = [:]

@@ -11,6 +11,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     /// How to fix it, when there is a known fix.
     public var fix: String?
 
+    /// An error about `object` in `file`, with an optional fix.
     public init(file: String, object: String, message: String, fix: String? = nil) {
         self.file = file
         self.object = object

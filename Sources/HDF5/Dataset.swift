@@ -13,6 +13,7 @@ public struct Filter: Sendable, Equatable, CustomStringConvertible {
     public var name: String
     /// The client values (e.g. the gzip level).
     public var parameters: [UInt32]
+    /// "name (id)", or "filter id" when the file stores no name.
     public var description: String { name.isEmpty ? "filter \(id)" : "\(name) (\(id))" }
 }
 
@@ -51,7 +52,9 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         self.handle = handle
     }
 
+    /// `file:/path/to/dataset`, for messages.
     public var objectPath: String { "\(file.path):\(path)" }
+    /// The dataset identifier (valid while this object lives).
     public var objectID: Int64 { handle.id }
 
     private func space() throws(HDF5Error) -> Handle {

@@ -15,6 +15,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// Anything else, described by its libhdf5 class (compound, enum, opaque, ...).
     case other(String)
 
+    /// The numpy-style name: float32, int64, uint8, string, ...
     public var description: String {
         switch self {
         case .float16: "float16"

@@ -41,7 +41,9 @@ public final class File: AttributeHolder, @unchecked Sendable {
         return r > 0
     }
 
+    /// `file:/`, for messages.
     public var objectPath: String { path + ":/" }
+    /// The file identifier (attributes on it are the root group's).
     public var objectID: Int64 { handle.id }
 
     /// The root group.
@@ -84,7 +86,9 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         self.ownsHandle = ownsHandle
     }
 
+    /// `file:/path/to/group`, for messages.
     public var objectPath: String { "\(file.path):\(path)" }
+    /// The group identifier (valid while this object lives).
     public var objectID: Int64 { handle.id }
 
     func childPath(_ name: String) -> String {
@@ -232,9 +236,13 @@ public final class Group: AttributeHolder, @unchecked Sendable {
 
 /// One source of a virtual dataset: `rows` rows of `dataset` in `file`.
 public struct VirtualSource: Sendable, Equatable {
+    /// The source file, as stored (relative paths resolve against the virtual file's folder).
     public var file: String
+    /// The source dataset's path inside that file.
     public var dataset: String
+    /// Its number of rows (first dimension).
     public var rows: Int
+    /// A source of `rows` rows of `dataset` in `file`.
     public init(file: String, dataset: String, rows: Int) {
         self.file = file
         self.dataset = dataset

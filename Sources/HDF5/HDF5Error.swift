@@ -9,6 +9,7 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
     /// libhdf5's error stack, innermost (most specific) message first.
     public var stack: [String]
 
+    /// An error about `object`, with libhdf5's messages innermost first.
     public init(operation: String, object: String, stack: [String]) {
         self.operation = operation
         self.object = object
