@@ -155,3 +155,66 @@ public final class FeatureWriter: @unchecked Sendable {
         self.file = nil
     }
 }
+
+extension FeatureWriter {
+    /// Writes the manifest `path` over finished shard files (rank 0's job): root attributes without
+    /// the shard fields, `manifest_shards`, classes, classifier, and every split's datasets as
+    /// virtual datasets concatenating the shards in rank order. Shards must sit in the manifest's
+    /// folder; they are referenced by file name, so the set can be moved as a whole.
+    public static func writeManifest(path: String, shards: [String]) throws(StoreError) {
+        let dump = try Dump.open(shards)
+        guard dump.layout == .shards || shards.count == 1 else {
+            throw StoreError(file: path, object: "manifest", message: "the given files are not shards")
+        }
+        let folder = directory(of: path)
+        for shard in dump.files where directory(of: shard.path) != folder {
+            throw StoreError(file: shard.path, object: "file", message: "is not in the manifest's folder \(folder)",
+                             fix: "write the manifest next to its shards")
+        }
+        var attributes = dump.attributes
+        attributes.shardRank = nil
+        attributes.shardCount = nil
+        let names = dump.files.map { baseName(of: $0.path) }
+        let (weight, bias) = try dump.classifier()
+        try hdf5(path, "manifest") { () throws(HDF5Error) in
+            let file = try File(path: path, mode: .truncate)
+            let root = file.root
+            try attributes.write(to: root)
+            try root.writeAttribute("manifest_shards", names)
+            if let wnids = dump.classes.wnids {
+                try root.createDataset("classes/wnid", type: .string, shape: [wnids.count]).write(strings: wnids)
+            }
+            if let n = dump.classes.names {
+                try root.createDataset("classes/name", type: .string, shape: [n.count]).write(strings: n)
+            }
+            let c = dump.classes.count
+            let w = try root.createDataset("classifier/weight", type: .float32, shape: [c, dump.dim])
+            try weight.withUnsafeBufferPointer { b throws(HDF5Error) in try w.write(rows: 0..<c, from: b) }
+            let b = try root.createDataset("classifier/bias", type: .float32, shape: [c])
+            try bias.withUnsafeBufferPointer { p throws(HDF5Error) in try b.write(rows: 0..<c, from: p) }
+            for split in dump.splitNames {
+                for (dataset, trailing) in [("features", [dump.dim]), ("labels", []), ("sample_index", []), ("logits", [c])] {
+                    let p = "/splits/\(split)/\(dataset)"
+                    var sources: [VirtualSource] = []
+                    var type: ElementType?
+                    for (f, name) in zip(dump.files, names) where f.root.kind(of: p) == .dataset {
+                        let d = try f.root.dataset(p)
+                        if type == nil { type = try d.elementType }
+                        sources.append(VirtualSource(file: name, dataset: p, rows: try d.shape[0]))
+                    }
+                    guard let type, sources.count == dump.files.count else { continue }
+                    _ = try root.createVirtualDataset(p, type: type, trailingShape: trailing, sources: sources)
+                }
+            }
+        }
+    }
+
+    private static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private static func baseName(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    }
+}

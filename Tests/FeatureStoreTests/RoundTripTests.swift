@@ -164,3 +164,50 @@ import Testing
         }
     }
 }
+
+@Test func swiftShardsAndManifestReadBackInSwiftAndH5py() throws {
+    let dir = try temporaryDirectory()
+    let dim = 3
+    let classes = ClassList(wnids: ["n1", "n2"])
+    let features = toyFeatures(rows: 7, dim: dim)
+    // Rank 0 holds samples 0, 2, 4, 6; rank 1 holds 1, 3, 5 and the padding repeat of 0.
+    let parts: [[Int]] = [[0, 2, 4, 6], [1, 3, 5, 0]]
+    var shardPaths: [String] = []
+    for (rank, rows) in parts.enumerated() {
+        var a = toyAttributes
+        a.shardRank = Int64(rank)
+        a.shardCount = 2
+        let path = dir.appendingPathComponent("run.rank\(rank).h5").path
+        let w = try FeatureWriter(path: path, attributes: a, classes: classes, weight: [1, 2, 3, 4, 5, 6], bias: [0, 1],
+                                  options: .init(featureType: .float16, chunkRows: 2))
+        try w.append(split: "val", features: rows.flatMap { features[($0 * dim)..<(($0 + 1) * dim)] },
+                     labels: rows.map { Int32($0 % 2) }, sampleIndex: rows.map(Int64.init))
+        try w.finish()
+        shardPaths.append(path)
+    }
+    let manifest = dir.appendingPathComponent("run.h5").path
+    try FeatureWriter.writeManifest(path: manifest, shards: shardPaths)
+    let dump = try Dump.open(manifest)
+    #expect(dump.layout == .manifest && dump.attributes.shardRank == nil)
+    let val = try dump.split("val")
+    #expect(val.rows == 7 && val.duplicatesDropped == 1 && val.storedType == .float16)
+    let all = try readAll(val, maxRows: 3)
+    let order = [0, 2, 4, 6, 1, 3, 5]
+    #expect(all.sampleIndex == order.map(Int64.init))
+    let expected: [Float] = order.flatMap { (row: Int) -> [Float] in
+        features[(row * dim)..<((row + 1) * dim)].map { Float(Float16($0)) }
+    }
+    #expect(all.features == expected)
+    try writeRaw(all.features, to: dir.appendingPathComponent("x.f32"))
+    let out = try python(#"""
+    with h5py.File("run.h5") as f:
+        assert list(f.attrs["manifest_shards"]) == ["run.rank0.h5", "run.rank1.h5"], f.attrs["manifest_shards"]
+        assert "shard_rank" not in f.attrs
+        x = f["splits/val/features"][:]; s = f["splits/val/sample_index"][:]
+        assert x.dtype == np.float16 and x.shape == (8, 3)
+        assert list(s) == [0, 2, 4, 6, 1, 3, 5, 0]
+        assert np.array_equal(x[:7].astype("f4").ravel(), np.fromfile("x.f32", dtype="f4"))
+    print("ok")
+    """#, in: dir)
+    #expect(out == "ok\n")
+}
