@@ -211,3 +211,27 @@ import Testing
     """#, in: dir)
     #expect(out == "ok\n")
 }
+
+@Test func fixedLengthStringsFloat64FeaturesAndUnsignedLabelsAreAccepted() throws {
+    let dir = try temporaryDirectory()
+    try python(#"""
+    x, y = toy(N=6, D=2)
+    def fixed(f):
+        del f["classes/wnid"]
+        f["classes/wnid"] = np.array([b"n00000001", b"n00000002", b"n00000003"], dtype="S9")
+        f["classes/name"] = np.array([b"ant", b"bee", b"cat"], dtype="S3")
+        f.attrs["model"] = np.bytes_(b"vgg16")
+        f.attrs["role"] = np.bytes_(b"teacher")
+    write_dump("d.h5", x, y, dtype="f8", label_dtype="u1", extra=fixed)
+    x.astype("f8").astype("f4").tofile("x.f32")
+    """#, in: dir)
+    let dump = try Dump.open(dir.appendingPathComponent("d.h5").path)
+    #expect(dump.attributes.model == "vgg16" && dump.attributes.role == .teacher)
+    #expect(dump.classes.wnids == ["n00000001", "n00000002", "n00000003"])
+    #expect(dump.classes.names == ["ant", "bee", "cat"])
+    let train = try dump.split("train")
+    #expect(train.storedType == .float64)
+    let all = try readAll(train)
+    #expect(all.features == (try readRaw(dir.appendingPathComponent("x.f32"), as: Float.self)))
+    #expect(all.labels == [0, 1, 2, 0, 1, 2])
+}
