@@ -1,2 +1,102 @@
-import PenultimateKit
-print("inspect: not yet implemented")
+import ArgumentParser
+import FeatureStore
+import Foundation
+
+/// `inspect`: describe a feature dump (one file, shards, or a manifest) and check it against format v1.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a penultimate feature dump and check it against the file format.",
+        discussion: """
+            Several files are read as the shards of one dump (rows with a repeated sample_index are dropped).
+            Reads every row once to count NaN/Inf values and rows per class.
+
+            Examples:
+              inspect resnet50_ls.h5
+              inspect --json run.rank0.h5 run.rank1.h5
+              inspect --validate resnet50_ls.h5 || echo "broken"
+            """)
+
+    @Argument(help: "The dump: one file, a manifest, or all shard files.")
+    var files: [String]
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Flag(help: "Exit with status 65 when the dump breaks the format or holds NaN/Inf features.")
+    var validate = false
+
+    func run() throws {
+        let dump: Dump
+        do {
+            dump = try Dump.open(files)
+        } catch {
+            fail(error.description)
+        }
+        let report = dump.validate()
+        if json {
+            printJSON(dump, report)
+        } else {
+            printText(dump, report)
+        }
+        if !report.problems.isEmpty || (validate && !report.isValid) {
+            for line in report.messages { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+            throw ExitCode(65)
+        }
+    }
+
+    func fail(_ line: String) -> Never {
+        FileHandle.standardError.write(Data("\(line)\n".utf8))
+        Foundation.exit(65)
+    }
+
+    static func summary(_ counts: [Int]) -> (min: Int, median: Double, max: Int) {
+        let sorted = counts.sorted()
+        guard !sorted.isEmpty else { return (0, 0, 0) }
+        let mid = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? Double(sorted[mid]) : Double(sorted[mid - 1] + sorted[mid]) / 2
+        return (sorted.first!, median, sorted.last!)
+    }
+
+    func printText(_ dump: Dump, _ report: ValidationReport) {
+        print("dump: \(dump.paths.joined(separator: ", ")) (\(dump.layout.rawValue))")
+        for (key, value) in dump.attributes.provenance.sorted(by: { $0.key < $1.key }) {
+            print("  \(key): \(value)")
+        }
+        let shown = (0..<min(dump.classes.count, 5)).map { dump.classes.label($0) }.joined(separator: ", ")
+        print("classes: \(dump.classes.count) (\(shown)\(dump.classes.count > 5 ? ", ..." : ""))")
+        print("dim: \(dump.dim)")
+        for name in dump.splitNames {
+            guard let reader = try? dump.split(name), let s = report.splits[name] else { continue }
+            let c = Self.summary(s.classCounts)
+            print("split \(name): \(s.rows) rows, dim \(s.dim), \(s.storedType), chunk rows \(reader.chunkRows.map(String.init) ?? "none"), compression \(reader.compression)\(reader.hasLogits ? ", logits" : "")")
+            print("  rows per class: min \(c.min), median \(c.median), max \(c.max)")
+            print("  NaN: \(s.nanCount), Inf: \(s.infCount), duplicates dropped: \(s.duplicatesDropped)")
+        }
+        print(report.isValid ? "valid: yes" : "valid: no")
+    }
+
+    func printJSON(_ dump: Dump, _ report: ValidationReport) {
+        var splits: [String: Any] = [:]
+        for name in dump.splitNames {
+            guard let reader = try? dump.split(name), let s = report.splits[name] else { continue }
+            let c = Self.summary(s.classCounts)
+            splits[name] = [
+                "rows": s.rows, "dim": s.dim, "dtype": s.storedType, "chunk_rows": reader.chunkRows ?? NSNull(),
+                "compression": reader.compression, "has_logits": reader.hasLogits,
+                "duplicates_dropped": s.duplicatesDropped, "nan": s.nanCount, "inf": s.infCount,
+                "rows_per_class": ["min": c.min, "median": c.median, "max": c.max],
+            ] as [String: Any]
+        }
+        let object: [String: Any] = [
+            "files": dump.paths, "layout": dump.layout.rawValue,
+            "format_version": dump.attributes.formatVersion, "attributes": dump.attributes.provenance,
+            "classes": dump.classes.count, "dim": dump.dim, "splits": splits,
+            "valid": report.isValid, "messages": report.messages,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+Inspect.main()

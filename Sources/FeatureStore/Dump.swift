@@ -1,0 +1,271 @@
+import HDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One opened file of a dump: a single file, one shard, or a manifest.
+struct DumpFile: @unchecked Sendable {
+    let path: String
+    let file: File
+    var root: Group { file.root }
+}
+
+/// A feature dump: one file, a set of shard files, or a manifest over shards (format v1).
+///
+/// Opening checks the structure (attributes, shapes, types, filters); ``validate()`` also
+/// reads the data (label range, NaN/Inf counts).
+public final class Dump: @unchecked Sendable {
+    /// How the dump is stored.
+    public enum Layout: String, Sendable { case single, shards, manifest }
+
+    /// The paths as given to ``open(_:)``.
+    public let paths: [String]
+    /// Single file, shards, or manifest.
+    public let layout: Layout
+    /// Root attributes (of the first file; shards must agree on model, role, dataset).
+    public let attributes: DumpAttributes
+    /// The class list (C classes, label order).
+    public let classes: ClassList
+    /// Feature dimension D.
+    public let dim: Int
+    /// Split names, sorted.
+    public let splitNames: [String]
+    let files: [DumpFile]
+    private var splitReaders: [String: SplitReader] = [:]
+
+    /// Opens a single file or manifest (one path) or shard files (several paths, any order).
+    public static func open(_ paths: [String]) throws(StoreError) -> Dump {
+        guard !paths.isEmpty else {
+            throw StoreError(file: "(none)", object: "arguments", message: "no dump file given")
+        }
+        var opened: [(DumpFile, DumpAttributes)] = []
+        for path in paths {
+            let file = try openFile(path)
+            let f = DumpFile(path: path, file: file)
+            opened.append((f, try DumpAttributes.read(from: f.root, file: path)))
+        }
+        if opened.count > 1 {
+            opened.sort { ($0.1.shardRank ?? 0) < ($1.1.shardRank ?? 0) }
+            let first = opened[0].1
+            for (f, a) in opened.dropFirst()
+            where a.model != first.model || a.role != first.role || a.dataset != first.dataset || a.lsAlpha != first.lsAlpha {
+                throw StoreError(file: f.path, object: "root attributes",
+                                 message: "model/role/dataset/ls_alpha differ from \(opened[0].0.path): not shards of one dump")
+            }
+            if let count = first.shardCount, count != opened.count {
+                throw StoreError(file: opened[0].0.path, object: "attribute shard_count",
+                                 message: "is \(count) but \(opened.count) shard files were given",
+                                 fix: "pass every NAME.rank{r}.h5 file, or the manifest NAME.h5 alone")
+            }
+            let ranks = opened.compactMap { $0.1.shardRank }
+            if ranks.count == opened.count, Set(ranks).count != ranks.count {
+                throw StoreError(file: opened[0].0.path, object: "attribute shard_rank", message: "the same rank appears twice among the shard files")
+            }
+        }
+        let layout: Layout = opened.count > 1 ? .shards : (opened[0].0.root.hasAttribute("manifest_shards") ? .manifest : .single)
+        return try Dump(paths: paths, layout: layout, files: opened.map(\.0), attributes: opened[0].1)
+    }
+
+    /// Opens one file, or shards, given as a single path or several.
+    public static func open(_ path: String) throws(StoreError) -> Dump { try open([path]) }
+
+    static func openFile(_ path: String) throws(StoreError) -> File {
+        guard access(path, F_OK) == 0 else {
+            throw StoreError(file: path, object: "file", message: "no such file")
+        }
+        do {
+            return try File(path: path, mode: .readOnly)
+        } catch {
+            if error.stackMentions("file signature not found") || error.stackMentions("not an hdf5 file") {
+                throw StoreError(file: path, object: "file", message: "not an HDF5 file")
+            }
+            throw StoreError(error, file: path, object: "file")
+        }
+    }
+
+    private init(paths: [String], layout: Layout, files: [DumpFile], attributes: DumpAttributes) throws(StoreError) {
+        self.paths = paths
+        self.layout = layout
+        self.files = files
+        self.attributes = attributes
+        let first = files[0]
+        classes = try Self.readClasses(first)
+        let (weightShape, _) = try Self.classifierShapes(first, classCount: classes.count)
+        dim = weightShape[1]
+        for other in files.dropFirst() {
+            let c = try Self.readClasses(other)
+            guard c == classes else {
+                throw StoreError(file: other.path, object: "/classes", message: "differs from \(first.path)'s class list")
+            }
+            let (w, _) = try Self.classifierShapes(other, classCount: classes.count)
+            guard w[1] == dim else {
+                throw StoreError(file: other.path, object: "/classifier/weight", message: "dim \(w[1]) differs from \(first.path)'s \(dim)")
+            }
+        }
+        var names = Set<String>()
+        for f in files where f.root.kind(of: "splits") == .group {
+            names.formUnion(try hdf5(f.path, "/splits") { () throws(HDF5Error) in try f.root.group("splits").childNames() })
+        }
+        splitNames = names.sorted()
+        // Structural checks of every split now, so errors surface before any computing; the
+        // readers (labels, dedup masks) are kept and shared by later ``split(_:)`` calls.
+        var readers: [String: SplitReader] = [:]
+        for name in splitNames { readers[name] = try SplitReader(dump: self, name: name) }
+        splitReaders = readers
+    }
+
+    static func readClasses(_ f: DumpFile) throws(StoreError) -> ClassList {
+        guard f.root.kind(of: "classes") == .group else {
+            throw StoreError(file: f.path, object: "/classes", message: "missing group (required by format v1)")
+        }
+        func strings(_ name: String) throws(StoreError) -> [String]? {
+            let p = "/classes/\(name)"
+            guard let kind = f.root.kind(of: p) else { return nil }
+            guard kind == .dataset else { throw StoreError(file: f.path, object: p, message: "is not a dataset") }
+            return try hdf5(f.path, p) { () throws(HDF5Error) in
+                let d = try f.root.dataset(p)
+                let shape = try d.shape
+                guard shape.count == 1 else {
+                    throw HDF5Error(operation: "read class list", object: p, stack: ["expected shape (C,), found \(shape)"])
+                }
+                return try d.readStrings()
+            }
+        }
+        let wnids = try strings("wnid"), names = try strings("name")
+        guard wnids != nil || names != nil else {
+            throw StoreError(file: f.path, object: "/classes/wnid", message: "missing, and there is no /classes/name either")
+        }
+        if let wnids, let names, wnids.count != names.count {
+            throw StoreError(file: f.path, object: "/classes/name", message: "has \(names.count) entries but /classes/wnid has \(wnids.count)")
+        }
+        return ClassList(wnids: wnids, names: names)
+    }
+
+    static func requireDataset(_ f: DumpFile, _ p: String) throws(StoreError) -> Dataset {
+        guard let kind = f.root.kind(of: p) else {
+            throw StoreError(file: f.path, object: p, message: "missing dataset (required by format v1)")
+        }
+        guard kind == .dataset else { throw StoreError(file: f.path, object: p, message: "is not a dataset") }
+        return try hdf5(f.path, p) { () throws(HDF5Error) in try f.root.dataset(p) }
+    }
+
+    /// Checks that every filter of `d` can be decoded here.
+    static func checkFilters(_ d: Dataset, file: String, object: String) throws(StoreError) {
+        let filters = try hdf5(file, object) { () throws(HDF5Error) in try d.filters }
+        for filter in filters where !HDF5Library.filterAvailable(filter.id) {
+            let known = [32000: "LZF", 32001: "Blosc", 32004: "LZ4", 32008: "Bitshuffle", 32015: "Zstandard", 32017: "SZ"]
+            let name = known[filter.id] ?? (filter.name.isEmpty ? "unknown" : filter.name)
+            throw StoreError(file: file, object: object,
+                             message: "compressed with the \(name) filter (id \(filter.id)), which this libhdf5 cannot decode",
+                             fix: StoreError.filterFix)
+        }
+    }
+
+    static func checkFloat(_ d: Dataset, file: String, object: String, shape expected: [Int?]) throws(StoreError) -> [Int] {
+        let (type, shape) = try hdf5(file, object) { () throws(HDF5Error) in (try d.elementType, try d.shape) }
+        guard [.float16, .float32, .float64].contains(type) else {
+            throw StoreError(file: file, object: object, message: "stored as \(type); expected float16, float32 or float64",
+                             fix: "store it as float32")
+        }
+        guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 == nil || $0 == $1 }) else {
+            let want = "(" + expected.map { $0.map(String.init) ?? "_" }.joined(separator: ", ") + ")"
+            throw StoreError(file: file, object: object, message: "has shape \(shape), expected \(want)")
+        }
+        try checkFilters(d, file: file, object: object)
+        return shape
+    }
+
+    static func classifierShapes(_ f: DumpFile, classCount: Int) throws(StoreError) -> ([Int], [Int]) {
+        let w = try requireDataset(f, "/classifier/weight")
+        let wShape = try checkFloat(w, file: f.path, object: "/classifier/weight", shape: [classCount, nil])
+        let b = try requireDataset(f, "/classifier/bias")
+        let bShape = try checkFloat(b, file: f.path, object: "/classifier/bias", shape: [classCount])
+        return (wShape, bShape)
+    }
+
+    /// The linear classifier: weight (C×D, row-major, row k is class k's template) and bias (C).
+    public func classifier() throws(StoreError) -> (weight: [Float], bias: [Float]) {
+        let f = files[0]
+        return try hdf5(f.path, "/classifier") { () throws(HDF5Error) in
+            (try f.root.dataset("/classifier/weight").readAll(as: Float.self),
+             try f.root.dataset("/classifier/bias").readAll(as: Float.self))
+        }
+    }
+
+    /// Opens split `name` for streaming (across all shards, duplicates dropped).
+    public func split(_ name: String) throws(StoreError) -> SplitReader {
+        guard splitNames.contains(name) else {
+            throw StoreError(file: paths.joined(separator: ", "), object: "/splits/\(name)",
+                             message: "no such split (splits: \(splitNames.joined(separator: ", ")))")
+        }
+        return splitReaders[name]!
+    }
+
+    /// Reads all data and reports problems (label range, NaN/Inf counts, duplicates) per split.
+    public func validate() -> ValidationReport {
+        var report = ValidationReport(paths: paths, classCount: classes.count, dim: dim)
+        if attributes.role == .student, attributes.teacherModel == nil || attributes.kdTemperature == nil {
+            report.warnings.append("\(paths[0]): root attributes: a student dump without teacher_model/kd_temperature")
+        }
+        for name in splitNames {
+            do {
+                let reader = try split(name)
+                report.splits[name] = try reader.statistics()
+            } catch let error as StoreError {
+                report.problems.append(error)
+            } catch {
+                report.problems.append(StoreError(file: paths[0], object: "/splits/\(name)", message: "\(error)"))
+            }
+        }
+        return report
+    }
+}
+
+/// What ``Dump/validate()`` found.
+public struct ValidationReport: Sendable {
+    /// Per-split statistics and data problems.
+    public struct Split: Sendable, Equatable {
+        /// Rows after dropping duplicates.
+        public var rows: Int
+        /// Feature dimension D.
+        public var dim: Int
+        /// The stored feature type, e.g. "float16".
+        public var storedType: String
+        /// Rows per class (length C).
+        public var classCounts: [Int]
+        /// Feature values that are NaN.
+        public var nanCount: Int
+        /// Feature values that are +Inf or -Inf.
+        public var infCount: Int
+        /// Rows dropped because their sample_index repeated an earlier row.
+        public var duplicatesDropped: Int
+    }
+    /// The dump's files.
+    public var paths: [String]
+    /// Number of classes C.
+    public var classCount: Int
+    /// Feature dimension D.
+    public var dim: Int
+    /// Statistics per split name.
+    public var splits: [String: Split] = [:]
+    /// Errors that make the dump unusable.
+    public var problems: [StoreError] = []
+    /// Oddities that do not stop analysis (NaN/Inf are listed here; averaging tools refuse them).
+    public var warnings: [String] = []
+
+    /// True when there are no problems and no NaN/Inf values.
+    public var isValid: Bool {
+        problems.isEmpty && splits.values.allSatisfy { $0.nanCount == 0 && $0.infCount == 0 }
+    }
+
+    /// One line per problem and per split with non-finite values.
+    public var messages: [String] {
+        problems.map(\.description) + splits.keys.sorted().compactMap { name in
+            let s = splits[name]!
+            guard s.nanCount + s.infCount > 0 else { return nil }
+            return "\(paths.joined(separator: ", ")): /splits/\(name)/features: \(s.nanCount) NaN and \(s.infCount) Inf values"
+        } + warnings
+    }
+}

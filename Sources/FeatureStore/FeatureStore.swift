@@ -1,1 +1,0 @@
-// FeatureStore: placeholder until its first real file lands.

@@ -1,0 +1,63 @@
+import HDF5
+
+/// A problem with a feature dump: which file, which object, what is wrong, and how to fix it.
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file involved.
+    public var file: String
+    /// The dataset, group or attribute involved (e.g. "/splits/train/features" or "attribute format").
+    public var object: String
+    /// What is wrong.
+    public var message: String
+    /// How to fix it, when there is a known fix.
+    public var fix: String?
+
+    /// An error about `object` in `file`, with an optional fix.
+    public init(file: String, object: String, message: String, fix: String? = nil) {
+        self.file = file
+        self.object = object
+        self.message = message
+        self.fix = fix
+    }
+
+    /// One line: `<file>: <object>: <message>[; <fix>]`.
+    public var description: String {
+        "\(file): \(object): \(message)" + (fix.map { "; \($0)" } ?? "")
+    }
+
+    /// The fix for files written by HDF5 2.0 with `libver="latest"`, which libhdf5 1.10 cannot read.
+    static let libverFix = "the file was likely written by HDF5 >= 1.12/2.0 with libver=\"latest\"; re-save it with h5py File(..., libver=(\"earliest\", \"v110\")), or rewrite it with the newer HDF5's `h5repack --high=2 in.h5 out.h5` (high bound v110)"
+
+    /// The fix for a filter this libhdf5 cannot decode.
+    static let filterFix = "rewrite it with gzip: `h5repack -f GZIP=4 in.h5 out.h5` (with the plugin installed, e.g. from Python's hdf5plugin)"
+
+    /// Wraps a libhdf5 failure, recognising the known incompatibilities.
+    init(_ error: HDF5Error, file: String, object: String) {
+        self.file = file
+        self.object = object
+        if error.stackMentions("layout") || error.stackMentions("pline") || error.stackMentions("efl")
+            || error.stackMentions("bad version number") || error.stackMentions("unable to decode") {
+            self.message = "libhdf5 \(Self.libraryVersion) cannot read this object (\(error.innermost))"
+            self.fix = Self.libverFix
+        } else if error.stackMentions("filter") && (error.stackMentions("not registered") || error.stackMentions("can't open")
+                                                    || error.stackMentions("plugin") || error.stackMentions("not available")) {
+            self.message = "a compression filter is not available (\(error.innermost))"
+            self.fix = Self.filterFix
+        } else if error.stackMentions("truncated") {
+            self.message = "the file is truncated (\(error.innermost))"
+            self.fix = "copy or download it again"
+        } else {
+            self.message = "cannot \(error.operation): \(error.innermost)"
+            self.fix = nil
+        }
+    }
+
+    static var libraryVersion: String {
+        let v = HDF5Library.version
+        return "\(v.major).\(v.minor).\(v.release)"
+    }
+}
+
+/// Runs an HDF5 call, turning its error into a ``StoreError`` about `object` in `file`.
+func hdf5<T>(_ file: String, _ object: String, _ body: () throws(HDF5Error) -> T) throws(StoreError) -> T {
+    do { return try body() } catch { throw StoreError(error, file: file, object: object) }
+}

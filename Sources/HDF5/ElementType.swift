@@ -1,0 +1,128 @@
+import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The stored element type of a dataset or attribute, as far as readers care.
+public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible {
+    case float16, float32, float64
+    /// An integer of `bits` width.
+    case int(bits: Int, signed: Bool)
+    /// Fixed- or variable-length strings.
+    case string
+    /// Anything else, described by its libhdf5 class (compound, enum, opaque, ...).
+    case other(String)
+
+    /// The numpy-style name: float32, int64, uint8, string, ...
+    public var description: String {
+        switch self {
+        case .float16: "float16"
+        case .float32: "float32"
+        case .float64: "float64"
+        case let .int(bits, signed): (signed ? "int" : "uint") + String(bits)
+        case .string: "string"
+        case let .other(name): name
+        }
+    }
+
+    /// The element size in bytes for numeric types.
+    public var byteCount: Int? {
+        switch self {
+        case .float16: 2
+        case .float32: 4
+        case .float64: 8
+        case let .int(bits, _): bits / 8
+        default: nil
+        }
+    }
+
+    init(typeID t: hid_t) {
+        let size = H5Tget_size(t)
+        switch H5Tget_class(t) {
+        case H5T_FLOAT:
+            switch size {
+            case 2: self = .float16
+            case 4: self = .float32
+            case 8: self = .float64
+            default: self = .other("float\(size * 8)")
+            }
+        case H5T_INTEGER:
+            self = .int(bits: size * 8, signed: H5Tget_sign(t) == H5T_SGN_2)
+        case H5T_STRING: self = .string
+        case H5T_COMPOUND: self = .other("compound")
+        case H5T_ENUM: self = .other("enum")
+        case H5T_OPAQUE: self = .other("opaque")
+        case H5T_ARRAY: self = .other("array")
+        case H5T_VLEN: self = .other("vlen")
+        case H5T_REFERENCE: self = .other("reference")
+        case H5T_BITFIELD: self = .other("bitfield")
+        default: self = .other("unknown")
+        }
+    }
+
+    /// A file type for creating datasets of this element type (little endian). Caller-owned handle.
+    func fileType(_ object: String) throws(HDF5Error) -> Handle {
+        switch self {
+        case .float16:
+            return Handle(try check("create float16 type", object) { shim_create_f16le() }, close: H5Tclose)
+        case .float32: return Handle(try check("copy type", object) { H5Tcopy(shim_T_IEEE_F32LE()) }, close: H5Tclose)
+        case .float64: return Handle(try check("copy type", object) { H5Tcopy(shim_T_IEEE_F64LE()) }, close: H5Tclose)
+        case let .int(bits, signed):
+            let base: hid_t = switch (bits, signed) {
+            case (8, true): shim_T_STD_I8LE()
+            case (16, true): shim_T_STD_I16LE()
+            case (32, true): shim_T_STD_I32LE()
+            case (64, true): shim_T_STD_I64LE()
+            case (8, false): shim_T_STD_U8LE()
+            case (16, false): shim_T_STD_U16LE()
+            case (32, false): shim_T_STD_U32LE()
+            default: shim_T_STD_U64LE()
+            }
+            return Handle(try check("copy type", object) { H5Tcopy(base) }, close: H5Tclose)
+        case .string:
+            return try variableString(object)
+        case let .other(name):
+            throw HDF5Error(operation: "create a dataset of type \(name)", object: object, stack: ["unsupported element type"])
+        }
+    }
+}
+
+/// A variable-length UTF-8 string type.
+func variableString(_ object: String) throws(HDF5Error) -> Handle {
+    let t = Handle(try check("copy string type", object) { H5Tcopy(shim_T_C_S1()) }, close: H5Tclose)
+    defer { withExtendedLifetime(t) {} }
+    try check("set string size", object) { H5Tset_size(t.id, shim_VARIABLE()) }
+    try check("set string charset", object) { H5Tset_cset(t.id, H5T_CSET_UTF8) }
+    return t
+}
+
+/// Reads strings (variable- or fixed-length) from a dataset or attribute through `read`.
+func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
+                 read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws(HDF5Error) -> [String] {
+    guard H5Tget_class(fileType) == H5T_STRING else {
+        throw HDF5Error(operation: "read strings", object: object,
+                        stack: ["stored type is \(ElementType(typeID: fileType)), not string"])
+    }
+    if count == 0 { return [] }
+    if H5Tis_variable_str(fileType) > 0 {
+        let mem = try variableString(object)
+        defer { withExtendedLifetime(mem) {} }
+        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+        try check("read strings", object) { pointers.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
+        let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+        _ = pointers.withUnsafeMutableBytes { shim_vlen_reclaim(mem.id, space, $0.baseAddress) }
+        return strings
+    }
+    let size = H5Tget_size(fileType)
+    let mem = Handle(try check("copy string type", object) { H5Tcopy(fileType) }, close: H5Tclose)
+    defer { withExtendedLifetime(mem) {} }
+    var bytes = [UInt8](repeating: 0, count: size * count)
+    try check("read strings", object) { bytes.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
+    return (0..<count).map { i in
+        let slice = bytes[(i * size)..<((i + 1) * size)]
+        let end = slice.firstIndex(of: 0) ?? slice.endIndex
+        return String(decoding: slice[slice.startIndex..<end], as: UTF8.self).trimmingWhitespace
+    }
+}

@@ -1,1 +1,0 @@
-// HDF5: placeholder until its first real file lands.

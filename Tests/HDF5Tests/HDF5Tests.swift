@@ -1,0 +1,148 @@
+import Foundation
+import HDF5
+import Testing
+
+/// A fresh temporary directory per test.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("hdf5-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite struct HDF5Tests {
+    @Test func attributesRoundTrip() throws {
+        let path = try temporaryDirectory().appendingPathComponent("a.h5").path
+        do {
+            let f = try File(path: path, mode: .truncate)
+            try f.root.writeAttribute("s", "héllo")
+            try f.root.writeAttribute("ss", ["a", "bc", ""])
+            try f.root.writeAttribute("i", Int64(-42))
+            try f.root.writeAttribute("d", 0.1)
+            try f.root.writeAttribute("dd", [1.5, -2.25])
+            try f.root.writeAttribute("i", Int64(7))  // replaces
+        }
+        let f = try File(path: path)
+        #expect(try f.root.attributeNames() == ["d", "dd", "i", "s", "ss"])
+        #expect(try f.root.readStringAttribute("s") == "héllo")
+        #expect(try f.root.readStringArrayAttribute("ss") == ["a", "bc", ""])
+        #expect(try f.root.readInt64Attribute("i") == 7)
+        #expect(try f.root.readDoubleAttribute("d") == 0.1)
+        #expect(try f.root.readDoubleArrayAttribute("dd") == [1.5, -2.25])
+        #expect(try f.root.attributeInfo("ss").shape == [3])
+        #expect(f.root.hasAttribute("nope") == false)
+        let error = #expect(throws: HDF5Error.self) { try f.root.readInt64Attribute("s") }
+        #expect(error?.description.contains("not a number") == true)
+    }
+
+    @Test func chunkedGzipDatasetRowsRoundTrip() throws {
+        let path = try temporaryDirectory().appendingPathComponent("d.h5").path
+        let values = (0..<(10 * 3)).map { Float($0) * 0.5 - 3 }
+        do {
+            let f = try File(path: path, mode: .truncate)
+            let d = try f.root.createDataset("g/x", type: .float32, shape: [0, 3], maxShape: [-1, 3],
+                                             chunk: [4, 3], gzipLevel: 4, shuffle: true)
+            try d.resize(rows: 10)
+            try values.withUnsafeBufferPointer { try d.write(rows: 0..<10, from: $0) }
+            try f.root.createDataset("names", type: .string, shape: [2]).write(strings: ["x", "ÿz"])
+        }
+        let f = try File(path: path)
+        #expect(f.root.kind(of: "g") == .group)
+        #expect(f.root.kind(of: "/g/x") == .dataset)
+        #expect(f.root.kind(of: "missing/deeper") == nil)
+        #expect(try f.root.group("g").childNames() == ["x"])
+        let d = try f.root.dataset("g/x")
+        #expect(try d.shape == [10, 3])
+        #expect(try d.elementType == .float32)
+        #expect(try d.chunkShape == [4, 3])
+        #expect(try d.filters.map(\.id) == [2, 1])
+        #expect(try d.filters[1].parameters.first == 4)
+        var rows = [Double](repeating: 0, count: 9)
+        try rows.withUnsafeMutableBufferPointer { try d.read(rows: 4..<7, into: $0) }
+        #expect(rows == values[12..<21].map(Double.init))
+        #expect(try d.readAll(as: Float.self) == values)
+        #expect(try d.storedChunkCount() == 3)
+        let info = try d.chunkInfo(1)
+        #expect(info.offset == [4, 0])
+        #expect(info.byteCount > 0)
+        #expect(try f.root.dataset("names").readStrings() == ["x", "ÿz"])
+        #expect(throws: HDF5Error.self) {
+            var small = [Float](repeating: 0, count: 3)
+            try small.withUnsafeMutableBufferPointer { try d.read(rows: 8..<11, into: $0) }
+        }
+    }
+
+    @Test func float16WrittenAsStoredBytesReadsAsFloat() throws {
+        let path = try temporaryDirectory().appendingPathComponent("h.h5").path
+        // -0.9999962 is the value libhdf5's own float->half conversion gets wrong.
+        let values: [Float] = [-0.9999962, 1, 65504, 0.1, -2.5e-5, 0]
+        do {
+            let f = try File(path: path, mode: .truncate)
+            let d = try f.root.createDataset("h", type: .float16, shape: [6])
+            let half = values.map { Float16($0) }
+            try half.withUnsafeBufferPointer { try d.writeStoredBytes(rows: 0..<6, from: UnsafeRawBufferPointer($0)) }
+        }
+        let d = try File(path: path).root.dataset("h")
+        #expect(try d.elementType == .float16)
+        #expect(try d.readAll(as: Float.self) == values.map { Float(Float16($0)) })
+    }
+
+    @Test func virtualDatasetConcatenatesSources() throws {
+        let dir = try temporaryDirectory()
+        for (name, base) in [("a.h5", 0), ("b.h5", 100)] {
+            let f = try File(path: dir.appendingPathComponent(name).path, mode: .truncate)
+            let d = try f.root.createDataset("x", type: .int(bits: 64, signed: true), shape: [3])
+            let v = (0..<3).map { Int64(base + $0) }
+            try v.withUnsafeBufferPointer { try d.write(rows: 0..<3, from: $0) }
+        }
+        do {
+            let f = try File(path: dir.appendingPathComponent("v.h5").path, mode: .truncate)
+            _ = try f.root.createVirtualDataset("x", type: .int(bits: 64, signed: true), trailingShape: [],
+                                                sources: [.init(file: "a.h5", dataset: "/x", rows: 3),
+                                                          .init(file: "b.h5", dataset: "/x", rows: 3)])
+        }
+        // Relative source paths resolve against the virtual file's folder, whatever the cwd.
+        let d = try File(path: dir.appendingPathComponent("v.h5").path).root.dataset("x")
+        #expect(try d.isVirtual)
+        #expect(try d.virtualSourceFiles() == ["a.h5", "b.h5"])
+        #expect(try d.readAll(as: Int64.self) == [0, 1, 2, 100, 101, 102])
+    }
+
+    @Test func filterAvailability() {
+        #expect(HDF5Library.filterAvailable(1))
+        #expect(HDF5Library.filterAvailable(2))
+        #expect(!HDF5Library.filterAvailable(32001))
+        #expect(HDF5Library.version.major == 1)
+    }
+
+    @Test func errorsCarryTheInnermostMessage() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("text.h5").path
+        try "hello, not hdf5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(!File.isHDF5(path: path))
+        let error = #expect(throws: HDF5Error.self) { try File(path: path) }
+        #expect(error?.description.hasPrefix("\(path): cannot open file: ") == true)
+        #expect(error?.stackMentions("signature") == true)
+        #expect(error?.description.contains("\n") == false)
+
+        let good = dir.appendingPathComponent("g.h5").path
+        _ = try File(path: good, mode: .truncate)
+        let missing = #expect(throws: HDF5Error.self) { try File(path: good).root.dataset("nope") }
+        #expect(missing?.description.contains("\(good):/nope: cannot open dataset") == true)
+    }
+}
+
+@Test func chunkInfoByCoordinateMatchesByIndex() throws {
+    let path = try temporaryDirectory().appendingPathComponent("c.h5").path
+    let f = try File(path: path, mode: .truncate)
+    let d = try f.root.createDataset("x", type: .float32, shape: [10, 2], maxShape: [-1, 2], chunk: [4, 2])
+    let v = [Float](repeating: 1, count: 8)
+    try v.withUnsafeBufferPointer { try d.write(rows: 4..<8, from: $0) }  // only the middle chunk is written
+    #expect(try d.storedChunkCount() == 1)
+    let byIndex = try d.chunkInfo(0)
+    #expect(try d.chunkInfo(at: [4, 0]) == byIndex)
+    #expect(byIndex.byteCount == 32)
+    #expect(try d.chunkInfo(at: [0, 0]) == nil)
+    #expect(try d.contiguousAddress == nil)
+    #expect(try d.isLittleEndian)
+    #expect(try f.userBlockSize == 0)
+}
