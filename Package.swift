@@ -53,13 +53,18 @@ let package = Package(
             name: "PenultimateKit",
             dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
 
+        // Option groups and the run loop the command-line tools share.
+        .target(
+            name: "ToolOptions",
+            dependencies: ["PenultimateKit", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
         // MARK: Executables: parse arguments, call the library, print
-        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "eta", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "project", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "plot", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "accuracy", dependencies: ["PenultimateKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "MiniLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "eta", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "plot", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "accuracy", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
@@ -69,6 +74,10 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
         .testTarget(name: "MiniLabTests", dependencies: ["MiniLab"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PenultimateKit"]),
+        .testTarget(
+            name: "PenultimateKitTests",
+            dependencies: ["PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        // Runs the built executables as a user would: exit codes, stderr lines, output files.
+        .testTarget(name: "EndToEndTests", dependencies: ["PenultimateKit", "ToolSupport"]),
     ]
 )

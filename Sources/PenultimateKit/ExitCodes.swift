@@ -1,0 +1,11 @@
+import HDF5
+
+// Which exit status each module's errors end a tool with. The modules stay free of tool
+// concerns; this is the one place that maps them. Errors here are caused by what the user
+// passed in (files, class names, rules), so they are bad input (65); anything else that
+// reaches a tool's edge is an internal failure (70).
+extension StoreError: BadInput {}
+extension HDF5Error: BadInput {}
+extension AnalysisError: BadInput {}
+extension TaxonomyError: BadInput {}
+extension FigureError: BadInput {}

@@ -1,1 +1,0 @@
-// PenultimateKit: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// ToolOptions: placeholder until the first shared option group lands.
