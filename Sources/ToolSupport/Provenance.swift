@@ -10,8 +10,10 @@ public struct Provenance: Sendable, Equatable {
         public var path: String
         /// Size in bytes.
         public var size: Int64
-        /// Last modification time, ISO 8601 UTC (e.g. "2026-11-27T05:20:00Z").
-        public var modified: String
+        /// Last modification time, ISO 8601 UTC (e.g. "2026-11-27T05:20:00Z"), recorded only for
+        /// files too large to fingerprint: a checkout's times change, its contents do not, so a
+        /// rerun on the same inputs must give the same record.
+        public var modified: String?
         /// SHA-256 of the contents, for files up to ``Provenance/digestSizeLimit`` bytes.
         public var sha256: String?
     }
@@ -33,11 +35,15 @@ public struct Provenance: Sendable, Equatable {
     public private(set) var conventions: [(name: String, value: String)] = []
 
     /// A record for `tool`, by default with this process's command line.
+    /// The first argument is reduced to the tool's file name: where the binary was built is
+    /// not part of what produced the output.
     public init(tool: String, version: String = PenultimateVersion.string,
                 commandLine: [String] = CommandLine.arguments) {
         self.tool = tool
         self.version = version
-        self.commandLine = commandLine
+        var arguments = commandLine
+        if let first = arguments.first { arguments[0] = (first as NSString).lastPathComponent }
+        self.commandLine = arguments
     }
 
     /// Records the input file at `path` (size, mtime, and SHA-256 when small).
@@ -70,7 +76,8 @@ public struct Provenance: Sendable, Equatable {
             }
             digest = SHA256.hexDigest(data)
         }
-        return Input(path: path, size: size, modified: formatter.string(from: date), sha256: digest)
+        return Input(path: path, size: size,
+                     modified: digest == nil ? formatter.string(from: date) : nil, sha256: digest)
     }
 
     /// The record as one JSON object (keys: tool, version, command_line, inputs, options, conventions).
@@ -78,7 +85,7 @@ public struct Provenance: Sendable, Equatable {
         let inputItems = inputs.map { input in
             JSONText.object([
                 ("path", JSONText.string(input.path)), ("size", String(input.size)),
-                ("modified", JSONText.string(input.modified)),
+                ("modified", input.modified.map(JSONText.string) ?? "null"),
                 ("sha256", input.sha256.map(JSONText.string) ?? "null"),
             ])
         }
@@ -97,7 +104,8 @@ public struct Provenance: Sendable, Equatable {
     public func textLines() -> [String] {
         var lines = ["tool: \(tool)", "version: \(version)", "command: \(Provenance.shellQuoted(commandLine))"]
         for input in inputs {
-            var line = "input: \(input.path) (\(input.size) bytes, modified \(input.modified)"
+            var line = "input: \(input.path) (\(input.size) bytes"
+            if let modified = input.modified { line += ", modified \(modified)" }
             if let sha = input.sha256 { line += ", sha256 \(sha)" }
             lines.append(line + ")")
         }
