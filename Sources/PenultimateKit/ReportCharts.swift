@@ -102,6 +102,9 @@ public struct AccuracyChartData: Sendable, Equatable {
     /// Rows in report order.
     public var rows: [Row]
 
+    /// Chart data from rows (e.g. a filtered report).
+    public init(rows: [Row]) { self.rows = rows }
+
     /// Reads and checks the report at `path`.
     public static func read(path: String) throws -> AccuracyChartData {
         let top = try readReport(path: path, format: "penultimate-accuracy")
