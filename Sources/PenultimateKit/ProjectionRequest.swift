@@ -15,10 +15,14 @@ public struct ProjectionRequest: Sendable {
     public var selection: SampleSelection
     /// WordNet directory for lemma lookup and display names (nil: `PENULTIMATE_WORDNET` or the default).
     public var wordnetDirectory: String?
+    /// qr-pca: the train rows whose projections (with the train centroids) fit the PCA; nil uses
+    /// ``selection``. Lets `--split val --per-class 50` share the PCA of `--split train --per-class 150`.
+    public var fitSelection: SampleSelection?
 
     /// A request from its parts.
     public init(dumpPaths: [String], classes: [String], method: ProjectionMethod = .muller, splits: [String],
-                selection: SampleSelection = .all, wordnetDirectory: String? = nil) {
+                selection: SampleSelection = .all, wordnetDirectory: String? = nil, fitSelection: SampleSelection? = nil) {
+        self.fitSelection = fitSelection
         self.dumpPaths = dumpPaths
         self.classes = classes
         self.method = method
@@ -119,7 +123,7 @@ extension ProjectionRequest {
                                       fix: "use --method muller")
             }
             let train = try rows(ProjectionRequest.trainingSplit)
-            let fit = train.selected(selection, dim: dim)
+            let fit = train.selected(fitSelection ?? selection, dim: dim)
             let projection: QRPCAProjection
             do {
                 projection = try QRPCAProjection(templates: templates, classes: indices, trainingFeatures: fit.features,
@@ -137,7 +141,7 @@ extension ProjectionRequest {
             }
             conventions += [
                 ("basis", "reduced QR of the augmented templates [W_k, b_k] with R's diagonal positive"),
-                ("pca_fit", "train split only: its selected points plus the three train centroids; applied unchanged to every split"),
+                ("pca_fit", "train split only: \((fitSelection ?? selection).description) of train plus the three train centroids; applied unchanged to every split"),
                 ("pca_signs", "each principal axis flipped so that its largest-magnitude component is positive"),
             ]
         }

@@ -14,6 +14,7 @@ struct Project: ParsableCommand {
         centroids, applied unchanged to other splits (so --split val still reads train).
         Centroids are means of ALL rows of a class in the split. --per-class N takes the first N rows of each
         class by sample_index (paper: 150 train, 50 val); --sample N --seed S draws N per class at random.
+        For the paper's val panels: --split val --per-class 50 --fit-per-class 150 (the train panels' PCA).
 
         Example:
           project student_T3.h5 --classes n02113712,n02113799,n04347754 --method qr-pca --per-class 150 -o T3.h5
@@ -37,6 +38,9 @@ struct Project: ParsableCommand {
     @Option(help: "N rows per class drawn at random (with --seed).")
     var sample: Int?
 
+    @Option(name: .customLong("fit-per-class"), help: "qr-pca: fit the PCA on the first N train rows per class (default: the points' own selection).")
+    var fitPerClass: Int?
+
     @Option(help: "Seed for --sample.")
     var seed: UInt64 = 0
 
@@ -50,6 +54,7 @@ struct Project: ParsableCommand {
         guard ProjectionMethod(rawValue: method) != nil else { throw ValidationError("--method must be muller or qr-pca") }
         if perClass != nil && sample != nil { throw ValidationError("give --per-class or --sample, not both") }
         if let n = perClass ?? sample, n < 1 { throw ValidationError("the number of rows per class must be at least 1") }
+        if let n = fitPerClass, n < 1 { throw ValidationError("--fit-per-class must be at least 1") }
     }
 
     func run() throws {
@@ -60,13 +65,15 @@ struct Project: ParsableCommand {
             let splits = split == "all" ? try Dump.open(dump).splitNames : [split]
             let request = ProjectionRequest(
                 dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordnet)
+                method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordnet,
+                fitSelection: fitPerClass.map { .firstPerClass($0) })
             var provenance = Provenance(tool: "project")
             for path in dump { try provenance.addInput(path: path) }
             provenance.setOption("classes", classes)
             provenance.setOption("method", method)
             provenance.setOption("split", split)
             provenance.setOption("samples", selection.description)
+            if let fitPerClass { provenance.setOption("fit-per-class", String(fitPerClass)) }
             let file = try request.run(provenance: provenance)
             try file.write(to: output)
             let counts = file.splits.map { "\($0.name): \($0.points.count) points" }.joined(separator: ", ")

@@ -126,6 +126,12 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
     let valOnly = try ProjectionRequest(dumpPaths: [a], classes: ["0", "1", "2"], method: .qrPCA, splits: ["val"],
                                         selection: .firstPerClass(20)).run(provenance: Provenance(tool: "test"))
     #expect(valOnly.split("val") == p.split("val"))
+    // Paper layout (val has 15 rows per class here): val panels with 5 per class share the PCA of train panels with 20 per class.
+    let val5 = try ProjectionRequest(dumpPaths: [a], classes: ["0", "1", "2"], method: .qrPCA, splits: ["val"],
+                                     selection: .firstPerClass(5), fitSelection: .firstPerClass(20))
+        .run(provenance: Provenance(tool: "test"))
+    #expect(val5.pcaAxes == p.pcaAxes && val5.pcaMean == p.pcaMean)
+    #expect(val5.split("val")!.points == Array(p.split("val")!.points.enumerated().filter { $0.offset % 15 < 5 }.map(\.element)))
 }
 
 @Test func randomSelectionTakesNPerClassReproducibly() throws {
