@@ -20,6 +20,7 @@ public struct ProjectionError: Error, CustomStringConvertible, Equatable, Sendab
         self.fix = fix
     }
 
+    /// One line for users and provenance.
     public var description: String {
         "\(file): \(object): \(message)" + (fix.map { "; \($0)" } ?? "")
     }

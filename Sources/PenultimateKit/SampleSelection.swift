@@ -12,6 +12,7 @@ public enum SampleSelection: Sendable, Equatable, CustomStringConvertible {
     /// `sample_index` order; a class with fewer rows gives all of them.
     case randomPerClass(Int, seed: UInt64)
 
+    /// One line for users and provenance.
     public var description: String {
         switch self {
         case .all: return "all rows of each class"
