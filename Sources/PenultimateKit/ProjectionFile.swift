@@ -370,17 +370,6 @@ extension ProjectionFile {
         guard let methodName = top["method"] as? String, let method = ProjectionMethod(rawValue: methodName) else {
             throw fail("method", "missing or unknown")
         }
-        func doubles(_ any: Any?, _ object: String) throws -> [Double] {
-            guard let list = any as? [Any] else { throw fail(object, "missing or not an array") }
-            return try list.map { guard let n = $0 as? NSNumber else { throw fail(object, "holds a non-number") }; return n.doubleValue }
-        }
-        func matrix(_ any: Any?, _ object: String) throws -> [[Double]] {
-            guard let list = any as? [Any] else { throw fail(object, "missing or not an array") }
-            return try list.map { try doubles($0, object) }
-        }
-        func pairs(_ any: Any?, _ object: String) throws -> [SIMD2<Double>] {
-            try matrix(any, object).map { guard $0.count == 2 else { throw fail(object, "holds a point without 2 coordinates") }; return SIMD2($0[0], $0[1]) }
-        }
         func text(_ any: Any?) -> String {
             guard let any, let data = try? JSONSerialization.data(withJSONObject: any, options: [.sortedKeys]) else { return "{}" }
             return String(decoding: data, as: UTF8.self)
@@ -391,29 +380,45 @@ extension ProjectionFile {
         for (key, value) in (top["source"] as? [String: Any]) ?? [:] {
             if let s = value as? String { source[key] = s } else if let n = value as? NSNumber { source[key] = String(n.doubleValue) }
         }
-        let pca = top["pca"] as? [String: Any]
-        var splits: [ProjectedSplit] = []
-        for (i, item) in ((top["splits"] as? [[String: Any]]) ?? []).enumerated() {
-            let object = "splits[\(i)]"
-            guard let name = item["name"] as? String else { throw fail(object, "has no name") }
-            splits.append(ProjectedSplit(
-                name: name, points: try pairs(item["points"], object + ".points"),
-                classes: try doubles(item["class"], object + ".class").map { Int($0) },
-                sampleIndex: try doubles(item["sample_index"], object + ".sample_index").map { Int64($0) },
-                centroids: try pairs(item["centroids"], object + ".centroids")))
+        // Numbers go through JSONDecoder, which reads every Double exactly (JSONSerialization on
+        // Linux may be one ulp off).
+        let numbers: JSONNumbers
+        do { numbers = try JSONDecoder().decode(JSONNumbers.self, from: data) } catch {
+            throw fail("content", "does not match the projection layout (\(error))")
+        }
+        func pairs(_ list: [[Double]], _ object: String) throws -> [SIMD2<Double>] {
+            try list.map { guard $0.count == 2 else { throw fail(object, "holds a point without 2 coordinates") }; return SIMD2($0[0], $0[1]) }
+        }
+        let splits = try numbers.splits.enumerated().map { (i, s) in
+            ProjectedSplit(name: s.name, points: try pairs(s.points, "splits[\(i)].points"), classes: s.class,
+                           sampleIndex: s.sample_index, centroids: try pairs(s.centroids, "splits[\(i)].centroids"))
         }
         let result = ProjectionFile(
-            method: method, wnids: wnids, names: names,
-            classIndices: try doubles(classes["index_in_source"], "classes.index_in_source").map { Int($0) },
-            basis: try matrix(top["basis"], "basis"),
-            origin: top["origin"] == nil ? nil : try doubles(top["origin"], "origin"),
-            pcaMean: pca == nil ? nil : try doubles(pca?["mean"], "pca.mean"),
-            pcaAxes: pca == nil ? nil : try matrix(pca?["axes"], "pca.axes"),
+            method: method, wnids: wnids, names: names, classIndices: numbers.classes.index_in_source,
+            basis: numbers.basis, origin: numbers.origin, pcaMean: numbers.pca?.mean, pcaAxes: numbers.pca?.axes,
             conventions: text(top["conventions"]), provenance: text(top["provenance"]),
             sourcePath: (top["source_path"] as? String) ?? "", source: source, splits: splits)
         try result.check(path: path)
         return result
     }
+}
+
+/// The numeric part of a JSON projection file, decoded exactly.
+private struct JSONNumbers: Decodable {
+    struct Classes: Decodable { var index_in_source: [Int] }
+    struct PCA: Decodable { var mean: [Double]; var axes: [[Double]] }
+    struct Split: Decodable {
+        var name: String
+        var points: [[Double]]
+        var `class`: [Int]
+        var sample_index: [Int64]
+        var centroids: [[Double]]
+    }
+    var classes: Classes
+    var basis: [[Double]]
+    var origin: [Double]?
+    var pca: PCA?
+    var splits: [Split]
 }
 
 /// Shortest text that reads back as the same Double (Swift's description), e.g. "0.1", "1e-05".

@@ -102,7 +102,7 @@ extension ProjectionRequest {
         case .muller:
             let projection: MullerProjection
             do { projection = try MullerProjection(templates: templates, classes: indices) }
-            catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)", fix: "pick three classes whose templates span a plane") }
+            catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.axes
             origin = projection.origin
             for split in splits {
@@ -128,7 +128,7 @@ extension ProjectionRequest {
             do {
                 projection = try QRPCAProjection(templates: templates, classes: indices, trainingFeatures: fit.features,
                                                  trainingCentroids: train.centroids(dim: dim))
-            } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)", fix: "pick three classes whose templates are linearly independent") }
+            } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.basis
             pcaMean = [projection.mean.x, projection.mean.y, projection.mean.z]
             pcaAxes = projection.principalAxes.map { [$0.x, $0.y, $0.z] }
