@@ -1,2 +1,85 @@
+import ArgumentParser
 import PenultimateKit
-print("project: not yet implemented")
+
+/// `project`: three classes' penultimate features projected to 2-D, written as a projection file.
+struct Project: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Project three classes' penultimate features onto their templates' plane (Müller) or the paper's QR + PCA view.",
+        discussion: """
+        Reads only the three classes' rows. Templates are the classifier rows with each class's own bias.
+        muller: affine plane through the three augmented templates; origin = their centroid, axis 1 from
+        template 1 to 2, template 3 on the positive side of axis 2. qr-pca (the paper's Algorithm 1): QR basis
+        of the templates' span, then a PCA fitted on the train split's selected points plus the three train
+        centroids, applied unchanged to other splits (so --split val still reads train).
+        Centroids are means of ALL rows of a class in the split. --per-class N takes the first N rows of each
+        class by sample_index (paper: 150 train, 50 val); --sample N --seed S draws N per class at random.
+        For the paper's val panels: --split val --per-class 50 --fit-per-class 150 (the train panels' PCA).
+
+        Example:
+          project student_T3.h5 --classes n02113712,n02113799,n04347754 --method qr-pca --per-class 150 -o T3.h5
+        """)
+
+    @Argument(help: "The dump: one file, its shards, or a manifest.")
+    var dump: [String]
+
+    @Option(help: "Three classes, comma-separated: wnid, WordNet lemma or class index (order fixes colours and axes).")
+    var classes: String
+
+    @Option(help: "muller | qr-pca")
+    var method: String = "muller"
+
+    @Option(help: "train | val | all (every split of the dump); any split name works.")
+    var split: String = "all"
+
+    @Option(name: .customLong("per-class"), help: "The first N rows of each class in sample_index order.")
+    var perClass: Int?
+
+    @Option(help: "N rows per class drawn at random (with --seed).")
+    var sample: Int?
+
+    @Option(name: .customLong("fit-per-class"), help: "qr-pca: fit the PCA on the first N train rows per class (default: the points' own selection).")
+    var fitPerClass: Int?
+
+    @Option(help: "Seed for --sample.")
+    var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: "Output: .h5 (default format), .csv or .json.")
+    var output: String
+
+    @Option(help: "WordNet directory for lemma lookup and display names (default: $PENULTIMATE_WORDNET or /usr/share/wordnet).")
+    var wordnet: String?
+
+    func validate() throws {
+        guard ProjectionMethod(rawValue: method) != nil else { throw ValidationError("--method must be muller or qr-pca") }
+        if perClass != nil && sample != nil { throw ValidationError("give --per-class or --sample, not both") }
+        if let n = perClass ?? sample, n < 1 { throw ValidationError("the number of rows per class must be at least 1") }
+        if let n = fitPerClass, n < 1 { throw ValidationError("--fit-per-class must be at least 1") }
+    }
+
+    func run() throws {
+        runTool(name: "project") {
+            _ = try ProjectionFileFormat(path: output)
+            let selection: SampleSelection = perClass.map { .firstPerClass($0) }
+                ?? sample.map { .randomPerClass($0, seed: seed) } ?? .all
+            let splits = split == "all" ? try Dump.open(dump).splitNames : [split]
+            let request = ProjectionRequest(
+                dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+                method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordnet,
+                fitSelection: fitPerClass.map { .firstPerClass($0) })
+            var provenance = Provenance(tool: "project")
+            for path in dump { try provenance.addInput(path: path) }
+            provenance.setOption("classes", classes)
+            provenance.setOption("method", method)
+            provenance.setOption("split", split)
+            provenance.setOption("samples", selection.description)
+            if let fitPerClass { provenance.setOption("fit-per-class", String(fitPerClass)) }
+            let file = try request.run(provenance: provenance)
+            try file.write(to: output)
+            let counts = file.splits.map { "\($0.name): \($0.points.count) points" }.joined(separator: ", ")
+            print("\(output): \(file.method.rawValue) projection of \(file.names.joined(separator: ", ")) (\(counts))")
+        }
+    }
+}
+
+Project.main()

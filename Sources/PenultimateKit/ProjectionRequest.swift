@@ -1,0 +1,256 @@
+import Foundation
+import ToolSupport
+
+/// What `project` is asked to do: which dump, which three classes, which method, splits and samples.
+public struct ProjectionRequest: Sendable {
+    /// The dump: one file, shards, or a manifest.
+    public var dumpPaths: [String]
+    /// Three class ids as the user typed them: wnid, WordNet lemma, or class index.
+    public var classes: [String]
+    /// The projection.
+    public var method: ProjectionMethod
+    /// Splits to project, in order (e.g. ["train"], ["val"], or every split of the dump).
+    public var splits: [String]
+    /// Which rows become points.
+    public var selection: SampleSelection
+    /// WordNet directory for lemma lookup and display names (nil: `PENULTIMATE_WORDNET` or the default).
+    public var wordnetDirectory: String?
+    /// qr-pca: the train rows whose projections (with the train centroids) fit the PCA; nil uses
+    /// ``selection``. Lets `--split val --per-class 50` share the PCA of `--split train --per-class 150`.
+    public var fitSelection: SampleSelection?
+
+    /// A request from its parts.
+    public init(dumpPaths: [String], classes: [String], method: ProjectionMethod = .muller, splits: [String],
+                selection: SampleSelection = .all, wordnetDirectory: String? = nil, fitSelection: SampleSelection? = nil) {
+        self.fitSelection = fitSelection
+        self.dumpPaths = dumpPaths
+        self.classes = classes
+        self.method = method
+        self.splits = splits
+        self.selection = selection
+        self.wordnetDirectory = wordnetDirectory
+    }
+
+    /// The split that fits a qr-pca projection's PCA.
+    public static let trainingSplit = "train"
+}
+
+/// The rows of the three classes read from one split.
+struct ClassRows {
+    var features: [[Float]] = [[], [], []]
+    var sampleIndex: [[Int64]] = [[], [], []]
+    var accumulator: CentroidAccumulator
+
+    init(dim: Int) throws { accumulator = try CentroidAccumulator(classCount: 3, dim: dim) }
+
+    /// Selected rows as one `n × dim` array, class by class, with their class positions and sample indices.
+    func selected(_ selection: SampleSelection, dim: Int) -> (features: [Float], classes: [Int], sampleIndex: [Int64]) {
+        var features: [Float] = [], classes: [Int] = [], indices: [Int64] = []
+        for c in 0..<3 {
+            for i in selection.select(sampleIndex: sampleIndex[c], classPosition: c) {
+                features += rowFeatures(of: c, row: i, dim: dim)
+                classes.append(c)
+                indices.append(sampleIndex[c][i])
+            }
+        }
+        return (features, classes, indices)
+    }
+
+    private func rowFeatures(of c: Int, row i: Int, dim: Int) -> ArraySlice<Float> {
+        self.features[c][i * dim ..< (i + 1) * dim]
+    }
+
+    /// The class means (Double) of all rows read, one per class.
+    func centroids(dim: Int) -> [[Double]] {
+        let c = accumulator.centroids()
+        return (0..<3).map { k in Array(c.values[k * dim ..< (k + 1) * dim]) }
+    }
+}
+
+extension ProjectionRequest {
+    /// Runs the request: resolves the classes, reads only their rows, projects, and returns the
+    /// file content (``ProjectionFile``) with `provenance` recorded.
+    public func run(provenance: Provenance) throws -> ProjectionFile {
+        let dump = try Dump.open(dumpPaths)
+        let path = dumpPaths[0]
+        let indices = try resolveClasses(dump: dump, path: path)
+        let names = displayNames(dump: dump, indices: indices)
+        let wnids = indices.map { dump.classes.wnids?[$0] ?? dump.classes.label($0) }
+        for name in splits where !dump.splitNames.contains(name) {
+            throw ProjectionError(file: path, object: "/splits/\(name)", message: "no such split",
+                                  fix: "the dump has \(dump.splitNames.joined(separator: ", "))")
+        }
+        let (weight, bias) = try dump.classifier()
+        let dim = dump.dim
+        let templates: [[Double]]
+        do {
+            templates = try augmentedTemplates(weight: weight, bias: bias, dim: dim, classes: indices)
+        } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+
+        var cache: [String: ClassRows] = [:]
+        func rows(_ split: String) throws -> ClassRows {
+            if let cached = cache[split] { return cached }
+            let read = try readRows(dump: dump, split: split, indices: indices, path: path)
+            cache[split] = read
+            return read
+        }
+
+        var projected: [ProjectedSplit] = []
+        var basis: [[Double]], origin: [Double]?, pcaMean: [Double]?, pcaAxes: [[Double]]?
+        var conventions: [(String, String)] = [("method", method.rawValue)]
+        switch method {
+        case .muller:
+            let projection: MullerProjection
+            do { projection = try MullerProjection(templates: templates, classes: indices) }
+            catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+            basis = projection.axes
+            origin = projection.origin
+            for split in splits {
+                let r = try rows(split)
+                let chosen = r.selected(selection, dim: dim)
+                projected.append(ProjectedSplit(
+                    name: split, points: try projection.project(features: chosen.features), classes: chosen.classes,
+                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map { projection.project(point: $0) }))
+            }
+            conventions += [
+                ("origin", "the templates' centroid (t1 + t2 + t3)/3 of the augmented templates [W_k, b_k]"),
+                ("axis_1", "unit vector from template 1 to template 2"),
+                ("axis_2", "Gram-Schmidt of t3 - t1 against axis 1: template 3 has a positive second coordinate"),
+            ]
+        case .qrPCA:
+            guard dump.splitNames.contains(ProjectionRequest.trainingSplit) else {
+                throw ProjectionError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
+                                      fix: "use --method muller")
+            }
+            let train = try rows(ProjectionRequest.trainingSplit)
+            let fit = train.selected(fitSelection ?? selection, dim: dim)
+            let projection: QRPCAProjection
+            do {
+                projection = try QRPCAProjection(templates: templates, classes: indices, trainingFeatures: fit.features,
+                                                 trainingCentroids: train.centroids(dim: dim))
+            } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+            basis = projection.basis
+            pcaMean = [projection.mean.x, projection.mean.y, projection.mean.z]
+            pcaAxes = projection.principalAxes.map { [$0.x, $0.y, $0.z] }
+            for split in splits {
+                let r = try rows(split)
+                let chosen = r.selected(selection, dim: dim)
+                projected.append(ProjectedSplit(
+                    name: split, points: try projection.project(features: chosen.features), classes: chosen.classes,
+                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map { projection.project(point: $0) }))
+            }
+            conventions += [
+                ("basis", "reduced QR of the augmented templates [W_k, b_k] with R's diagonal positive"),
+                ("pca_fit", "train split only: \((fitSelection ?? selection).description) of train plus the three train centroids; applied unchanged to every split"),
+                ("pca_signs", "each principal axis flipped so that its largest-magnitude component is positive"),
+            ]
+        }
+        conventions += [
+            ("bias", "each plotted class's own bias (the paper's code took the biases of classes 0, 1, 2)"),
+            ("samples", selection.description),
+            ("centroids", "mean of all rows of the class in that split (not only the selected ones), projected like the points"),
+        ]
+        let conventionsJSON = "{" + conventions.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "}"
+        var provenance = provenance
+        for (name, value) in conventions { provenance.setConvention(name, value) }
+
+        var source: [String: String] = ["model": dump.attributes.model, "role": dump.attributes.role.rawValue,
+                                        "dataset": dump.attributes.dataset, "ls_alpha": String(dump.attributes.lsAlpha)]
+        if let v = dump.attributes.teacherModel { source["teacher_model"] = v }
+        if let v = dump.attributes.teacherLSAlpha { source["teacher_ls_alpha"] = String(v) }
+        if let v = dump.attributes.kdTemperature { source["kd_temperature"] = String(v) }
+        return ProjectionFile(method: method, wnids: wnids, names: names, classIndices: indices, basis: basis,
+                              origin: origin, pcaMean: pcaMean, pcaAxes: pcaAxes, conventions: conventionsJSON,
+                              provenance: provenance.json(), sourcePath: path, source: source, splits: projected)
+    }
+
+    /// Class indices for the three ids: a class index, an id or name in the dump's list, else a
+    /// WordNet lemma (only when the dump lists wnids).
+    func resolveClasses(dump: Dump, path: String) throws -> [Int] {
+        guard classes.count == 3 else {
+            throw ProjectionError(file: path, object: "--classes", message: "\(classes.count) classes given, a projection needs exactly 3")
+        }
+        var lookup: ClassLookup?
+        var indices: [Int] = []
+        for id in classes {
+            let text = id.trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let index = Int(text) {
+                guard index < dump.classes.count else {
+                    throw ProjectionError(file: path, object: "--classes", message: "class index \(index) is out of range 0..<\(dump.classes.count)")
+                }
+                indices.append(index)
+            } else if let index = dump.classes.index(of: text) {
+                indices.append(index)
+            } else if let wnids = dump.classes.wnids, WordNet.isWnid(wnids[0]) {
+                if lookup == nil {
+                    let wordnet = try WordNet(directory: wordnetDirectory)
+                    lookup = try ClassLookup(ids: wnids, hierarchy: wordnet)
+                }
+                do { indices.append(try lookup!.index(of: text)) } catch {
+                    throw ProjectionError(file: path, object: "--classes", message: "\(error)")
+                }
+            } else {
+                throw ProjectionError(file: path, object: "--classes", message: "\"\(text)\" is not a class of the dump",
+                                      fix: "give a class index, wnid or name from /classes")
+            }
+        }
+        for i in 0..<3 {
+            for j in (i + 1)..<3 where indices[i] == indices[j] {
+                throw ProjectionError(file: path, object: "--classes",
+                                      message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(dump.classes.label(indices[i])))",
+                                      fix: "give three different classes")
+            }
+        }
+        return indices
+    }
+
+    /// Names from the dump; else WordNet's display name of the wnid when WordNet can be read; else the id.
+    func displayNames(dump: Dump, indices: [Int]) -> [String] {
+        if let names = dump.classes.names { return indices.map { names[$0] } }
+        let wordnet = try? WordNet(directory: wordnetDirectory)
+        return indices.map { k in
+            let id = dump.classes.label(k)
+            return (try? wordnet?.name(of: id)) ?? id
+        }
+    }
+
+    /// Reads only the three classes' rows of `split`, keeping features and sample indices and
+    /// accumulating the centroids of all of them.
+    func readRows(dump: Dump, split: String, indices: [Int], path: String) throws -> ClassRows {
+        let reader = try dump.split(split)
+        var rows = try ClassRows(dim: reader.dim)
+        let position = Dictionary(uniqueKeysWithValues: indices.enumerated().map { ($0.element, $0.offset) })
+        var seen = 0
+        try reader.forEachBlock(classes: Set(indices)) { block in
+            for r in 0..<block.rowCount {
+                guard let c = position[Int(block.labels[r])] else { continue }
+                let row = block.features[r * block.dim ..< (r + 1) * block.dim]
+                rows.features[c] += row
+                // Without stored sample indices, the row's position among the delivered rows stands in.
+                rows.sampleIndex[c].append(block.sampleIndex?[r] ?? Int64(seen + r))
+                try rows.accumulator.add(row: Array(row), label: c)
+            }
+            seen += block.rowCount
+        }
+        for c in 0..<3 where rows.sampleIndex[c].isEmpty {
+            throw ProjectionError(file: path, object: "/splits/\(split)",
+                                  message: "class \(dump.classes.label(indices[c])) has no rows in this split")
+        }
+        return rows
+    }
+}
+
+/// A JSON string literal.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}

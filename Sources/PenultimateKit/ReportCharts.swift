@@ -1,0 +1,188 @@
+import Foundation
+
+/// The parts of an `eta --format json` report (`penultimate-eta`, version 1) that a bar chart needs.
+public struct EtaChartData: Sendable, Equatable {
+    /// One target's two η values in one split.
+    public struct Row: Sendable, Equatable {
+        /// Target id and display name.
+        public var target: String, targetName: String
+        /// Split the centroids came from.
+        public var split: String
+        /// The temperatures compared.
+        public var t1: Double?, t2: Double?
+        /// η(S1), η(S2) in ``EtaChartData/unit``.
+        public var etaS1: Double, etaS2: Double
+        /// Confidence intervals, when the report has them.
+        public var ciS1: ClosedRange<Double>?, ciS2: ClosedRange<Double>?
+    }
+    /// "fraction" or "percent".
+    public var unit: String
+    /// Rows in report order; rows with a null η are left out (and counted in ``skipped``).
+    public var rows: [Row]
+    /// Rows left out because a value was null (non-finite).
+    public var skipped: Int
+
+    /// Reads and checks the report at `path`.
+    public static func read(path: String) throws -> EtaChartData {
+        let top = try readReport(path: path, format: "penultimate-eta")
+        let conventions = top["conventions"] as? [String: Any]
+        let unit = (conventions?["unit"] as? String) ?? "fraction"
+        guard let items = top["rows"] as? [[String: Any]] else {
+            throw ProjectionError(file: path, object: "rows", message: "missing or not an array of objects")
+        }
+        var rows: [Row] = [], skipped = 0
+        for (i, item) in items.enumerated() {
+            guard let target = item["target"] as? String, let split = item["split"] as? String else {
+                throw ProjectionError(file: path, object: "rows[\(i)]", message: "has no target or split")
+            }
+            guard let s1 = (item["eta_s1"] as? NSNumber)?.doubleValue, let s2 = (item["eta_s2"] as? NSNumber)?.doubleValue else {
+                skipped += 1
+                continue
+            }
+            func interval(_ key: String) -> ClosedRange<Double>? {
+                guard let pair = item[key] as? [NSNumber], pair.count == 2 else { return nil }
+                let lo = pair[0].doubleValue, hi = pair[1].doubleValue
+                return lo <= hi ? lo...hi : nil
+            }
+            rows.append(Row(target: target, targetName: (item["target_name"] as? String) ?? target, split: split,
+                            t1: (item["t1"] as? NSNumber)?.doubleValue, t2: (item["t2"] as? NSNumber)?.doubleValue,
+                            etaS1: s1, etaS2: s2, ciS1: interval("ci_s1"), ciS2: interval("ci_s2")))
+        }
+        guard !rows.isEmpty else {
+            throw ProjectionError(file: path, object: "rows", message: "no row has both η values")
+        }
+        return EtaChartData(unit: unit, rows: rows, skipped: skipped)
+    }
+
+    /// Splits in order of first appearance.
+    public var splits: [String] {
+        var seen: [String] = []
+        for row in rows where !seen.contains(row.split) { seen.append(row.split) }
+        return seen
+    }
+}
+
+/// Paired η bars per target, one panel per split: η(S1) (expected below zero) and η(S2) (above),
+/// with confidence intervals as error bars when the report has them.
+public func etaFigure(_ data: EtaChartData, title: String? = nil, width: Double? = nil, height: Double? = nil,
+                      dpi: Double = 200) -> Figure {
+    let splits = data.splits
+    let panels: [Panel] = splits.map { split in
+        let rows = data.rows.filter { $0.split == split }
+        let splitName = split == "train" ? "Training set" : split == "val" ? "Validation set" : split
+        var panelTitle = splitName
+        if let t1 = rows.first?.t1, let t2 = rows.first?.t2 { panelTitle += ", T₁ = \(shortNumber(t1)) → T₂ = \(shortNumber(t2))" }
+        let hasCI = rows.allSatisfy { $0.ciS1 != nil && $0.ciS2 != nil }
+        func intervals(_ pick: (EtaChartData.Row) -> ClosedRange<Double>?) -> [BarPanel.Interval]? {
+            hasCI ? rows.map { BarPanel.Interval(lower: pick($0)!.lowerBound, upper: pick($0)!.upperBound) } : nil
+        }
+        return .bar(BarPanel(title: panelTitle, categories: rows.map(\.targetName), first: rows.map(\.etaS1),
+                             second: rows.map(\.etaS2), firstIntervals: intervals(\.ciS1), secondIntervals: intervals(\.ciS2),
+                             yLabel: data.unit == "percent" ? "η (%)" : "η (fraction)"))
+    }
+    let legend = [LegendEntry(label: "η(S₁)", color: Palette.color(0), marker: .square),
+                  LegendEntry(label: "η(S₂)", color: Palette.color(1), marker: .square)]
+    return Figure(width: width ?? 6.5, height: height ?? (3.4 * Double(splits.count) + (title != nil ? 0.3 : 0)), dpi: dpi,
+                  rows: splits.count, columns: 1, panels: panels, title: title, legend: legend)
+}
+
+/// The parts of an `accuracy --format json` report (`penultimate-accuracy`, version 1) a chart needs.
+public struct AccuracyChartData: Sendable, Equatable {
+    /// One model's accuracy on one split.
+    public struct Row: Sendable, Equatable {
+        /// "teacher" or "student".
+        public var role: String
+        /// The model's own LS α, its teacher's α (students), and the KD temperature (students).
+        public var lsAlpha: Double?, teacherLSAlpha: Double?, kdTemperature: Double?
+        /// Split name.
+        public var split: String
+        /// Accuracies in percent.
+        public var top1: Double, top5: Double?
+    }
+    /// Rows in report order.
+    public var rows: [Row]
+
+    /// Chart data from rows (e.g. a filtered report).
+    public init(rows: [Row]) { self.rows = rows }
+
+    /// Reads and checks the report at `path`.
+    public static func read(path: String) throws -> AccuracyChartData {
+        let top = try readReport(path: path, format: "penultimate-accuracy")
+        guard let items = top["rows"] as? [[String: Any]] else {
+            throw ProjectionError(file: path, object: "rows", message: "missing or not an array of objects")
+        }
+        let rows = try items.enumerated().map { (i, item) -> Row in
+            guard let role = item["role"] as? String, let top1 = (item["top1"] as? NSNumber)?.doubleValue else {
+                throw ProjectionError(file: path, object: "rows[\(i)]", message: "has no role or top1")
+            }
+            return Row(role: role, lsAlpha: (item["ls_alpha"] as? NSNumber)?.doubleValue,
+                       teacherLSAlpha: (item["teacher_ls_alpha"] as? NSNumber)?.doubleValue,
+                       kdTemperature: (item["kd_temperature"] as? NSNumber)?.doubleValue,
+                       split: (item["split"] as? String) ?? "", top1: top1, top5: (item["top5"] as? NSNumber)?.doubleValue)
+        }
+        return AccuracyChartData(rows: rows)
+    }
+}
+
+/// Accuracy against the KD temperature, one line per teacher α; each teacher's own accuracy is a
+/// flat reference line (star markers) in its students' colour. Top-1, and Top-5 as a second panel.
+///
+/// `split` picks the rows (default: "val" when present, else the first row's split). Temperatures
+/// form a categorical axis in ascending order. Throws when a student series misses a temperature.
+public func accuracyFigure(_ data: AccuracyChartData, path: String, split: String? = nil, top5: Bool = false,
+                           title: String? = nil, width: Double? = nil, height: Double? = nil, dpi: Double = 200) throws -> Figure {
+    let chosen = split ?? (data.rows.contains { $0.split == "val" } ? "val" : data.rows.first?.split ?? "")
+    let rows = data.rows.filter { $0.split == chosen }
+    let students = rows.filter { $0.role == "student" && $0.kdTemperature != nil }
+    guard !students.isEmpty else {
+        throw ProjectionError(file: path, object: "rows", message: "no student rows with a kd_temperature in split \"\(chosen)\"")
+    }
+    let temperatures = Array(Set(students.compactMap(\.kdTemperature))).sorted()
+    let alphas = Array(Set(students.map { $0.teacherLSAlpha ?? -1 })).sorted()
+    var legend: [LegendEntry] = []
+    func panel(_ name: String, _ value: (AccuracyChartData.Row) -> Double?) throws -> Panel {
+        var series: [LineSeries] = []
+        legend = []
+        for (k, alpha) in alphas.enumerated() {
+            let label = alpha < 0 ? "students" : "teacher α = \(shortNumber(alpha))"
+            let values = try temperatures.map { t -> Double in
+                guard let row = students.first(where: { $0.kdTemperature == t && ($0.teacherLSAlpha ?? -1) == alpha }),
+                      let v = value(row) else {
+                    throw ProjectionError(file: path, object: "rows", message: "no \(name) for students of \(label) at T = \(shortNumber(t)) in split \"\(chosen)\"")
+                }
+                return v
+            }
+            let marker: Marker = k % 2 == 0 ? .disc : .square
+            series.append(LineSeries(label: "students, " + label, color: Palette.color(k), values: values, marker: marker))
+            legend.append(LegendEntry(label: "students of " + label, color: Palette.color(k), marker: marker, showsLine: true))
+            if alpha >= 0, let teacher = rows.first(where: { $0.role == "teacher" && $0.lsAlpha == alpha }), let v = value(teacher) {
+                series.append(LineSeries(label: label, color: Palette.color(k).darkened(0.35),
+                                         values: temperatures.map { _ in v }, marker: .star))
+                legend.append(LegendEntry(label: label, color: Palette.color(k).darkened(0.35), marker: .star, showsLine: true))
+            }
+        }
+        return .line(LinePanel(title: name, xValues: temperatures.map(shortNumber), series: series,
+                               xLabel: "KD temperature T", yLabel: "\(name) accuracy (%)"))
+    }
+    var panels = [try panel("Top-1", { $0.top1 })]
+    if top5 { panels.append(try panel("Top-5", { $0.top5 })) }
+    return Figure(width: width ?? (top5 ? 7 : 4), height: height ?? 3.2, dpi: dpi, rows: 1, columns: panels.count,
+                  panels: panels, title: title, legend: legend)
+}
+
+/// A JSON report's top-level object, after checking its format name and version 1.
+func readReport(path: String, format: String) throws -> [String: Any] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ProjectionError(file: path, object: "file", message: "cannot be read")
+    }
+    guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        throw ProjectionError(file: path, object: "file", message: "is not a JSON object")
+    }
+    guard (top["format"] as? String) == format else {
+        throw ProjectionError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(format)\"")
+    }
+    guard let version = (top["format_version"] as? NSNumber)?.intValue, version == 1 else {
+        throw ProjectionError(file: path, object: "format_version", message: "is \(top["format_version"] ?? "missing"); this build reads version 1")
+    }
+    return top
+}

@@ -1,0 +1,59 @@
+import Foundation
+import PenultimateKit
+import Testing
+
+private typealias E2E = ProjectPlotE2E
+
+@Test func projectWritesHDF5CSVAndJSONFromLemmas() throws {
+    let dir = try E2E.temporaryDirectory()
+    try E2E.writeDump(path: dir + "/d.h5")
+    for ext in ["h5", "csv", "json"] {
+        let r = try E2E.run("project", [dir + "/d.h5", "--classes", "miniature poodle,standard poodle,submarine",
+                                        "--method", "qr-pca", "--per-class", "30", "-o", dir + "/p." + ext])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("train: 90 points, val: 90 points"))
+    }
+    let file = try ProjectionFile.read(path: dir + "/p.h5")
+    #expect(file.names == ["miniature poodle", "standard poodle", "submarine"])
+    #expect(file.method == .qrPCA && file.source["kd_temperature"] == "1.0")
+    #expect(file.provenance.contains("\"tool\": \"project\""))
+    let csv = try String(contentsOfFile: dir + "/p.csv", encoding: .utf8)
+    #expect(csv.hasPrefix("split,wnid,name,kind,sample_index,x,y\n"))
+    #expect(try ProjectionFile.read(path: dir + "/p.json").splits.map(\.points.count) == [90, 90])
+    // --split val still fits the PCA on train: the same val points as projecting both splits.
+    let r = try E2E.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--method", "qr-pca", "--per-class", "30",
+                                    "--split", "val", "-o", dir + "/val.h5"])
+    #expect(r.status == 0)
+    #expect(try ProjectionFile.read(path: dir + "/val.h5").split("val") == file.split("val"))
+}
+
+@Test func projectRefusesBadInputWithOneLineAndExit65() throws {
+    let dir = try E2E.temporaryDirectory()
+    try E2E.writeDump(path: dir + "/d.h5", emptyClassInVal: 2)
+    try E2E.writeDump(path: dir + "/collinear.h5", collinear: true)
+    let out = dir + "/out.h5"
+    try "keep me".write(toFile: out, atomically: true, encoding: .utf8)
+    let cases: [([String], String)] = [
+        ([dir + "/d.h5", "--classes", "0,1,zebra"], "zebra"),
+        ([dir + "/d.h5", "--classes", "0,1,n09999999"], "n09999999"),
+        ([dir + "/d.h5", "--classes", "0,n02113712,2"], "same class"),
+        ([dir + "/d.h5", "--classes", "0,1"], "exactly 3"),
+        ([dir + "/d.h5", "--classes", "0,1,2,3"], "exactly 3"),
+        ([dir + "/d.h5", "--classes", "0,1,2", "--split", "val"], "no rows"),
+        ([dir + "/collinear.h5", "--classes", "0,1,2"], "/classifier"),
+        ([dir + "/collinear.h5", "--classes", "0,1,2", "--method", "qr-pca"], "/classifier"),
+    ]
+    for (arguments, needle) in cases {
+        let r = try E2E.run("project", arguments + ["-o", out])
+        #expect(r.status == 65, "\(arguments): \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("project: ") && r.stderr.contains(needle), "\(r.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
+    }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".tmp") }
+    #expect(leftovers.isEmpty)
+    let usage = try E2E.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--method", "pca", "-o", out])
+    #expect(usage.status == 64)
+    let help = try E2E.run("project", ["--help"])
+    #expect(help.status == 0 && help.stdout.contains("Example:"))
+}

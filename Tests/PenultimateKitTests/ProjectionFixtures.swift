@@ -1,0 +1,85 @@
+import Foundation
+import PenultimateKit
+import Testing
+
+/// A fresh temporary folder per test.
+func projectionTempDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "penultimate-projection-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A small deterministic generator for synthetic features (not the one under test).
+struct FixtureRandom {
+    var state: UInt64
+    mutating func unit() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+    mutating func normal() -> Double {
+        let u = max(unit(), 1e-12), v = unit()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+}
+
+/// Writes a real dump with FeatureWriter: `classCount` classes of dimension `dim`, splits train and
+/// val with `perClass` rows per class, rows interleaved across classes, sample indices shuffled
+/// (so "first N by sample_index" differs from file order). `valShift` moves every val row.
+@discardableResult
+func writeFixtureDump(path: String, classCount: Int = 6, dim: Int = 8, perClass: [String: Int] = ["train": 40, "val": 15],
+                      seed: UInt64 = 1, classifierSeed: UInt64 = 99, valShift: Float = 0, kdTemperature: Double = 3,
+                      teacherAlpha: Double = 0.1, spread: Double = 1, emptyClassInVal: Int? = nil,
+                      weightOverride: [Float]? = nil, biasOverride: [Float]? = nil) throws -> (weight: [Float], bias: [Float]) {
+    var crng = FixtureRandom(state: classifierSeed)
+    let weight = weightOverride ?? (0..<(classCount * dim)).map { _ in Float(crng.normal()) }
+    let bias = biasOverride ?? (0..<classCount).map { _ in Float(crng.normal()) }
+    var rng = FixtureRandom(state: seed)
+    let wnids = ["n02113712", "n02113799", "n04347754", "n02280649", "n02281406", "n01440764",
+                 "n01443537", "n01484850"].prefix(classCount)
+    let attributes = DumpAttributes(model: "resnet18", role: .student, dataset: "synthetic", lsAlpha: 0,
+                                    teacherModel: "resnet50", teacherLSAlpha: teacherAlpha, kdTemperature: kdTemperature,
+                                    seed: 1, epoch: 1)
+    let writer = try FeatureWriter(path: path, attributes: attributes, classes: ClassList(wnids: Array(wnids)),
+                                   weight: weight, bias: bias)
+    for split in ["train", "val"] {
+        let n = perClass[split]!
+        var features: [Float] = [], labels: [Int32] = [], sampleIndex: [Int64] = []
+        let total = n * classCount
+        // A fixed permutation of sample indices: i ↦ (i * 7919) mod total (7919 is prime, total small).
+        for i in 0..<total {
+            let c = i % classCount
+            if split == "val", c == emptyClassInVal { continue }
+            for j in 0..<dim {
+                var x = 2 * weight[c * dim + j] + Float(spread * rng.normal())
+                if split == "val" { x += valShift }
+                features.append(x)
+            }
+            labels.append(Int32(c))
+            sampleIndex.append(Int64((i * 7919) % total))
+        }
+        try writer.append(split: split, features: features, labels: labels, sampleIndex: sampleIndex)
+    }
+    try writer.finish()
+    return (weight, bias)
+}
+
+/// Runs `python3 -c script args…`; returns stdout, failing the test on a non-zero exit.
+func runPython(_ script: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "python3 failed: \(String(decoding: errData, as: UTF8.self))")
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Relative closeness for cross-checks: |a − b| ≤ tolerance · max(1, |a|, |b|).
+func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
+    abs(a - b) <= tolerance * max(1, abs(a), abs(b))
+}
