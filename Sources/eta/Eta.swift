@@ -19,7 +19,7 @@ struct Eta: ParsableCommand {
             retrievers/snakes: S1 = the other four classes of the target's family, S2 = the other \
             family's five (retrievers = WordNet hyponyms of retriever n02099029; snakes = five \
             children of colubrid snake n01727646). --s1/--s2 override them. Other targets default to \
-            S1 = siblings, S2 = lca-depth<=6 (common ancestor no deeper than animal).
+            S1 = siblings, S2 = lca-depth<=8 (common ancestor no deeper than vertebrate, where retrievers and snakes meet).
 
             A model is a feature dump (one file, a manifest, or repeat --t1 for shards) or centroid \
             files from `eta centroids` (repeat --t1 to sum the files of a job array's shards).

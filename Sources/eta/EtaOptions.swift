@@ -31,7 +31,7 @@ struct EtaOptions: ParsableArguments {
         """, valueName: "RULE"))
     var s1: String?
 
-    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=6.", valueName: "RULE"))
+    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=8.", valueName: "RULE"))
     var s2: String?
 
     @Option(help: ArgumentHelp("Distance normalisation: none, unit (unit-length rows) or centroid-scale (divide by the model's mean centroid distance; default).", valueName: "MODE"))
