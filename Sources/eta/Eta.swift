@@ -48,10 +48,11 @@ struct Compare: ParsableCommand {
               eta --t1 r18_T1.h5 --t2 r18_T3.h5 --percent --list-members
             """)
 
-    @Option(help: ArgumentHelp("The student at the lower temperature: a dump, or centroid files (repeat for shards).", valueName: "FILE"))
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("The student at the lower temperature: a dump (one file, a manifest, or its shards), or centroid files; several files may follow one --t1.", valueName: "FILE"))
     var t1: [String] = []
 
-    @Option(help: ArgumentHelp("The student at the higher temperature (as --t1).", valueName: "FILE"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("The student at the higher temperature (as --t1).", valueName: "FILE"))
     var t2: [String] = []
 
     @OptionGroup var options: EtaOptions
