@@ -39,7 +39,7 @@ extension EtaReport {
         for (path, count) in skippedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
             lines.append("skipped rows: \(path): \(count) (NaN/Inf, or zero under unit length)")
         }
-        if !skipped.isEmpty { lines.append("skipped targets: \(skipped.count) (empty set or class without rows)") }
+        if !skipped.isEmpty { lines.append("skipped targets: \(skipped.count) target × split × T2 cases (empty set or class without rows; listed in JSON)") }
         return lines
     }
 
@@ -205,7 +205,10 @@ extension EtaReport {
                              ("median_eta_s1", num(s.medianS1 * factor)), ("median_eta_s2", num(s.medianS2 * factor)),
                              ("skipped", String(s.skipped))])
             }
-            let skippedItems = skipped.map { JSON.object([("target", JSON.string($0.target)), ("split", JSON.string($0.split)), ("reason", JSON.string($0.reason))]) }
+            let skippedItems = skipped.map {
+                JSON.object([("target", JSON.string($0.target)), ("split", JSON.string($0.split)),
+                             ("t2", num(t2[$0.model2].description.kdTemperature)), ("reason", JSON.string($0.reason))])
+            }
             pairs.append(("summary", JSON.object([("per_split", JSON.array(items)), ("skipped", JSON.array(skippedItems))])))
         }
         return JSON.object(pairs) + "\n"

@@ -50,7 +50,7 @@ public struct EtaReport: Sendable {
     /// The rows, by split, then T2 model, then target order.
     public var rows: [EtaRow]
     /// Targets left out under `--targets all` (a set was empty, or a class had no rows), with why.
-    public var skipped: [(target: String, split: String, reason: String)]
+    public var skipped: [(target: String, split: String, model2: Int, reason: String)]
     /// Class ids (wnid or name) by index, for member lists.
     public var classIDs: [String]
     /// Display names by index.
@@ -94,7 +94,7 @@ public struct EtaReport: Sendable {
                 for spec in targets {
                     if let reason = missing(spec, c1, c2, classes, request, t1.label, input2.label, split) {
                         if request.isAllTargets {
-                            report.skipped.append((classes.id(spec.target), split, reason.message))
+                            report.skipped.append((classes.id(spec.target), split, m, reason.message))
                             continue
                         }
                         throw reason
@@ -109,7 +109,7 @@ public struct EtaReport: Sendable {
                         let wrapped = EtaError(file: "\(t1.label) and \(input2.label)",
                                                object: "split \(split), target \(classes.id(spec.target)) (\(classes.name(spec.target)))",
                                                message: "\(error)")
-                        if request.isAllTargets { report.skipped.append((classes.id(spec.target), split, wrapped.message)); continue }
+                        if request.isAllTargets { report.skipped.append((classes.id(spec.target), split, m, wrapped.message)); continue }
                         throw wrapped
                     }
                 }
@@ -189,7 +189,7 @@ public struct EtaReport: Sendable {
                 result.append(Summary(split: split, model2: m, targets: group.count,
                                       diffusion: group.filter(\.diffusion).count,
                                       medianS1: Self.median(group.map(\.etaS1)), medianS2: Self.median(group.map(\.etaS2)),
-                                      skipped: skipped.filter { $0.split == split }.count / max(1, t2.count)))
+                                      skipped: skipped.filter { $0.split == split && $0.model2 == m }.count))
             }
         }
         return result

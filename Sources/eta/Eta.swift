@@ -21,6 +21,8 @@ struct Eta: ParsableCommand {
             children of colubrid snake n01727646). --s1/--s2 override them. Other targets default to \
             S1 = siblings, S2 = lca-depth<=8 (common ancestor no deeper than vertebrate, where retrievers and snakes meet).
 
+            Without a subcommand, eta runs `compare`; see `eta compare --help` for its options.
+
             A model is a feature dump (one file, a manifest, or repeat --t1 for shards) or centroid \
             files from `eta centroids` (repeat --t1 to sum the files of a job array's shards).
 
