@@ -31,6 +31,11 @@ public final class ModelInput: @unchecked Sendable {
             for (split, group) in bySplit { stored[split] = try CentroidFile.merged(group) }
             for file in files.dropFirst() {
                 try ClassResolution.requireSameClasses(files[0].classes, files[0].paths[0], file.classes, file.paths[0])
+                // Files of one model only: a glob that also catches another student's files would mix them.
+                guard file.source == files[0].source else {
+                    throw EtaError(file: file.paths[0], object: "source attributes",
+                                   message: "describe \(Self.describe(file.source)), but \(files[0].paths[0]) describes \(Self.describe(files[0].source)); give the centroid files of one model per side")
+                }
             }
             classes = files[0].classes
             source = files[0].source
@@ -44,6 +49,10 @@ public final class ModelInput: @unchecked Sendable {
             classes = dump.classes
             source = ModelDescription(dump.attributes)
         }
+    }
+
+    private static func describe(_ s: ModelDescription) -> String {
+        "\(s.model) (T = \(s.kdTemperature.map { "\($0)" } ?? "none"), α = \(s.lsAlpha), teacher α = \(s.teacherLSAlpha.map { "\($0)" } ?? "none"))"
     }
 
     /// The paths joined for messages and reports.

@@ -88,6 +88,11 @@ import Testing
         #expect(mixed.hasSuffix("input: mixes centroid files and feature dumps; give one kind per model"))
         let noVal = etaErrorText { _ = try ModelInput(paths: [dir + "/c.h5"]).centroids(split: "val", rowNormalization: .none, invalidRows: .refuse) }
         #expect(noVal == "\(dir)/c.h5: split val: no centroid file of this split; given: train; run `eta centroids DUMP --split val` first")
+        let otherPath = try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 1)
+        try CentroidFile.compute(dump: try Dump.open(otherPath), split: "val", rowNormalization: .none, invalidRows: .refuse)
+            .write(to: dir + "/d.h5", provenance: "{}")
+        let twoModels = etaErrorText { _ = try ModelInput(paths: [dir + "/c.h5", dir + "/d.h5"]) }
+        #expect(twoModels == "\(dir)/d.h5: source attributes: describe resnet18 (T = 3.0, α = 0.0, teacher α = 0.1), but \(dir)/c.h5 describes resnet18 (T = 1.0, α = 0.0, teacher α = 0.1); give the centroid files of one model per side")
         let notCentroids = etaErrorText { _ = try CentroidFile.read(dumpPath) }
         #expect(notCentroids == "\(dumpPath): attribute format: not a penultimate centroid file")
     }
