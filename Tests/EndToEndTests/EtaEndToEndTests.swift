@@ -141,4 +141,29 @@ import PenultimateKit
         #expect(full.stdout.contains("S1 members"))
         #expect(full.stdout.contains("submarine"))
     }
+
+    @Test func percentScalesEveryValueByAHundredAndSaysSo() throws {
+        func rows(_ extra: [String]) throws -> (unit: String, values: [Double]) {
+            let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--format", "json", "--targets", "snakes"] + extra)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let unit = try #require((object["conventions"] as? [String: Any])?["unit"] as? String)
+            let values = (object["rows"] as? [[String: Any]] ?? []).flatMap { [$0["eta_s1"] as! Double, $0["eta_s2"] as! Double] }
+            return (unit, values)
+        }
+        let fraction = try rows([]), percent = try rows(["--percent"])
+        #expect(fraction.unit == "fraction" && percent.unit == "percent")
+        #expect(fraction.values.count == 20)
+        #expect(zip(fraction.values, percent.values).allSatisfy { abs($0 * 100 - $1) <= 1e-12 * max(1, abs($1)) })
+    }
+
+    @Test func wordnetLookupPrintsTheChainWithDepths() throws {
+        let r = try ToolRunner.run("eta", ["wordnet", "--lookup", "n02099849"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("n02099849 Chesapeake Bay retriever:") == true)
+        #expect(lines.contains { $0.contains("n02099029  retriever") })
+        #expect(lines.last == "  depth 0  n00001740  entity")
+        let unknown = try ToolRunner.run("eta", ["wordnet", "--lookup", "no such thing"])
+        #expect(unknown.status == 65 && unknown.stderrLines.count == 1)
+    }
 }
