@@ -1,0 +1,213 @@
+import Analysis
+import FeatureStore
+import Foundation
+import HDF5
+import ToolSupport
+
+/// Per-class sums and counts of one split of one model, saved so that η need not reread the dump.
+///
+/// Format "penultimate-centroids" v1 (HDF5):
+/// ```
+/// /  attrs: format, format_version (int64), split, row_normalization ("none" | "unitLength"),
+///           source_model, source_role, source_ls_alpha, source_teacher_ls_alpha, source_kd_temperature,
+///           provenance (JSON string), skipped_nonfinite, skipped_zero (int64)
+/// /classes/wnid, /classes/name  (C,) strings (as in the dump; either may be absent, not both)
+/// /sums    (C, D) float64
+/// /counts  (C,)   int64
+/// ```
+/// Sums and counts (not means) are stored because they add: the files of a dump's shards merge
+/// into the file of the whole dump (``merged(_:)``).
+public struct CentroidFile: Sendable {
+    /// The `format` attribute's value.
+    public static let formatName = "penultimate-centroids"
+    /// The version this code writes and reads.
+    public static let currentFormatVersion: Int64 = 1
+
+    /// The files this set was read from or built from (dumps or centroid files).
+    public var paths: [String]
+    /// The split the rows came from.
+    public var split: String
+    /// The classes, in index order.
+    public var classes: ClassList
+    /// The model the rows came from.
+    public var source: ModelDescription
+    /// Sums and counts per class.
+    public var accumulator: CentroidAccumulator
+    /// Rows left out because they held NaN or infinity.
+    public var skippedNonFinite: Int
+    /// All-zero rows left out under unit-length rows.
+    public var skippedZero: Int
+    /// The provenance JSON stored in the file (empty when built in memory).
+    public var provenance: String
+
+    /// A set built from a centroid pass.
+    public init(paths: [String], split: String, classes: ClassList, source: ModelDescription,
+                accumulator: CentroidAccumulator, provenance: String = "") {
+        self.paths = paths
+        self.split = split
+        self.classes = classes
+        self.source = source
+        self.accumulator = accumulator
+        self.skippedNonFinite = accumulator.skippedNonFinite
+        self.skippedZero = accumulator.skippedZero
+        self.provenance = provenance
+    }
+
+    /// Runs ``CentroidPass`` over `split` of `dump`.
+    public static func compute(dump: Dump, split: String, rowNormalization: CentroidAccumulator.RowNormalization,
+                               invalidRows: CentroidAccumulator.InvalidRowPolicy,
+                               progress: ToolSupport.Progress? = nil) throws -> CentroidFile {
+        let accumulator = try CentroidPass.run(dump: dump, split: split, rowNormalization: rowNormalization,
+                                               invalidRows: invalidRows, progress: progress)
+        return CentroidFile(paths: dump.paths, split: split, classes: dump.classes,
+                            source: ModelDescription(dump.attributes), accumulator: accumulator)
+    }
+
+    /// Whether `path` is an HDF5 file whose `format` attribute says "penultimate-centroids".
+    public static func isCentroidFile(_ path: String) -> Bool {
+        guard File.isHDF5(path: path), let file = try? File(path: path) else { return false }
+        return (try? file.root.readStringAttribute("format")) == formatName
+    }
+
+    /// Reads a centroid file, checking format, version and shapes.
+    public static func read(_ path: String) throws -> CentroidFile {
+        func fail(_ object: String, _ message: String, fix: String? = nil) -> EtaError {
+            EtaError(file: path, object: object, message: message, fix: fix)
+        }
+        func io<T>(_ object: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch let error as HDF5Error {
+                throw fail(object, error.innermost)
+            }
+        }
+        let file: File
+        do { file = try File(path: path) } catch { throw fail("file", "cannot open: \(error.innermost)") }
+        let root = file.root
+        guard root.hasAttribute("format"), try io("attribute format", { try root.readStringAttribute("format") }) == formatName else {
+            throw fail("attribute format", "not a penultimate centroid file")
+        }
+        let version = try io("attribute format_version", { try root.readInt64Attribute("format_version") })
+        guard version == currentFormatVersion else {
+            throw fail("attribute format_version", "is \(version); this eta reads version \(currentFormatVersion)",
+                       fix: "rebuild it with this version's `eta centroids`")
+        }
+        func string(_ name: String) throws -> String {
+            guard root.hasAttribute(name) else { throw fail("attribute \(name)", "missing") }
+            return try io("attribute \(name)") { try root.readStringAttribute(name) }
+        }
+        func double(_ name: String) throws -> Double? {
+            guard root.hasAttribute(name) else { return nil }
+            let value = try io("attribute \(name)") { try root.readDoubleAttribute(name) }
+            return value.isNaN ? nil : value
+        }
+        func int(_ name: String) throws -> Int {
+            guard root.hasAttribute(name) else { return 0 }
+            return Int(try io("attribute \(name)") { try root.readInt64Attribute(name) })
+        }
+        let split = try string("split")
+        let normalizationText = try string("row_normalization")
+        guard let rowNormalization = CentroidAccumulator.RowNormalization(rawValue: normalizationText) else {
+            throw fail("attribute row_normalization", "is \"\(normalizationText)\", expected none or unitLength")
+        }
+        let source = ModelDescription(
+            model: try string("source_model"), role: try string("source_role"),
+            lsAlpha: try double("source_ls_alpha") ?? 0, teacherLSAlpha: try double("source_teacher_ls_alpha"),
+            kdTemperature: try double("source_kd_temperature"))
+        let provenance = root.hasAttribute("provenance") ? try string("provenance") : ""
+        let wnids = root.kind(of: "classes/wnid") == nil ? nil : try io("/classes/wnid") { try root.dataset("classes/wnid").readStrings() }
+        let names = root.kind(of: "classes/name") == nil ? nil : try io("/classes/name") { try root.dataset("classes/name").readStrings() }
+        let classes = ClassList(wnids: wnids, names: names)
+        guard classes.count > 0 else { throw fail("/classes", "has neither wnid nor name") }
+        let sumsSet = try io("/sums") { try root.dataset("sums") }
+        let shape = try io("/sums") { try sumsSet.shape }
+        guard shape.count == 2, shape[0] == classes.count, shape[1] > 0 else {
+            throw fail("/sums", "has shape \(shape), expected (\(classes.count), D)")
+        }
+        let sums = try io("/sums") { try sumsSet.readAll(as: Double.self) }
+        let counts = try io("/counts") { try root.dataset("counts").readAll(as: Int64.self) }.map { Int($0) }
+        guard counts.count == classes.count else {
+            throw fail("/counts", "has \(counts.count) values for \(classes.count) classes")
+        }
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw fail("/counts", "holds a negative count") }
+        let accumulator = try CentroidAccumulator(classCount: classes.count, dim: shape[1], rowNormalization: rowNormalization,
+                                                  sums: sums, counts: counts, invalidRowPolicy: .skip)
+        var result = CentroidFile(paths: [path], split: split, classes: classes, source: source,
+                                  accumulator: accumulator, provenance: provenance)
+        result.skippedNonFinite = try int("skipped_nonfinite")
+        result.skippedZero = try int("skipped_zero")
+        return result
+    }
+
+    /// Writes the set to `path` (truncating it). Callers wanting atomicity pass a temporary path
+    /// (``AtomicOutput/write(to:using:)``).
+    public func write(to path: String, provenance: String) throws {
+        do {
+            try writeHDF5(to: path, provenance: provenance)
+        } catch {
+            throw EtaError(file: path, object: "centroid file", message: "cannot write: \(error.innermost)")
+        }
+    }
+
+    private func writeHDF5(to path: String, provenance: String) throws(HDF5Error) {
+        let file = try File(path: path, mode: .truncate)
+        let root = file.root
+        try root.writeAttribute("format", Self.formatName)
+        try root.writeAttribute("format_version", Self.currentFormatVersion)
+        try root.writeAttribute("split", split)
+        try root.writeAttribute("row_normalization", accumulator.rowNormalization.rawValue)
+        try root.writeAttribute("source_model", source.model)
+        try root.writeAttribute("source_role", source.role)
+        try root.writeAttribute("source_ls_alpha", source.lsAlpha)
+        // Absent values are stored as NaN so every file has the same attributes.
+        try root.writeAttribute("source_teacher_ls_alpha", source.teacherLSAlpha ?? .nan)
+        try root.writeAttribute("source_kd_temperature", source.kdTemperature ?? .nan)
+        try root.writeAttribute("provenance", provenance)
+        try root.writeAttribute("skipped_nonfinite", Int64(skippedNonFinite))
+        try root.writeAttribute("skipped_zero", Int64(skippedZero))
+        let c = classes.count
+        if let wnids = classes.wnids {
+            try root.createDataset("classes/wnid", type: .string, shape: [c]).write(strings: wnids)
+        }
+        if let names = classes.names {
+            try root.createDataset("classes/name", type: .string, shape: [c]).write(strings: names)
+        }
+        let sums = try root.createDataset("sums", type: .float64, shape: [c, accumulator.dim])
+        try accumulator.sums.withUnsafeBufferPointer { b throws(HDF5Error) in try sums.write(rows: 0..<c, from: b) }
+        let counts = try root.createDataset("counts", type: .int(bits: 64, signed: true), shape: [c])
+        try accumulator.counts.map(Int64.init).withUnsafeBufferPointer { b throws(HDF5Error) in
+            try counts.write(rows: 0..<c, from: b)
+        }
+        try file.flush()
+    }
+
+    /// The sum of several sets of one model and split (the files of a dump's shards).
+    ///
+    /// Throws unless all share the split, the classes (same wnids and names in the same order),
+    /// the dimension and the row normalisation.
+    public static func merged(_ sets: [CentroidFile]) throws -> CentroidFile {
+        guard var result = sets.first else {
+            throw EtaError(file: "eta", object: "centroid files", message: "none given")
+        }
+        for other in sets.dropFirst() {
+            let here = other.paths.joined(separator: ", ")
+            guard other.split == result.split else {
+                throw EtaError(file: here, object: "attribute split",
+                               message: "is \(other.split), but \(result.paths[0]) holds split \(result.split); merge files of one split")
+            }
+            try ClassResolution.requireSameClasses(result.classes, result.paths[0], other.classes, here)
+            guard other.accumulator.rowNormalization == result.accumulator.rowNormalization else {
+                throw EtaError(file: here, object: "attribute row_normalization",
+                               message: "is \(other.accumulator.rowNormalization.rawValue), but \(result.paths[0]) has \(result.accumulator.rowNormalization.rawValue); build all files with the same --normalize")
+            }
+            guard other.accumulator.dim == result.accumulator.dim else {
+                throw EtaError(file: here, object: "/sums",
+                               message: "has dimension \(other.accumulator.dim), but \(result.paths[0]) has \(result.accumulator.dim)")
+            }
+            try result.accumulator.merge(other.accumulator)
+            result.skippedNonFinite += other.skippedNonFinite
+            result.skippedZero += other.skippedZero
+            result.paths += other.paths
+        }
+        return result
+    }
+}
+

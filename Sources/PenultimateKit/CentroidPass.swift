@@ -1,0 +1,54 @@
+import Analysis
+import FeatureStore
+import ToolSupport
+
+/// One streaming pass over a split of a dump that sums every class's rows (Double accumulation).
+///
+/// All classes are accumulated, because the default distance normalisation (centroid scale) needs
+/// the mean distance between all pairs of class centroids. Memory stays bounded: rows are read in
+/// blocks of about ``blockBytes``. This is the one place the pass lives, so that it can be made
+/// parallel without touching its callers.
+public enum CentroidPass {
+    /// Target size of one block of feature rows (as Float32) read at a time.
+    public static let blockBytes = 8 << 20
+
+    /// Rows per block for features of length `dim`: `max(1, blockBytes / (dim × 4))`.
+    public static func blockRows(dim: Int) -> Int { max(1, blockBytes / (max(1, dim) * 4)) }
+
+    /// Sums and counts per class of `split` in `dump`.
+    ///
+    /// - Parameters:
+    ///   - rowNormalization: how rows are transformed before they are added.
+    ///   - invalidRows: `.refuse` throws an ``EtaError`` naming the files, the split and how many rows
+    ///     hold NaN/Inf (or, under unit length, are all zero); `.skip` leaves them out and counts them
+    ///     in the accumulator's `skippedNonFinite` / `skippedZero`. The result always carries the
+    ///     skip policy (it has been checked already).
+    ///   - progress: advanced by the rows read (pass nil for silence).
+    public static func run(dump: Dump, split: String,
+                           rowNormalization: CentroidAccumulator.RowNormalization = .none,
+                           invalidRows: CentroidAccumulator.InvalidRowPolicy = .refuse,
+                           progress: Progress? = nil) throws -> CentroidAccumulator {
+        let reader = try dump.split(split)
+        // Always skip while reading so the error can report the split's total, not one block's.
+        var accumulator = try CentroidAccumulator(classCount: dump.classes.count, dim: dump.dim,
+                                                  rowNormalization: rowNormalization, invalidRowPolicy: .skip)
+        try reader.forEachBlock(maxRows: blockRows(dim: dump.dim)) { block in
+            try accumulator.add(rows: block.features, labels: block.labels)
+            progress?.advance(by: block.rowCount)
+        }
+        if invalidRows == .refuse {
+            let files = dump.paths.joined(separator: ", ")
+            if accumulator.skippedNonFinite > 0 {
+                throw EtaError(file: files, object: "/splits/\(split)/features",
+                               message: "\(accumulator.skippedNonFinite) of \(reader.rows) rows hold NaN or infinity",
+                               fix: "pass --skip-nonfinite to leave them out")
+            }
+            if accumulator.skippedZero > 0 {
+                throw EtaError(file: files, object: "/splits/\(split)/features",
+                               message: "\(accumulator.skippedZero) of \(reader.rows) rows are all zero and cannot be scaled to unit length",
+                               fix: "pass --skip-nonfinite to leave them out, or use another --normalize")
+            }
+        }
+        return accumulator
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import ToolSupport
+
+/// How an ``EtaReport`` is printed.
+public struct EtaRenderOptions: Sendable {
+    /// Values ×100 (the unit of the paper's table) instead of fractions.
+    public var percent: Bool
+    /// Add the members of S1 and S2 to every row.
+    public var listMembers: Bool
+    /// Under `--targets all`: print every target, not only the summary.
+    public var listAll: Bool
+
+    /// Options; all off by default.
+    public init(percent: Bool = false, listMembers: Bool = false, listAll: Bool = false) {
+        self.percent = percent
+        self.listMembers = listMembers
+        self.listAll = listAll
+    }
+}
+
+extension EtaReport {
+    /// The unit of printed values: "fraction" or "percent".
+    public func unit(_ options: EtaRenderOptions) -> String { options.percent ? "percent" : "fraction" }
+
+    /// The conventions, one `key: value` line each; every output format carries them.
+    public var conventionLines: [String] {
+        var lines = [
+            "eta: η(T1, T2; π, S) = mean over k in S of (d_T2(π, k) − d_T1(π, k)) / d_T1(π, k), d = distance between class centroids",
+            "normalization: \(request.normalization.rawValue) (\(Self.normalizationText(request.normalization)))",
+            "T1: \(Self.describe(t1))",
+        ]
+        lines += t2.map { "T2: \(Self.describe($0))" }
+        lines += ["S1: \(request.s1Description)", "S2: \(request.s2Description)",
+                  "splits: \(request.splits.joined(separator: ", "))",
+                  "diffusion: η(S1) < 0 and η(S2) > 0"]
+        if let b = request.bootstrapReplicates {
+            lines.append("bootstrap: \(b) replicates, seed \(request.seed), \(Int(request.level * 100))% percentile intervals, per-class row resampling, scales fixed")
+        }
+        for (path, count) in skippedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
+            lines.append("skipped rows: \(path): \(count) (NaN/Inf, or zero under unit length)")
+        }
+        if !skipped.isEmpty { lines.append("skipped targets: \(skipped.count) target × split × T2 cases (empty set or class without rows; listed in JSON)") }
+        return lines
+    }
+
+    static func normalizationText(_ n: DistanceNormalization) -> String {
+        switch n {
+        case .none: return "raw Euclidean distance"
+        case .unit: return "rows scaled to unit length before averaging"
+        case .centroidScale: return "distances divided by the model's mean distance between all pairs of class centroids"
+        }
+    }
+
+    static func describe(_ m: EtaModel) -> String {
+        var parts = [m.description.model]
+        if let t = m.description.kdTemperature { parts.append("T = \(Self.number(t))") }
+        if let a = m.description.teacherLSAlpha { parts.append("teacher α = \(Self.number(a))") }
+        parts.append("α = \(Self.number(m.description.lsAlpha))")
+        return "\(m.path) (\(parts.joined(separator: ", ")))"
+    }
+
+    static func number(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
+
+    private var isSweep: Bool { t2.count > 1 }
+
+    /// The paper's layout: `target | Train: S1 | Train: S2 | Val: S1 | Val: S2 | diffusion`
+    /// (a `T2` column in a sweep; member columns with ``EtaRenderOptions/listMembers``).
+    public func table(_ options: EtaRenderOptions) -> Table {
+        let factor = options.percent ? 100.0 : 1.0
+        let decimals = options.percent ? 3 : 5
+        var columns = [Table.Column("target")]
+        if isSweep { columns.append(Table.Column("T2", alignment: .right)) }
+        for split in request.splits {
+            let title = split.prefix(1).uppercased() + split.dropFirst()
+            columns += [Table.Column("\(title): S1", alignment: .right), Table.Column("\(title): S2", alignment: .right)]
+        }
+        columns.append(Table.Column(request.splits.count > 1 ? "diffusion (\(request.splits.joined(separator: "/")))" : "diffusion"))
+        if options.listMembers { columns += [Table.Column("S1 members"), Table.Column("S2 members")] }
+        var seen: [(model2: Int, target: Int)] = []
+        for row in rows where !seen.contains(where: { $0 == (row.model2, row.target) }) { seen.append((row.model2, row.target)) }
+        var table = Table(columns: columns, caption: caption, unit: unit(options))
+        func value(_ eta: Double, _ ci: ClosedRange<Double>?) -> Table.Cell {
+            guard let ci else { return .number(eta * factor, decimals: decimals) }
+            return .text("\(Table.format(eta * factor, decimals: decimals)) [\(Table.format(ci.lowerBound * factor, decimals: decimals)), \(Table.format(ci.upperBound * factor, decimals: decimals))]")
+        }
+        for key in seen {
+            let group = rows.filter { $0.model2 == key.model2 && $0.target == key.target }
+            guard let first = group.first else { continue }
+            var cells: [Table.Cell] = [.text(first.targetName)]
+            if isSweep { cells.append(t2[key.model2].description.kdTemperature.map { .text(Self.number($0)) } ?? .empty) }
+            var verdicts: [String] = []
+            for split in request.splits {
+                if let row = group.first(where: { $0.split == split }) {
+                    cells += [value(row.etaS1, row.ciS1), value(row.etaS2, row.ciS2)]
+                    verdicts.append(row.diffusion ? "yes" : "no")
+                } else {
+                    cells += [.empty, .empty]
+                    verdicts.append("n/a")
+                }
+            }
+            cells.append(.text(verdicts.joined(separator: "/")))
+            if options.listMembers {
+                cells += [.text(first.s1.map { classNames[$0] }.joined(separator: ", ")),
+                          .text(first.s2.map { classNames[$0] }.joined(separator: ", "))]
+            }
+            table.append(cells)
+        }
+        return table
+    }
+
+    /// The `--targets all` summary: per split (and T2), targets, how many show the pattern, median η.
+    public func summaryTable(_ options: EtaRenderOptions) -> Table {
+        let factor = options.percent ? 100.0 : 1.0
+        var columns = [Table.Column("split")]
+        if isSweep { columns.append(Table.Column("T2", alignment: .right)) }
+        columns += [Table.Column("targets", alignment: .right), Table.Column("diffusion", alignment: .right),
+                    Table.Column("median η(S1)", alignment: .right), Table.Column("median η(S2)", alignment: .right),
+                    Table.Column("skipped", alignment: .right)]
+        var table = Table(columns: columns, caption: "Summary over all targets; " + caption, unit: unit(options))
+        for s in summaries {
+            var cells: [Table.Cell] = [.text(s.split)]
+            if isSweep { cells.append(t2[s.model2].description.kdTemperature.map { .text(Self.number($0)) } ?? .empty) }
+            cells += [.integer(s.targets), .integer(s.diffusion), .number(s.medianS1 * factor, decimals: options.percent ? 3 : 5),
+                      .number(s.medianS2 * factor, decimals: options.percent ? 3 : 5), .integer(s.skipped)]
+            table.append(cells)
+        }
+        return table
+    }
+
+    private var caption: String {
+        let temps = t2.map { $0.description.kdTemperature.map(Self.number) ?? "?" }.joined(separator: ", ")
+        return "η(T1 = \(t1.description.kdTemperature.map(Self.number) ?? "?"), T2 = \(temps)); normalization \(request.normalization.rawValue)"
+    }
+
+    /// The report as text in `format` (JSON per the `penultimate-eta` v1 schema), ending with a newline.
+    /// `provenance` is embedded when given (files written with `-o`; always in JSON).
+    public func render(_ format: TableFormat, options: EtaRenderOptions, provenance: Provenance?) -> String {
+        if format == .json { return json(options, provenance: provenance) }
+        let prefix: String
+        switch format {
+        case .csv: prefix = "# "
+        case .latex: prefix = "% "
+        default: prefix = ""
+        }
+        var text = conventionLines.map { prefix + $0 }.joined(separator: "\n") + "\n"
+        if let provenance {
+            text += format == .markdown ? "<!-- provenance: \(provenance.json()) -->\n" : prefix + "provenance: \(provenance.json())\n"
+        }
+        text += "\n"
+        if request.isAllTargets {
+            text += summaryTable(options).render(format)
+            if options.listAll { text += "\n" + table(options).render(format) }
+        } else {
+            text += table(options).render(format)
+        }
+        return text
+    }
+
+    /// The `penultimate-eta` v1 JSON document.
+    public func json(_ options: EtaRenderOptions, provenance: Provenance?) -> String {
+        let factor = options.percent ? 100.0 : 1.0
+        func num(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+        func ci(_ r: ClosedRange<Double>?) -> String {
+            r.map { "[\(num($0.lowerBound * factor)), \(num($0.upperBound * factor))]" } ?? "null"
+        }
+        func model(_ m: EtaModel) -> String {
+            JSON.object([("path", JSON.string(m.path)), ("model", JSON.string(m.description.model)),
+                         ("role", JSON.string(m.description.role)), ("ls_alpha", num(m.description.lsAlpha)),
+                         ("kd_temperature", num(m.description.kdTemperature)),
+                         ("teacher_ls_alpha", num(m.description.teacherLSAlpha))])
+        }
+        let bootstrap = request.bootstrapReplicates.map {
+            JSON.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level))])
+        } ?? "null"
+        let conventions = JSON.object([
+            ("normalize", JSON.string(request.normalization.rawValue)), ("unit", JSON.string(unit(options))),
+            ("s1_rule", JSON.string(request.s1Description)), ("s2_rule", JSON.string(request.s2Description)),
+            ("split", JSON.string(request.splits.joined(separator: ","))), ("bootstrap", bootstrap),
+        ])
+        let rowItems = rows.map { row in
+            JSON.object([
+                ("target", JSON.string(row.targetID)), ("target_name", JSON.string(row.targetName)),
+                ("split", JSON.string(row.split)),
+                ("t1", num(t1.description.kdTemperature)), ("t2", num(t2[row.model2].description.kdTemperature)),
+                ("eta_s1", num(row.etaS1 * factor)), ("eta_s2", num(row.etaS2 * factor)),
+                ("ci_s1", ci(row.ciS1)), ("ci_s2", ci(row.ciS2)),
+                ("s1", JSON.array(row.s1.map { JSON.string(classIDs[$0]) })),
+                ("s2", JSON.array(row.s2.map { JSON.string(classIDs[$0]) })),
+                ("diffusion", row.diffusion ? "true" : "false"),
+            ])
+        }
+        var pairs: [(String, String)] = [
+            ("format", JSON.string("penultimate-eta")), ("format_version", "1"), ("tool", JSON.string("eta")),
+            ("version", JSON.string(PenultimateVersion.string)), ("provenance", provenance?.json() ?? "null"),
+            ("conventions", conventions), ("t1", model(t1)), ("t2", model(t2[0])),
+        ]
+        if isSweep { pairs.append(("t2_sweep", JSON.array(t2.map(model)))) }
+        pairs.append(("rows", JSON.array(rowItems)))
+        if request.isAllTargets {
+            let items = summaries.map { s in
+                JSON.object([("split", JSON.string(s.split)), ("t2", num(t2[s.model2].description.kdTemperature)),
+                             ("targets", String(s.targets)), ("diffusion", String(s.diffusion)),
+                             ("median_eta_s1", num(s.medianS1 * factor)), ("median_eta_s2", num(s.medianS2 * factor)),
+                             ("skipped", String(s.skipped))])
+            }
+            let skippedItems = skipped.map {
+                JSON.object([("target", JSON.string($0.target)), ("split", JSON.string($0.split)),
+                             ("t2", num(t2[$0.model2].description.kdTemperature)), ("reason", JSON.string($0.reason))])
+            }
+            pairs.append(("summary", JSON.object([("per_split", JSON.array(items)), ("skipped", JSON.array(skippedItems))])))
+        }
+        return JSON.object(pairs) + "\n"
+    }
+}
+
+/// Ordered JSON text (ToolSupport's builder is internal to it).
+enum JSON {
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+    static func object(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+    }
+    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
+}

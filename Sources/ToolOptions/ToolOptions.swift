@@ -1,1 +1,0 @@
-// ToolOptions: placeholder until the first shared option group lands.

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Taxonomy
+
+/// `--wordnet DIR`: the WordNet 3.0 directory (else `$PENULTIMATE_WORDNET`, else /usr/share/wordnet).
+public struct WordNetOption: ParsableArguments {
+    /// The directory given on the command line, if any.
+    @Option(name: .customLong("wordnet"),
+            help: ArgumentHelp("WordNet 3.0 directory (default: $PENULTIMATE_WORDNET, else /usr/share/wordnet).", valueName: "DIR"))
+    public var directory: String?
+
+    /// The option unset.
+    public init() {}
+
+    /// Opens WordNet from the resolved directory.
+    public func load() throws -> WordNet { try WordNet(directory: directory) }
+}

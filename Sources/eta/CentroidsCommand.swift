@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import PenultimateKit
+import ToolOptions
+
+/// `eta centroids DUMP... --split S -o FILE.h5`: save per-class sums and counts.
+struct CentroidsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "centroids",
+        abstract: "Save one split's per-class sums and counts (a centroid file) for later `eta` runs.",
+        discussion: """
+            Several DUMP files are read as the shards of one dump. In a job array, write one centroid
+            file per shard and let `eta` sum them: `eta --t1 c.rank0.h5 --t1 c.rank1.h5 --t2 ...`.
+            The file records the split, the row normalisation, the model's attributes and provenance.
+
+            Example:
+              eta centroids run.rank3.h5 --split train -o T1.train.rank3.h5
+            """)
+
+    @Argument(help: ArgumentHelp("The dump: one file, a manifest, or shard files.", valueName: "DUMP"))
+    var dump: [String]
+
+    @Option(help: "The split to average.")
+    var split: String
+
+    @Option(help: ArgumentHelp("Row transform for the η it will serve: none, unit or centroid-scale (none and centroid-scale store raw rows).", valueName: "MODE"))
+    var normalize = "centroid-scale"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The centroid file to write (atomically).", valueName: "FILE"))
+    var output: String
+
+    @Flag(help: "Leave out rows holding NaN/Inf (and all-zero rows under unit) and record how many.")
+    var skipNonfinite = false
+
+    func run() throws {
+        runTool(name: "eta") {
+            let normalization = try DistanceNormalization.parse(normalize)
+            let opened = try Dump.open(dump)
+            var provenance = Provenance(tool: "eta")
+            for path in dump { try provenance.addInput(path: path) }
+            provenance.setOption("split", split)
+            provenance.setConvention("row_normalization", normalization.rowNormalization.rawValue)
+            let reader = try opened.split(split)
+            let progress = Progress("\(split) rows", total: reader.rows)
+            let file = try CentroidFile.compute(dump: opened, split: split, rowNormalization: normalization.rowNormalization,
+                                                invalidRows: skipNonfinite ? .skip : .refuse, progress: progress)
+            progress.finish()
+            try AtomicOutput.write(to: output) { temporary in
+                try file.write(to: temporary, provenance: provenance.json())
+            }
+            if file.skippedNonFinite + file.skippedZero > 0 {
+                FileHandle.standardError.write(Data("eta: \(dump.joined(separator: ", ")): split \(split): skipped \(file.skippedNonFinite) non-finite and \(file.skippedZero) zero rows\n".utf8))
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import PenultimateKit
+import ToolOptions
+
+extension DistanceNormalization {
+    /// The spelling on the command line: none, unit, centroid-scale.
+    static func parse(_ text: String) throws -> DistanceNormalization {
+        switch text {
+        case "none": return .none
+        case "unit": return .unit
+        case "centroid-scale", "centroidScale": return .centroidScale
+        default: throw ValidationError("--normalize '\(text)': expected none, unit or centroid-scale")
+        }
+    }
+}
+
+/// Options shared by `eta` and `eta sweep`.
+struct EtaOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Split(s): train, val, all (= train and val), or a comma list of split names.", valueName: "SPLIT"))
+    var split = "all"
+
+    @Option(help: ArgumentHelp("""
+        Targets: retrievers, snakes (presets), all (every class), or a comma list of classes \
+        (wnid, WordNet lemma or class index). Items may be mixed, e.g. retrievers,n01729977.
+        """, valueName: "TARGETS"))
+    var targets = "retrievers,snakes"
+
+    @Option(help: ArgumentHelp("""
+        S1 rule or class list: siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N, or ID,ID,... \
+        Overrides the preset's S1. Default outside presets: siblings.
+        """, valueName: "RULE"))
+    var s1: String?
+
+    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=8.", valueName: "RULE"))
+    var s2: String?
+
+    @Option(help: ArgumentHelp("Distance normalisation: none, unit (unit-length rows) or centroid-scale (divide by the model's mean centroid distance; default).", valueName: "MODE"))
+    var normalize = "centroid-scale"
+
+    @Flag(help: "Print η × 100 (percent, the unit of the paper's table) instead of fractions.")
+    var percent = false
+
+    @Option(help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals (reads the needed classes' rows again; needs dumps, not centroid files).", valueName: "B"))
+    var bootstrap: Int?
+
+    @Option(help: "Seed of the bootstrap.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Add the members of S1 and S2 to every row.")
+    var listMembers = false
+
+    @Flag(help: "With --targets all: print every target, not only the summary.")
+    var listAll = false
+
+    @Flag(help: "Leave out rows holding NaN/Inf (and all-zero rows under --normalize unit) and report how many, instead of refusing.")
+    var skipNonfinite = false
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var wordNet: WordNetOption
+
+    func validate() throws {
+        if let bootstrap, bootstrap < 2 { throw ValidationError("--bootstrap \(bootstrap): need at least 2 replicates") }
+        _ = try DistanceNormalization.parse(normalize)
+    }
+
+    var splits: [String] {
+        split == "all" ? ["train", "val"] : split.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    func request() throws -> EtaRequest {
+        EtaRequest(splits: splits,
+                   targets: targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                   s1: try s1.map(SetRule.init(parsing:)), s2: try s2.map(SetRule.init(parsing:)),
+                   normalization: try DistanceNormalization.parse(normalize),
+                   invalidRows: skipNonfinite ? .skip : .refuse,
+                   bootstrapReplicates: bootstrap, seed: seed)
+    }
+
+    var renderOptions: EtaRenderOptions {
+        EtaRenderOptions(percent: percent, listMembers: listMembers, listAll: listAll)
+    }
+
+    /// Computes and prints the report; the provenance goes into files and JSON.
+    func run(t1: ModelInput, t2: [ModelInput], paths: [String]) throws {
+        var provenance = Provenance(tool: "eta")
+        for path in paths { try provenance.addInput(path: path) }
+        let request = try request()
+        let classes = try ClassResolution(classes: t1.classes, file: t1.label, wordNet: try wordNet.load())
+        let report = try EtaReport.compute(t1: t1, t2: t2, request: request, classes: classes)
+        provenance.setOption("split", split)
+        provenance.setOption("targets", targets)
+        if let bootstrap { provenance.setOption("bootstrap", "\(bootstrap)"); provenance.setOption("seed", "\(seed)") }
+        provenance.setConvention("normalize", request.normalization.rawValue)
+        provenance.setConvention("unit", percent ? "percent" : "fraction")
+        provenance.setConvention("s1_rule", request.s1Description)
+        provenance.setConvention("s2_rule", request.s2Description)
+        provenance.setConvention("invalid_rows", request.invalidRows.rawValue)
+        let embed = output.output != nil || output.format == .json
+        try output.emit(report.render(output.format, options: renderOptions, provenance: embed ? provenance : nil))
+    }
+}
+
+/// Throws unless T1's temperature is below T2's (when both are recorded).
+func requireOrdered(_ t1: ModelInput, _ t2: ModelInput) throws {
+    if let a = t1.source.kdTemperature, let b = t2.source.kdTemperature, !(a < b) {
+        throw EtaError(file: t2.label, object: "attribute kd_temperature",
+                       message: "T2 = \(b) is not above T1 = \(a) (\(t1.label)); η compares a student at T1 with one at a higher T2",
+                       fix: "swap --t1 and --t2")
+    }
+}

@@ -1,2 +1,0 @@
-import PenultimateKit
-print("eta: not yet implemented")

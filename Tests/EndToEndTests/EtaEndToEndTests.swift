@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import PenultimateKit
+
+/// `eta` as a user runs it: tables, JSON, exit codes, one stderr line, atomic `-o`.
+@Suite(.serialized) struct EtaEndToEndTests {
+    let dir: String
+    let t1: String
+    let t3: String
+
+    init() throws {
+        dir = try ToolRunner.temporaryDirectory()
+        t1 = try ToolRunner.writeDump(dir + "/t1.h5", temperature: 1, seed: 1)
+        t3 = try ToolRunner.writeDump(dir + "/t3.h5", temperature: 3, seed: 2)
+    }
+
+    @Test func markdownTableHasThePapersLayout() throws {
+        let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--percent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first { $0.hasPrefix("| target") })
+        let titles = header.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(titles == ["target", "Train: S1", "Train: S2", "Val: S1", "Val: S2", "diffusion (train/val)"])
+        let body = lines.filter { $0.hasPrefix("|") }.dropFirst(2)
+        #expect(body.count == 10)
+        #expect(body.first?.contains("flat-coated retriever") == true)
+        #expect(r.stdout.contains("unit: percent"))
+        #expect(r.stdout.contains("normalization: centroidScale"))
+        #expect(r.stdout.contains("S1: preset: the other four classes of the target's family"))
+        #expect(r.stdout.contains("T1: \(t1) (resnet18, T = 1, teacher α = 0.1, α = 0)"))
+    }
+
+    @Test func jsonFollowsTheSchema() throws {
+        let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--format", "json", "--split", "val",
+                                           "--targets", "n02099601", "--bootstrap", "20", "--seed", "3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(object["format"] as? String == "penultimate-eta")
+        #expect(object["format_version"] as? Int == 1)
+        #expect(object["tool"] as? String == "eta")
+        #expect(object["provenance"] is [String: Any])
+        let conventions = try #require(object["conventions"] as? [String: Any])
+        #expect(conventions["normalize"] as? String == "centroidScale")
+        #expect(conventions["unit"] as? String == "fraction")
+        #expect(conventions["s1_rule"] as? String == "siblings")
+        #expect(conventions["s2_rule"] as? String == "lca-depth<=8")
+        #expect(conventions["split"] as? String == "val")
+        let bootstrap = try #require(conventions["bootstrap"] as? [String: Any])
+        #expect(bootstrap["replicates"] as? Int == 20 && bootstrap["seed"] as? Int == 3 && bootstrap["level"] as? Double == 0.95)
+        let m1 = try #require(object["t1"] as? [String: Any])
+        #expect(m1["path"] as? String == t1 && m1["model"] as? String == "resnet18")
+        #expect(m1["kd_temperature"] as? Double == 1 && m1["teacher_ls_alpha"] as? Double == 0.1)
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.count == 1)
+        let row = rows[0]
+        #expect(row["target"] as? String == "n02099601" && row["target_name"] as? String == "golden retriever")
+        #expect(row["split"] as? String == "val" && row["t1"] as? Double == 1 && row["t2"] as? Double == 3)
+        let eta1 = try #require(row["eta_s1"] as? Double), eta2 = try #require(row["eta_s2"] as? Double)
+        #expect((row["ci_s1"] as? [Double])?.count == 2 && (row["ci_s2"] as? [Double])?.count == 2)
+        #expect(row["s1"] as? [String] == ["n02099267", "n02099429", "n02099712", "n02099849"])
+        #expect((row["s2"] as? [String])?.contains("n04347754") == true)
+        #expect(row["diffusion"] as? Bool == (eta1 < 0 && eta2 > 0))
+    }
+
+    @Test func badInputExits65WithOneStderrLine() throws {
+        let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--targets", "n99999999"])
+        #expect(r.status == 65)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderrLines == ["eta: class list: 'n99999999': no class has this name; use a wnid, a lemma as WordNet spells it, or a class index"])
+        let swapped = try ToolRunner.run("eta", ["--t1", t3, "--t2", t1])
+        #expect(swapped.status == 65 && swapped.stderrLines.count == 1)
+        #expect(swapped.stderr.contains("swap --t1 and --t2"))
+        let usage = try ToolRunner.run("eta", ["--t1", t1])
+        #expect(usage.status == 64)
+    }
+
+    @Test func nonFiniteRowsAreRefusedOrSkipped() throws {
+        let bad = try ToolRunner.writeDump(dir + "/bad.h5", temperature: 3, seed: 4, nanRows: 2)
+        let refused = try ToolRunner.run("eta", ["--t1", t1, "--t2", bad, "--split", "train"])
+        #expect(refused.status == 65)
+        #expect(refused.stderrLines == ["eta: \(bad): /splits/train/features: 2 of 72 rows hold NaN or infinity; pass --skip-nonfinite to leave them out"])
+        let skipped = try ToolRunner.run("eta", ["--t1", t1, "--t2", bad, "--split", "train", "--skip-nonfinite"])
+        #expect(skipped.status == 0)
+        #expect(skipped.stdout.contains("skipped rows: \(bad): 2"))
+    }
+
+    @Test func outputFileIsAtomicAndStdoutStaysClean() throws {
+        let out = dir + "/eta.md"
+        try "previous\n".write(toFile: out, atomically: true, encoding: .utf8)
+        let failed = try ToolRunner.run("eta", ["--t1", t1, "--t2", dir + "/missing.h5", "-o", out])
+        #expect(failed.status == 65)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous\n")
+        let ok = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "-o", out, "--format", "csv"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.isEmpty)
+        let written = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(written.hasPrefix("# eta: η(T1, T2; π, S)"))
+        #expect(written.contains("# provenance: {\"tool\": \"eta\""))
+        #expect(written.contains("target,Train: S1,Train: S2,Val: S1,Val: S2,diffusion (train/val)"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func centroidFilesOfShardsGiveTheSameEtaAsTheDumps() throws {
+        for (dump, name) in [(t1, "c1"), (t3, "c3")] {
+            for split in ["train", "val"] {
+                let r = try ToolRunner.run("eta", ["centroids", dump, "--split", split, "-o", dir + "/\(name).\(split).h5"])
+                #expect(r.status == 0, "\(r.stderr)")
+                #expect(r.stdout.isEmpty)
+            }
+        }
+        let fromDumps = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--format", "json"])
+        let fromFiles = try ToolRunner.run("eta", ["--t1", dir + "/c1.train.h5", "--t1", dir + "/c1.val.h5",
+                                                   "--t2", dir + "/c3.train.h5", "--t2", dir + "/c3.val.h5", "--format", "json"])
+        #expect(fromFiles.status == 0, "\(fromFiles.stderr)")
+        func etas(_ text: String) throws -> [Double] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return (object["rows"] as? [[String: Any]] ?? []).flatMap { [$0["eta_s1"] as! Double, $0["eta_s2"] as! Double] }
+        }
+        let a = try etas(fromDumps.stdout), b = try etas(fromFiles.stdout)
+        #expect(a.count == 40 && a == b)
+    }
+
+    @Test func sweepReportsEveryHigherTemperatureAgainstTheLowest() throws {
+        let t2 = try ToolRunner.writeDump(dir + "/t2.h5", temperature: 2, seed: 3)
+        let r = try ToolRunner.run("eta", ["sweep", t3, t1, t2, "--split", "val", "--targets", "retrievers", "--format", "csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(rows.first == "target,T2,Val: S1,Val: S2,diffusion")
+        #expect(rows.count == 11)
+        #expect(rows.filter { $0.contains(",2,") }.count == 5 && rows.filter { $0.contains(",3,") }.count == 5)
+        #expect(r.stdout.contains("# T1: \(t1) "))
+    }
+
+    @Test func allTargetsPrintsASummary() throws {
+        let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--targets", "all", "--split", "val"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("| split | targets | diffusion | median η(S1) | median η(S2) | skipped |"))
+        let full = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--targets", "all", "--split", "val", "--list-all", "--list-members"])
+        #expect(full.stdout.contains("S1 members"))
+        #expect(full.stdout.contains("submarine"))
+    }
+
+    @Test func percentScalesEveryValueByAHundredAndSaysSo() throws {
+        func rows(_ extra: [String]) throws -> (unit: String, values: [Double]) {
+            let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--format", "json", "--targets", "snakes"] + extra)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let unit = try #require((object["conventions"] as? [String: Any])?["unit"] as? String)
+            let values = (object["rows"] as? [[String: Any]] ?? []).flatMap { [$0["eta_s1"] as! Double, $0["eta_s2"] as! Double] }
+            return (unit, values)
+        }
+        let fraction = try rows([]), percent = try rows(["--percent"])
+        #expect(fraction.unit == "fraction" && percent.unit == "percent")
+        #expect(fraction.values.count == 20)
+        #expect(zip(fraction.values, percent.values).allSatisfy { abs($0 * 100 - $1) <= 1e-12 * max(1, abs($1)) })
+    }
+
+    @Test func wordnetLookupPrintsTheChainWithDepths() throws {
+        let r = try ToolRunner.run("eta", ["wordnet", "--lookup", "n02099849"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("n02099849 Chesapeake Bay retriever:") == true)
+        #expect(lines.contains { $0.contains("n02099029  retriever") })
+        #expect(lines.last == "  depth 0  n00001740  entity")
+        let unknown = try ToolRunner.run("eta", ["wordnet", "--lookup", "no such thing"])
+        #expect(unknown.status == 65 && unknown.stderrLines.count == 1)
+    }
+}

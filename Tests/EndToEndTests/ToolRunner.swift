@@ -1,0 +1,102 @@
+import Foundation
+import PenultimateKit
+
+/// Runs the built tools as a user would: `<package root>/.build/debug/<tool>`.
+enum ToolRunner {
+    /// The package root, found from this file's path (Tests/EndToEndTests/ToolRunner.swift).
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The result of one run.
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// stderr split into lines (no empty trailing line).
+        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    }
+
+    /// Runs `tool` with `arguments` (stdin closed) and waits for it.
+    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/" + tool)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the tool runs so neither can fill up and block it.
+        let errBox = DataBox()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        done.wait()
+        let errData = errBox.data
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    private final class DataBox: @unchecked Sendable { var data = Data() }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The ten preset classes, miniature poodle and submarine.
+    static let wnids = SetPreset.retrieverWnids + SetPreset.snakeWnids + ["n02113712", "n04347754"]
+
+    /// Writes a small student dump (train and val, 12 classes, dim 4) at `temperature`, whose
+    /// families draw together as T grows. `nanRows` train rows get a NaN.
+    @discardableResult
+    static func writeDump(_ path: String, temperature: Double, seed: UInt64, nanRows: Int = 0) throws -> String {
+        let dim = 4, classes = wnids.count
+        var structure = Xoshiro256StarStar(seed: 11)
+        var noise = Xoshiro256StarStar(seed: seed)
+        func normal(_ g: inout Xoshiro256StarStar) -> Double {
+            let u = (Double(g.next() >> 11) + 0.5) / 9_007_199_254_740_992
+            let v = Double(g.next() >> 11) / 9_007_199_254_740_992
+            return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        }
+        var means = (0..<(classes * dim)).map { _ in normal(&structure) * 4 }
+        for family in [0..<5, 5..<10] {
+            for j in 0..<dim {
+                let center = family.map { means[$0 * dim + j] }.reduce(0, +) / 5
+                for k in family { means[k * dim + j] += (center - means[k * dim + j]) * (1 - 1 / temperature) * 0.5 }
+            }
+        }
+        var attributes = DumpAttributes(model: "resnet18", role: .student, dataset: "toy", lsAlpha: 0)
+        attributes.teacherModel = "resnet50"
+        attributes.teacherLSAlpha = 0.1
+        attributes.kdTemperature = temperature
+        let writer = try FeatureWriter(path: path, attributes: attributes, classes: ClassList(wnids: wnids),
+                                       weight: [Float](repeating: 0, count: classes * dim),
+                                       bias: [Float](repeating: 0, count: classes))
+        for split in ["train", "val"] {
+            var features: [Float] = [], labels: [Int32] = []
+            for _ in 0..<6 {
+                for k in 0..<classes {
+                    features += (0..<dim).map { Float(means[k * dim + $0] + normal(&noise)) }
+                    labels.append(Int32(k))
+                }
+            }
+            if split == "train" { for i in 0..<nanRows { features[i * 5 * dim] = .infinity } }
+            try writer.append(split: split, features: features, labels: labels)
+        }
+        try writer.finish()
+        return path
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import PenultimateKit
+
+/// Bad input: each error is one line that names the file, the object and what is wrong.
+@Suite struct EtaErrorTests {
+    @Test func nonFiniteRowsAreRefusedWithFileSplitAndCountOrSkippedAndCounted() throws {
+        let dir = try etaTemporaryDirectory()
+        let path = try writeEtaDump(dir + "/nan.h5", temperature: 1, seed: 3, nanRows: 4)
+        let dump = try Dump.open(path)
+        let refused = etaErrorText { _ = try CentroidPass.run(dump: dump, split: "train") }
+        #expect(refused == "\(path): /splits/train/features: 4 of 108 rows hold NaN or infinity; pass --skip-nonfinite to leave them out")
+        let skipped = try CentroidPass.run(dump: dump, split: "train", invalidRows: .skip)
+        #expect(skipped.skippedNonFinite == 4)
+        #expect(skipped.counts.reduce(0, +) == 104)
+        // The val split is clean: no complaint there.
+        #expect(try CentroidPass.run(dump: dump, split: "val").counts.reduce(0, +) == 108)
+    }
+
+    @Test func blockRowsFollowTheEightMebibyteBudget() {
+        #expect(CentroidPass.blockRows(dim: 2048) == 1024)
+        #expect(CentroidPass.blockRows(dim: 512) == 4096)
+        #expect(CentroidPass.blockRows(dim: 4 << 20) == 1)
+    }
+
+    @Test func dumpsOfDifferentClassesAreRefused() throws {
+        let dir = try etaTemporaryDirectory()
+        let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
+        var swapped = etaTestWnids
+        swapped.swapAt(0, 1)
+        let b = try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 1, wnids: swapped)
+        let t1 = try ModelInput(paths: [a]), t2 = try ModelInput(paths: [b])
+        let text = etaErrorText {
+            _ = try EtaReport.compute(t1: t1, t2: [t2], request: EtaRequest(), classes: try etaClasses(t1), showProgress: false)
+        }
+        #expect(text == "\(b): /classes/wnid: class 0 is n02099429, but in \(a) it is n02099267; both must list the same classes in the same order")
+    }
+
+    @Test func missingTargetUnknownWnidEmptySetAndClassWithoutRows() throws {
+        let dir = try etaTemporaryDirectory()
+        // Without the snakes, the snakes preset cannot be resolved.
+        let retrieversOnly = Array(etaTestWnids.prefix(5)) + ["n02113712", "n04347754"]
+        let small = try ModelInput(paths: [try writeEtaDump(dir + "/small.h5", temperature: 1, seed: 1, wnids: retrieversOnly)])
+        let missing = etaErrorText { _ = try EtaRequest(targets: ["snakes"]).resolveTargets(in: try etaClasses(small)) }
+        #expect(missing == "class list: n01728572 (thunder snake): not among the classes of this dump")
+        let unknown = etaErrorText { _ = try EtaRequest(targets: ["n99999999"]).resolveTargets(in: try etaClasses(small)) }
+        #expect(unknown == "class list: 'n99999999': no class has this name; use a wnid, a lemma as WordNet spells it, or a class index")
+        // S2 of a retriever under lca-depth<=2 (object or above): nothing in this dump.
+        let empty = etaErrorText {
+            _ = try EtaRequest(targets: ["golden retriever"], s2: .lcaDepthAtMost(2)).resolveTargets(in: try etaClasses(small))
+        }
+        #expect(empty == "\(dir)/small.h5: S2 of target n02099601 (golden retriever): is empty under rule 'lca-depth<=2'; choose another --s2")
+        // A class of S2 without rows.
+        let a = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)])
+        let b = try ModelInput(paths: [try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 2, emptyClass: 7)])
+        let noRows = etaErrorText {
+            _ = try EtaReport.compute(t1: a, t2: [b], request: EtaRequest(splits: ["val"], targets: ["retrievers"]),
+                                      classes: try etaClasses(a), showProgress: false)
+        }
+        #expect(noRows.hasPrefix("\(dir)/b.h5: /splits/val: class n01729322 (hognose snake) has no rows, so η of n02099267"))
+        // Under --targets all the same gap skips targets instead of failing.
+        let all = try EtaReport.compute(t1: a, t2: [b], request: EtaRequest(splits: ["val"], targets: ["all"]),
+                                        classes: try etaClasses(a), showProgress: false)
+        #expect(all.skipped.contains { $0.target == "n01729322" })
+        #expect(all.rows.count + all.skipped.count == 12)
+        #expect(all.summaries.count == 1 && all.summaries[0].targets == all.rows.count)
+    }
+
+    @Test func namesOnlyDumpsTakeExplicitListsButNotWordNetRules() throws {
+        let dir = try etaTemporaryDirectory()
+        let names = (0..<12).map { "class\($0)" }
+        let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1, wnids: nil, names: names)])
+        let classes = try etaClasses(t1)
+        let rule = etaErrorText { _ = try EtaRequest(targets: ["class0"]).resolveTargets(in: classes) }
+        #expect(rule == "\(dir)/a.h5: /classes/wnid: missing, so the WordNet rule 'siblings' cannot be applied; give explicit class lists (names or indices) to --s1/--s2")
+        let preset = etaErrorText { _ = try EtaRequest().resolveTargets(in: classes) }
+        #expect(preset.contains("preset 'retrievers'"))
+        let explicit = try EtaRequest(targets: ["class0"], s1: .explicit(["class1", "2"]), s2: .explicit(["11"])).resolveTargets(in: classes)
+        #expect(explicit == [EtaTarget(target: 0, s1: [1, 2], s2: [11])])
+    }
+
+    @Test func centroidFilesOfOtherFormatsOrSplitsAreRefused() throws {
+        let dir = try etaTemporaryDirectory()
+        let dumpPath = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
+        let file = try CentroidFile.compute(dump: try Dump.open(dumpPath), split: "train", rowNormalization: .none, invalidRows: .refuse)
+        try file.write(to: dir + "/c.h5", provenance: "{}")
+        let mixed = etaErrorText { _ = try ModelInput(paths: [dir + "/c.h5", dumpPath]) }
+        #expect(mixed.hasSuffix("input: mixes centroid files and feature dumps; give one kind per model"))
+        let noVal = etaErrorText { _ = try ModelInput(paths: [dir + "/c.h5"]).centroids(split: "val", rowNormalization: .none, invalidRows: .refuse) }
+        #expect(noVal == "\(dir)/c.h5: split val: no centroid file of this split; given: train; run `eta centroids DUMP --split val` first")
+        let otherPath = try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 1)
+        try CentroidFile.compute(dump: try Dump.open(otherPath), split: "val", rowNormalization: .none, invalidRows: .refuse)
+            .write(to: dir + "/d.h5", provenance: "{}")
+        let twoModels = etaErrorText { _ = try ModelInput(paths: [dir + "/c.h5", dir + "/d.h5"]) }
+        #expect(twoModels == "\(dir)/d.h5: source attributes: describe resnet18 (T = 3.0, α = 0.0, teacher α = 0.1), but \(dir)/c.h5 describes resnet18 (T = 1.0, α = 0.0, teacher α = 0.1); give the centroid files of one model per side")
+        let notCentroids = etaErrorText { _ = try CentroidFile.read(dumpPath) }
+        #expect(notCentroids == "\(dumpPath): attribute format: not a penultimate centroid file")
+    }
+}
+
+/// The cached WordNet rules answer exactly as Taxonomy's SetRule does.
+@Test func cachedRuleMembersEqualSetRule() throws {
+    let wnids = Array(ImageNet1k.wnids.enumerated().filter { $0.offset % 7 == 0 }.map(\.element)) + etaTestWnids
+    let classes = try ClassResolution(classes: ClassList(wnids: wnids), file: "test", wordNet: etaWordNet)
+    let rules: [SetRule] = [.siblings, .lcaDepthAtMost(8), .lcaDepthAtLeast(9), .pathAtMost(6), .pathAtLeast(12)]
+    var nonEmpty = 0
+    for rule in rules {
+        for target in stride(from: 0, to: wnids.count, by: 5) {
+            let fast = try classes.members(of: rule, target: target)
+            #expect(fast == (try rule.members(of: target, in: classes.lookup)), "\(rule) \(wnids[target])")
+            if !fast.isEmpty { nonEmpty += 1 }
+        }
+    }
+    #expect(nonEmpty > 20)
+}
