@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: Swift unit and end-to-end tests (real HDF5 files, real PNGs, numpy
+# cross-checks, the bad-input corpus), the Python writer's tests, and a rerun of the exported
+# notebooks that fails if any committed table or figure changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "== swift test"
+# Passing tests are summarised by the closing line; everything else (failures, issues) is shown.
+mkdir -p .build
+status=0
+swift test >.build/swift-test.log 2>&1 || status=$?
+grep -vE '^\[[0-9]+/[0-9]+\] |^(􀟈|✔) |^Test Suite .* (started|passed)|^Test Case .* (started|passed)' .build/swift-test.log || true
+[ "$status" -eq 0 ] || { echo "swift test failed (exit $status); full log: .build/swift-test.log"; exit "$status"; }
+
+echo "== python tests (writer, corpus generator, notebooks)"
+python3 -m pytest -q Tests/Python
+
+if [ -f scripts/check-notebooks.sh ]; then
+  echo "== notebooks: rerun from Fixtures/ and compare with the committed outputs"
+  bash scripts/check-notebooks.sh
+fi
+
+if [ -f Fuzz/run.sh ] && [ "${PENULTIMATE_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz: a short run of each target"
+  bash Fuzz/run.sh "${PENULTIMATE_FUZZ_SECONDS:-20}"
+fi
+echo "== all tests passed"
