@@ -16,8 +16,6 @@ public struct ClassResolution: Sendable {
     public let hasWordNet: Bool
     /// The file the classes came from (for messages).
     public let file: String
-    /// Ancestors of every class, computed once (``members(of:target:)`` over all targets asks for them a million times).
-    private let ancestry = AncestryCache()
 
     /// Resolves `classes` (read from `file`) against `wordNet`; `wordNet` is only consulted when
     /// the classes have wnids.
@@ -58,10 +56,7 @@ public struct ClassResolution: Sendable {
                            message: "missing, so the WordNet rule '\(rule)' cannot be applied",
                            fix: "give explicit class lists (names or indices) to --s1/--s2")
         }
-        switch rule {
-        case .explicit: return try rule.members(of: target, in: lookup)
-        default: return try ancestry.members(of: rule, target: target, in: lookup)
-        }
+        return try rule.members(of: target, in: lookup)
     }
 
     /// The preset's targets and sets as class indices; throws when the dump has no wnids.
@@ -91,67 +86,6 @@ public struct ClassResolution: Sendable {
             throw EtaError(file: fileB, object: "/classes",
                            message: "one of \(fileA) and \(fileB) lists wnids only and the other names only; cannot check they are the same classes")
         }
-    }
-}
-
-/// ``SetRule/members(of:in:)`` for the WordNet rules, with every class's ancestors (and every
-/// ancestor's depth) computed once and held as small integers: the same answers, but `--targets all`
-/// over 1000 classes asks for 10⁶ pairs. Tests check it against ``SetRule`` itself.
-final class AncestryCache: @unchecked Sendable {
-    private var built = false
-    /// Per class: (node number, shortest distance up) for each ancestor, the class itself included.
-    private var up: [[(node: Int, distance: Int)]] = []
-    /// Per class: its direct parents' node numbers.
-    private var parents: [Set<Int>] = []
-    /// Per node number: its depth (longest path to a root).
-    private var depth: [Int] = []
-    private let lock = NSLock()
-
-    private func build(_ lookup: ClassLookup) throws {
-        if built { return }
-        var number: [String: Int] = [:]
-        func id(_ node: String) throws -> Int {
-            if let n = number[node] { return n }
-            let n = number.count
-            number[node] = n
-            depth.append(try lookup.hierarchy.depth(of: node).max)
-            return n
-        }
-        for classID in lookup.ids {
-            up.append(try lookup.hierarchy.ancestorDistances(of: classID).map { (try id($0.key), $0.value) })
-            parents.append(Set(try lookup.hierarchy.parents(of: classID).map(id)))
-        }
-        built = true
-    }
-
-    func members(of rule: SetRule, target: Int, in lookup: ClassLookup) throws -> [Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        guard lookup.ids.indices.contains(target) else { throw TaxonomyError.indexOutOfRange(target, count: lookup.count) }
-        try build(lookup)
-        var targetDistance = [Int](repeating: -1, count: depth.count)
-        for (node, distance) in up[target] { targetDistance[node] = distance }
-        let targetID = lookup.ids[target]
-        var members: [Int] = []
-        for k in lookup.ids.indices where k != target && lookup.ids[k] != targetID {
-            let keep: Bool
-            switch rule {
-            case .siblings:
-                keep = !parents[k].isDisjoint(with: parents[target])
-            case .lcaDepthAtLeast(let n), .lcaDepthAtMost(let n):
-                var deepest = -1
-                for (node, _) in up[k] where targetDistance[node] >= 0 { deepest = max(deepest, depth[node]) }
-                if deepest < 0 { keep = false } else if case .lcaDepthAtLeast = rule { keep = deepest >= n } else { keep = deepest <= n }
-            case .pathAtMost(let n), .pathAtLeast(let n):
-                var shortest = Int.max
-                for (node, distance) in up[k] where targetDistance[node] >= 0 { shortest = min(shortest, distance + targetDistance[node]) }
-                if shortest == Int.max { keep = false } else if case .pathAtMost = rule { keep = shortest <= n } else { keep = shortest >= n }
-            case .explicit:
-                keep = false
-            }
-            if keep { members.append(k) }
-        }
-        return members
     }
 }
 

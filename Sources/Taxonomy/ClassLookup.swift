@@ -11,6 +11,8 @@ public struct ClassLookup: Sendable {
     public let hierarchy: any Hierarchy
     private let indexByID: [String: Int]
     private let indicesByName: [String: [Int]]
+    /// Ancestors of every class, built on the first set-rule question and shared by copies.
+    let ancestry = ClassAncestry()
 
     /// Checks that every id is a node of `hierarchy` and indexes their names.
     public init(ids: [String], hierarchy: any Hierarchy) throws {

@@ -61,42 +61,12 @@ public enum SetRule: Sendable, Equatable, CustomStringConvertible {
         guard classes.ids.indices.contains(target) else {
             throw TaxonomyError.indexOutOfRange(target, count: classes.count)
         }
-        let hierarchy = classes.hierarchy
         let targetID = classes.ids[target]
         if case .explicit(let items) = self {
             let resolved = try classes.indices(of: items)
             if resolved.contains(target) { throw TaxonomyError.targetInOwnSet(targetID) }
             return Array(Set(resolved)).sorted()
         }
-        // The target's ancestors and a depth memo are shared by all candidates.
-        let targetUp = try hierarchy.ancestorDistances(of: targetID)
-        let targetParents = Set(try hierarchy.parents(of: targetID))
-        var depthMemo: [String: Depth] = [:]
-        var members: [Int] = []
-        for (index, id) in classes.ids.enumerated() where index != target && id != targetID {
-            let keep: Bool
-            switch self {
-            case .siblings:
-                keep = try hierarchy.parents(of: id).contains { targetParents.contains($0) }
-            case .lcaDepthAtLeast(let n), .lcaDepthAtMost(let n):
-                var deepest: Int?
-                for node in try hierarchy.ancestorDistances(of: id).keys where targetUp[node] != nil {
-                    deepest = max(deepest ?? 0, try hierarchy.depth(of: node, memo: &depthMemo).max)
-                }
-                if case .lcaDepthAtLeast = self { keep = deepest.map { $0 >= n } ?? false }
-                else { keep = deepest.map { $0 <= n } ?? false }
-            case .pathAtMost(let n), .pathAtLeast(let n):
-                var shortest: Int?
-                for (node, d) in try hierarchy.ancestorDistances(of: id) {
-                    if let t = targetUp[node] { shortest = min(shortest ?? Int.max, d + t) }
-                }
-                if case .pathAtMost = self { keep = shortest.map { $0 <= n } ?? false }
-                else { keep = shortest.map { $0 >= n } ?? false }
-            case .explicit:
-                keep = false
-            }
-            if keep { members.append(index) }
-        }
-        return members
+        return try classes.ancestry.members(of: self, target: target, ids: classes.ids, hierarchy: classes.hierarchy)
     }
 }

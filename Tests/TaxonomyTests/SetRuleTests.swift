@@ -104,3 +104,30 @@ import Testing
         #expect(throws: TaxonomyError.self) { try retrievers.resolved(in: small) }
     }
 }
+
+/// The rules answer as their per-pair definitions in ``Hierarchy`` do (lowest-common-ancestor
+/// depth, path distance, shared parent), over a spread of ImageNet classes.
+@Test func ruleMembersEqualPerPairDefinitions() throws {
+    let wnids = ImageNet1k.wnids.enumerated().filter { $0.offset % 9 == 0 }.map(\.element)
+        + SetPreset.retrieverWnids + SetPreset.snakeWnids
+    let lookup = try ClassLookup(ids: wnids, hierarchy: systemWordNet)
+    let hierarchy = lookup.hierarchy
+    let rules: [(SetRule, (String, String) throws -> Bool)] = [
+        (.siblings, { try hierarchy.areSiblings($0, $1) }),
+        (.lcaDepthAtMost(8), { try hierarchy.lowestCommonAncestorDepth($0, $1).map { $0 <= 8 } ?? false }),
+        (.lcaDepthAtLeast(9), { try hierarchy.lowestCommonAncestorDepth($0, $1).map { $0 >= 9 } ?? false }),
+        (.pathAtMost(6), { try hierarchy.pathDistance($0, $1).map { $0 <= 6 } ?? false }),
+        (.pathAtLeast(12), { try hierarchy.pathDistance($0, $1).map { $0 >= 12 } ?? false }),
+    ]
+    var nonEmpty = 0
+    for (rule, holds) in rules {
+        for target in stride(from: 0, to: wnids.count, by: 6) {
+            let expected = try wnids.indices.filter { $0 != target && wnids[$0] != wnids[target] }
+                .filter { try holds(wnids[target], wnids[$0]) }
+            let members = try rule.members(of: target, in: lookup)
+            #expect(members == expected, "\(rule) for \(wnids[target])")
+            if !members.isEmpty { nonEmpty += 1 }
+        }
+    }
+    #expect(nonEmpty > 20)
+}
