@@ -46,7 +46,7 @@ extension MiniLabTool {
         @Flag(help: "A short run for trying the tools: 200 training rows per class, 3 epochs.")
         var quick = false
 
-        @Flag(help: "Write the committed fixture form: float16 features, gzip, the first 100 train and 50 val rows per class.")
+        @Flag(help: "Write the committed fixture form: float16 features, gzip, the first 60 train and 40 val rows per class, logits for val only.")
         var fixture = false
 
         @Option(name: .customLong("wordnet"), help: ArgumentHelp("WordNet 3.0 dict folder (default: $PENULTIMATE_WORDNET or /usr/share/wordnet).", valueName: "DIR"))
