@@ -1,3 +1,10 @@
+"""Quick numpy read-out of η on the MiniLab fixtures (a sanity check, not the `eta` tool).
+
+Usage: python3 Fixtures/eta_check.py Fixtures/minilab
+η(T1=1, T2; target, S) as a fraction: mean over k in S of the relative change of the centroid
+distance d(target, k), each model's distances divided by its mean pairwise centroid distance.
+Targets: the five retrievers; S1 = the other four retrievers, S2 = five colubrid snakes.
+"""
 import h5py, numpy as np, sys, itertools
 R=["n02099267","n02099429","n02099601","n02099712","n02099849"]
 S=["n01728572","n01728920","n01729322","n01734418","n01737021"]
