@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "ToolSupport"),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5", "MiniLab"]),
 
         // Option groups and the run loop the command-line tools share.
         .target(
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+            dependencies: ["PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5", "MiniLab"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
         .testTarget(name: "EndToEndTests", dependencies: ["PenultimateKit", "ToolSupport"]),
     ]

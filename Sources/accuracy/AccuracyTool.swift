@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PenultimateKit
+
+/// Output formats of the table.
+enum AccuracyFormat: String, ExpressibleByArgument, CaseIterable {
+    case markdown, csv, latex, json
+}
+
+@main
+struct AccuracyTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accuracy",
+        abstract: "Top-1 / top-5 accuracy from saved logits, laid out like the paper's table.",
+        discussion: """
+            Rows: teacher, then the students' temperatures (ascending); columns: the teacher's α \
+            (a teacher's own, a student's teacher's), all read from the dumps' attributes. Cells: \
+            top-1 / top-5 in percent. Dumps without logits and two dumps for one cell are errors (65).
+
+            Example:
+              accuracy Fixtures/minilab/*.h5 --split val --format markdown
+            """,
+        version: PenultimateVersion.string)
+
+    @Argument(help: ArgumentHelp("Feature dumps (format v1) with logits.", valueName: "DUMP"))
+    var dumps: [String]
+
+    @Option(help: "Split to measure.")
+    var split: String = "val"
+
+    @Option(help: "Output format: markdown, csv, latex or json.")
+    var format: AccuracyFormat = .markdown
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE (atomically) instead of stdout.", valueName: "FILE"))
+    var output: String?
+
+    func validate() throws {
+        guard !dumps.isEmpty else { throw ValidationError("give at least one DUMP") }
+    }
+
+    func run() throws {
+        runTool(name: "accuracy") {
+            var provenance = Provenance(tool: "accuracy")
+            provenance.setOption("split", split)
+            provenance.setOption("format", format.rawValue)
+            provenance.setConvention("unit", "percent")
+            provenance.setConvention("ties", "equal logits rank by ascending class index")
+            var measurements: [AccuracyMeasurement] = []
+            for path in dumps {
+                try provenance.addInput(path: path)
+                measurements.append(try AccuracyMeasurement.measure([path], split: split))
+            }
+            let table = try AccuracyTable(measurements)
+            let datasets = Set(measurements.map(\.attributes.dataset)).sorted().joined(separator: ", ")
+            let caption = "Top-1 / top-5 accuracy, split \(split), \(datasets)"
+            let text: String
+            switch format {
+            case .json:
+                text = table.json(provenance: provenance)
+            case .markdown:
+                text = table.table(caption: caption).render(.markdown)
+                    + "\n<!-- provenance: \(provenance.json()) -->\n"
+            case .csv:
+                text = provenance.textLines().map { "# \($0)\n" }.joined() + table.table(caption: caption).render(.csv)
+            case .latex:
+                text = provenance.textLines().map { "% \($0)\n" }.joined() + table.table(caption: caption).render(.latex)
+            }
+            if let output {
+                try AtomicOutput.write(text, to: output)
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import PenultimateKit
-print("accuracy: not yet implemented")

@@ -1,2 +1,0 @@
-import PenultimateKit
-print("minilab: not yet implemented")
