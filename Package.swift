@@ -51,7 +51,9 @@ let package = Package(
         .target(name: "ToolSupport"),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5", "MiniLab"]),
+            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        // The mini-lab's experiment written as dumps: kept apart so only `minilab` links OpenBLAS.
+        .target(name: "MiniLabRun", dependencies: ["MiniLab", "FeatureStore", "Taxonomy", "ToolSupport"]),
 
         // Option groups and the run loop the command-line tools share.
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "plot", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "accuracy", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
@@ -76,7 +78,8 @@ let package = Package(
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5", "MiniLab"]),
+            dependencies: ["PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        .testTarget(name: "MiniLabRunTests", dependencies: ["MiniLabRun", "MiniLab", "PenultimateKit"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
         .testTarget(name: "EndToEndTests", dependencies: ["PenultimateKit", "ToolSupport"]),
     ]

@@ -48,6 +48,7 @@ static inline hid_t shim_P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t shim_P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t shim_P_DATASET_ACCESS(void) { return H5P_DATASET_ACCESS; }
 static inline hid_t shim_P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t shim_P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hid_t shim_P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t shim_S_ALL(void) { return H5S_ALL; }
 static inline hid_t shim_E_DEFAULT(void) { return H5E_DEFAULT; }

@@ -26,8 +26,10 @@ public final class File: AttributeHolder, @unchecked Sendable {
         case .readWrite:
             id = try check("open file for writing", path) { H5Fopen(path, shim_F_ACC_RDWR(), shim_P_DEFAULT()) }
         case .truncate:
+            let fcpl = try untimedCreationList(shim_P_FILE_CREATE(), path)
+            defer { withExtendedLifetime(fcpl) {} }
             id = try check("create file", path) {
-                H5Fcreate(path, shim_F_ACC_TRUNC(), shim_P_DEFAULT(), shim_P_DEFAULT())
+                H5Fcreate(path, shim_F_ACC_TRUNC(), fcpl.id, shim_P_DEFAULT())
             }
         }
         handle = Handle(id, close: H5Fclose)
@@ -149,8 +151,10 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         let lcpl = try propertyList(shim_P_LINK_CREATE(), objectPath)
         defer { withExtendedLifetime(lcpl) {} }
         try check("set intermediate group creation", objectPath) { H5Pset_create_intermediate_group(lcpl.id, 1) }
+        let gcpl = try untimedCreationList(shim_P_GROUP_CREATE(), objectPath)
+        defer { withExtendedLifetime(gcpl) {} }
         let id = try check("create group", "\(file.path):\(p)") {
-            H5Gcreate2(handle.id, name, lcpl.id, shim_P_DEFAULT(), shim_P_DEFAULT())
+            H5Gcreate2(handle.id, name, lcpl.id, gcpl.id, shim_P_DEFAULT())
         }
         return Group(file: file, path: p, handle: Handle(id, close: H5Gclose))
     }
@@ -179,7 +183,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         defer { withExtendedLifetime(fileType) {} }
         let space = try dataspace(shape, maxDims: maxShape, object)
         defer { withExtendedLifetime(space) {} }
-        let dcpl = try propertyList(shim_P_DATASET_CREATE(), object)
+        let dcpl = try untimedCreationList(shim_P_DATASET_CREATE(), object)
         defer { withExtendedLifetime(dcpl) {} }
         if let chunk {
             let c = chunk.map { hsize_t(Swift.max($0, 1)) }
@@ -207,7 +211,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         defer { withExtendedLifetime(fileType) {} }
         let space = try dataspace([total] + trailingShape, object)
         defer { withExtendedLifetime(space) {} }
-        let dcpl = try propertyList(shim_P_DATASET_CREATE(), object)
+        let dcpl = try untimedCreationList(shim_P_DATASET_CREATE(), object)
         defer { withExtendedLifetime(dcpl) {} }
         var start = 0
         for source in sources where source.rows > 0 {

@@ -18,6 +18,14 @@ func propertyList(_ cls: hid_t, _ object: String) throws(HDF5Error) -> Handle {
     Handle(try check("create property list", object) { H5Pcreate(cls) }, close: H5Pclose)
 }
 
+/// An object-creation property list that stores no modification times: the same content then
+/// gives the same bytes, so outputs can be compared and committed.
+func untimedCreationList(_ cls: hid_t, _ object: String) throws(HDF5Error) -> Handle {
+    let list = try propertyList(cls, object)
+    try check("turn off object times", object) { H5Pset_obj_track_times(list.id, false) }
+    return list
+}
+
 /// A simple dataspace of `dims` (scalar when `dims` is empty), closed on deinit.
 func dataspace(_ dims: [Int], maxDims: [Int]? = nil, _ object: String) throws(HDF5Error) -> Handle {
     if dims.isEmpty {

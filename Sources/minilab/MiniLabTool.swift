@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MiniLab
+import MiniLabRun
 import PenultimateKit
 
 @main

@@ -1,5 +1,8 @@
 import Foundation
+import FeatureStore
 import MiniLab
+import Taxonomy
+import ToolSupport
 
 /// Writing a MiniLab experiment as feature dumps (format v1), one file per trained model.
 ///

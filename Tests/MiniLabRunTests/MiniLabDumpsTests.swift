@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MiniLab
+import MiniLabRun
 import PenultimateKit
 
 /// A tiny experiment on four real WordNet classes (two retrievers, two snakes), small enough for
