@@ -93,7 +93,7 @@ def toolkit(kind: str, bindir: Path, **values) -> Command:
     return cmd
 
 
-# Wraps every command: its stdout goes to a file, stderr to another, and after it
+# Wraps every command: its stdout goes to a file (cat's to /dev/null), stderr to another, and after it
 # exits the shell copies its own /proc io counters, which by then include the
 # reaped child's (rchar: bytes returned by read/pread, page cache or not).
 WRAPPER = 'out=$1; err=$2; io=$3; shift 3; "$@" > "$out" 2> "$err"; s=$?; cat /proc/$$/io > "$io"; exit $s'
@@ -102,7 +102,7 @@ WRAPPER = 'out=$1; err=$2; io=$3; shift 3; "$@" > "$out" 2> "$err"; s=$?; cat /p
 def run_once(cmd: Command, scratch: Path) -> tuple[float, int, int, int]:
     t, o, e, io = (scratch / n for n in ("time", "out", "err", "io"))
     argv = ["/usr/bin/time", "-f", "%e %M", "-o", str(t), "sh", "-c", WRAPPER, "sh",
-            str(o), str(e), str(io), *cmd.argv]
+            "/dev/null" if cmd.argv[0] == "cat" else str(o), str(e), str(io), *cmd.argv]
     proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lines = [ln for ln in t.read_text().splitlines() if ln and not ln.startswith("Command")]
     wall, rss = lines[-1].split()
@@ -126,6 +126,8 @@ def run_case(case: Case, runs: int, scratch: Path, log) -> None:
             c.status = f"failed (exit {rc}): {c.output}"
             log(f"  {c.label}: {c.status}")
     live = [c for c in live if c.status == "ok"]
+    if not live:
+        return
     cat = next((c for c in live if c.argv[0] == "cat"), None)
     for r in range(runs):
         round_times = {}

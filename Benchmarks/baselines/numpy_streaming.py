@@ -15,14 +15,15 @@ import numpy as np
 from _common import parse
 
 args = parse(__doc__.splitlines()[0],
-             lambda ap: ap.add_argument("--block-chunks", type=int, default=16,
-                                        help="chunks per block (default 16)"))
+             lambda ap: ap.add_argument("--block-mib", type=int, default=128,
+                                        help="features per block, MiB as float32 (default 128)"))
 with h5py.File(args.dump, "r", rdcc_nbytes=0) as f:
     g = f[f"splits/{args.split}"]
     features, labels = g["features"], g["labels"]
     C = f["classes/wnid"].shape[0]
     N, D = features.shape
-    step = (features.chunks[0] if features.chunks else 4096) * args.block_chunks
+    chunk = features.chunks[0] if features.chunks else 4096
+    step = max(1, (args.block_mib << 20) // (4 * D * chunk)) * chunk  # whole chunks, ~block_mib
     sums = np.zeros((C, D), dtype=np.float64)
     counts = np.zeros(C, dtype=np.int64)
     for start in range(0, N, step):
