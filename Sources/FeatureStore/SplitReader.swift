@@ -64,7 +64,11 @@ public final class SplitReader: @unchecked Sendable {
             sources.append(try Self.openSource(f, base: base, dim: dim, classCount: classCount,
                                                requireSampleIndex: dump.layout == .shards))
         }
-        let first = sources[0]
+        guard let first = sources.first else {
+            // The name is a child of /splits that is not a group (e.g. a dataset).
+            throw StoreError(file: dump.paths[0], object: base,
+                             message: "is not a group (each split is a group holding features and labels)")
+        }
         (storedType, chunkRows, compression) = try hdf5(first.path, base + "/features") { () throws(HDF5Error) in
             let filters = try first.features.filters
             let names = filters.map { f in
