@@ -36,6 +36,9 @@ enum CorpusTool {
 
     /// Runs `tool arguments` with stdout/stderr in files (no pipe can fill up), killing it after
     /// `timeout` seconds. `signal`, if given, is sent after `signalAfter` seconds (for interruption tests).
+    ///
+    /// Spawned with posix_spawn and an empty signal mask: children of Foundation's `Process` here
+    /// inherit a mask that blocks SIGINT and SIGTERM, which would make interruption tests vacuous.
     static func run(_ tool: String, _ arguments: [String], timeout: Double = 20,
                     currentDirectory: URL? = nil, environment: [String: String] = [:],
                     signal: Int32? = nil, signalAfter: Double = 0) throws -> CorpusRun {
@@ -43,47 +46,64 @@ enum CorpusTool {
             .appendingPathComponent("penultimate-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let outPath = scratch.appendingPathComponent("stdout").path, errPath = scratch.appendingPathComponent("stderr").path
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(tool))
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
+        // `env -C DIR` changes the folder (posix_spawn_file_actions_addchdir_np is not imported).
+        let command = currentDirectory.map { ["/usr/bin/env", "-C", $0.path, path(tool)] } ?? [path(tool)]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
         let start = Date()
-        try process.run()
-        try? out.close()
-        try? err.close()
-        if let signal {
-            if finished.wait(timeout: .now() + signalAfter) == .success {
-                // Ended before the signal was due; report as is.
-            } else {
-                kill(process.processIdentifier, signal)
-            }
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
+        guard spawned == 0 else {
+            throw CorpusSetupError(message: "cannot start \(path(tool)): \(String(cString: strerror(spawned)))")
         }
+        var status: Int32 = 0
+        var signalSent = signal == nil
         var timedOut = false
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { break }
+            let elapsed = Date().timeIntervalSince(start)
+            if !signalSent, elapsed >= signalAfter, let signal {
+                kill(pid, signal)
+                signalSent = true
+            }
+            if elapsed > timeout + (signal == nil ? 0 : signalAfter) {
+                timedOut = true
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                break
+            }
+            usleep(5_000)
         }
+        let signaled = (status & 0x7f) != 0
         return CorpusRun(
             arguments: [tool] + arguments,
-            status: process.terminationStatus,
-            signaled: process.terminationReason == .uncaughtSignal,
+            status: signaled ? status & 0x7f : (status >> 8) & 0xff,
+            signaled: signaled,
             timedOut: timedOut,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "<not UTF-8>",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "<not UTF-8>",
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "<not UTF-8>",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "<not UTF-8>",
             seconds: Date().timeIntervalSince(start))
     }
 
