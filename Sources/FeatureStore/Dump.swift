@@ -33,6 +33,8 @@ public final class Dump: @unchecked Sendable {
     /// Split names, sorted.
     public let splitNames: [String]
     let files: [DumpFile]
+    /// Shard files behind the dump: 1 for a single file, the manifest's shard count, or the files given.
+    let shardCount: Int
     private var splitReaders: [String: SplitReader] = [:]
 
     /// Opens a single file or manifest (one path) or shard files (several paths, any order).
@@ -65,7 +67,27 @@ public final class Dump: @unchecked Sendable {
             }
         }
         let layout: Layout = opened.count > 1 ? .shards : (opened[0].0.root.hasAttribute("manifest_shards") ? .manifest : .single)
-        return try Dump(paths: paths, layout: layout, files: opened.map(\.0), attributes: opened[0].1)
+        let shardCount = layout == .manifest ? try checkManifestShards(opened[0].0) : opened.count
+        return try Dump(paths: paths, layout: layout, files: opened.map(\.0), attributes: opened[0].1, shardCount: shardCount)
+    }
+
+    /// Every shard a manifest names must exist: libhdf5 reads a missing virtual-dataset source as
+    /// fill values (labels -1, features NaN) instead of failing.
+    /// Returns the number of shards.
+    static func checkManifestShards(_ f: DumpFile) throws(StoreError) -> Int {
+        let entries = try hdf5(f.path, "attribute manifest_shards") { () throws(HDF5Error) in
+            try f.root.readStringArrayAttribute("manifest_shards")
+        }
+        let folder = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
+        for entry in entries {
+            let resolved = entry.hasPrefix("/") ? entry : folder + entry
+            guard access(resolved, R_OK) == 0 else {
+                throw StoreError(file: f.path, object: "attribute manifest_shards",
+                                 message: "shard \(entry) is missing (\(resolved))",
+                                 fix: "keep every shard file beside the manifest, or pass the shard files themselves")
+            }
+        }
+        return entries.count
     }
 
     /// Opens one file, or shards, given as a single path or several.
@@ -85,8 +107,9 @@ public final class Dump: @unchecked Sendable {
         }
     }
 
-    private init(paths: [String], layout: Layout, files: [DumpFile], attributes: DumpAttributes) throws(StoreError) {
+    private init(paths: [String], layout: Layout, files: [DumpFile], attributes: DumpAttributes, shardCount: Int) throws(StoreError) {
         self.paths = paths
+        self.shardCount = shardCount
         self.layout = layout
         self.files = files
         self.attributes = attributes
@@ -97,11 +120,25 @@ public final class Dump: @unchecked Sendable {
         for other in files.dropFirst() {
             let c = try Self.readClasses(other)
             guard c == classes else {
-                throw StoreError(file: other.path, object: "/classes", message: "differs from \(first.path)'s class list")
+                let mine = classes
+                let object = c.wnids != mine.wnids ? "/classes/wnid" : "/classes/name"
+                let at = (0..<max(c.count, mine.count)).first { i in
+                    i >= c.count || i >= mine.count || c.wnids?[i] != mine.wnids?[i] || c.names?[i] != mine.names?[i]
+                }
+                throw StoreError(file: other.path, object: object,
+                                 message: "differs from \(first.path)'s class list" + (at.map { " (first at class \($0))" } ?? ""))
             }
             let (w, _) = try Self.classifierShapes(other, classCount: classes.count)
             guard w[1] == dim else {
                 throw StoreError(file: other.path, object: "/classifier/weight", message: "dim \(w[1]) differs from \(first.path)'s \(dim)")
+            }
+            for p in ["/classifier/weight", "/classifier/bias"] {
+                let (a, b) = try hdf5(other.path, p) { () throws(HDF5Error) in
+                    (try first.root.dataset(p).readAll(as: Float.self), try other.root.dataset(p).readAll(as: Float.self))
+                }
+                guard a.elementsEqual(b, by: { $0 == $1 || ($0.isNaN && $1.isNaN) }) else {
+                    throw StoreError(file: other.path, object: p, message: "differs from \(first.path)'s: not shards of one model")
+                }
             }
         }
         var names = Set<String>()
@@ -136,6 +173,15 @@ public final class Dump: @unchecked Sendable {
         let wnids = try strings("wnid"), names = try strings("name")
         guard wnids != nil || names != nil else {
             throw StoreError(file: f.path, object: "/classes/wnid", message: "missing, and there is no /classes/name either")
+        }
+        if let wnids {
+            var first: [String: Int] = [:]
+            for (i, wnid) in wnids.enumerated() {
+                if let earlier = first.updateValue(i, forKey: wnid) {
+                    throw StoreError(file: f.path, object: "/classes/wnid",
+                                     message: "\(wnid) appears twice (classes \(earlier) and \(i)); each class needs its own wnid")
+                }
+            }
         }
         if let wnids, let names, wnids.count != names.count {
             throw StoreError(file: f.path, object: "/classes/name", message: "has \(names.count) entries but /classes/wnid has \(wnids.count)")
@@ -212,7 +258,13 @@ public final class Dump: @unchecked Sendable {
         for name in splitNames {
             do {
                 let reader = try split(name)
-                report.splits[name] = try reader.statistics()
+                let statistics = try reader.statistics()
+                report.splits[name] = statistics
+                // A split too small to hold every class (a toy or smoke-test split) is not flagged.
+                guard statistics.rows >= classes.count else { continue }
+                report.classesWithoutRows[name] = statistics.classCounts.indices
+                    .filter { statistics.classCounts[$0] == 0 }
+                    .map { i in [classes.wnids?[i], classes.names?[i]].compactMap { $0 }.joined(separator: " ") }
             } catch let error as StoreError {
                 report.problems.append(error)
             } catch {
@@ -255,9 +307,14 @@ public struct ValidationReport: Sendable {
     /// Oddities that do not stop analysis (NaN/Inf are listed here; averaging tools refuse them).
     public var warnings: [String] = []
 
-    /// True when there are no problems and no NaN/Inf values.
+    /// Classes (wnid and name) per split that have no rows there, so their centroids are undefined.
+    /// Checked only for splits with at least as many rows as classes.
+    public var classesWithoutRows: [String: [String]] = [:]
+
+    /// True when there are no problems, no NaN/Inf values and every class has rows in every split.
     public var isValid: Bool {
         problems.isEmpty && splits.values.allSatisfy { $0.nanCount == 0 && $0.infCount == 0 }
+            && classesWithoutRows.values.allSatisfy { $0.isEmpty }
     }
 
     /// One line per problem and per split with non-finite values.
@@ -266,6 +323,11 @@ public struct ValidationReport: Sendable {
             let s = splits[name]!
             guard s.nanCount + s.infCount > 0 else { return nil }
             return "\(paths.joined(separator: ", ")): /splits/\(name)/features: \(s.nanCount) NaN and \(s.infCount) Inf values"
+        } + classesWithoutRows.keys.sorted().compactMap { name in
+            let empty = classesWithoutRows[name]!
+            guard !empty.isEmpty else { return nil }
+            let shown = empty.prefix(5).joined(separator: ", ") + (empty.count > 5 ? ", ..." : "")
+            return "\(paths.joined(separator: ", ")): /splits/\(name)/labels: \(empty.count) class(es) without rows (\(shown)): their centroids are undefined"
         } + warnings
     }
 }

@@ -64,7 +64,11 @@ public final class SplitReader: @unchecked Sendable {
             sources.append(try Self.openSource(f, base: base, dim: dim, classCount: classCount,
                                                requireSampleIndex: dump.layout == .shards))
         }
-        let first = sources[0]
+        guard let first = sources.first else {
+            // The name is a child of /splits that is not a group (e.g. a dataset).
+            throw StoreError(file: dump.paths[0], object: base,
+                             message: "is not a group (each split is a group holding features and labels)")
+        }
         (storedType, chunkRows, compression) = try hdf5(first.path, base + "/features") { () throws(HDF5Error) in
             let filters = try first.features.filters
             let names = filters.map { f in
@@ -94,6 +98,14 @@ public final class SplitReader: @unchecked Sendable {
                 if any { sources[s].keep = keep }
             }
         }
+        // DistributedSampler pads the last batch with at most (shards - 1) repeated samples; more
+        // repeats mean the shards overlap (e.g. two runs' files mixed).
+        let shards = dump.shardCount
+        if dump.layout != .single, dropped >= max(shards, 1) {
+            throw StoreError(file: sources[0].path, object: base + "/sample_index",
+                             message: "\(dropped) rows repeat an earlier sample_index, but padding over \(shards) shards repeats at most \(shards - 1): the shards overlap",
+                             fix: "pass the shard files of one run only")
+        }
         duplicatesDropped = dropped
         rows = sources.reduce(0) { $0 + $1.rows } - dropped
         self.sources = sources
@@ -103,6 +115,11 @@ public final class SplitReader: @unchecked Sendable {
                            requireSampleIndex: Bool) throws(StoreError) -> SplitSource {
         let fp = base + "/features"
         let probe = try Dump.requireDataset(f, fp)
+        let stored = try hdf5(f.path, fp) { () throws(HDF5Error) in try probe.shape }
+        if stored.count == 2, stored[1] != dim {
+            throw StoreError(file: f.path, object: fp,
+                             message: "has \(stored[1]) columns but /classifier/weight has \(dim); both must have D columns")
+        }
         let shape = try Dump.checkFloat(probe, file: f.path, object: fp, shape: [nil, dim])
         let n = shape[0]
         // A chunk cache that holds a few whole chunks, so row blocks never re-read a chunk.

@@ -59,14 +59,23 @@ extension Hierarchy {
     }
 
     func depth(of id: String, memo: inout [String: Depth]) throws -> Depth {
+        var visiting: Set<String> = []
+        return try depth(of: id, memo: &memo, visiting: &visiting)
+    }
+
+    /// `visiting` holds the nodes on the current upward path: meeting one again is a loop, which
+    /// a corrupt file can contain and which would otherwise recurse until the stack overflows.
+    private func depth(of id: String, memo: inout [String: Depth], visiting: inout Set<String>) throws -> Depth {
         if let known = memo[id] { return known }
         guard contains(id) else { throw TaxonomyError.unknownID(id, source: "hierarchy") }
+        guard visiting.insert(id).inserted else { throw TaxonomyError.cycle(id, source: "hierarchy") }
+        defer { visiting.remove(id) }
         let ups = try parents(of: id)
         var result = Depth(min: 0, max: 0)
         if !ups.isEmpty {
             var lo = Int.max, hi = 0
             for parent in ups {
-                let d = try depth(of: parent, memo: &memo)
+                let d = try depth(of: parent, memo: &memo, visiting: &visiting)
                 lo = Swift.min(lo, d.min + 1)
                 hi = Swift.max(hi, d.max + 1)
             }
@@ -81,7 +90,9 @@ extension Hierarchy {
     public func firstParentChain(of id: String) throws -> [String] {
         guard contains(id) else { throw TaxonomyError.unknownID(id, source: "hierarchy") }
         var chain = [id]
+        var seen: Set<String> = [id]
         while let parent = try parents(of: chain[chain.count - 1]).first {
+            guard seen.insert(parent).inserted else { throw TaxonomyError.cycle(parent, source: "hierarchy") }
             chain.append(parent)
         }
         return chain

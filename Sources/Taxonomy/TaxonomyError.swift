@@ -25,6 +25,8 @@ public enum TaxonomyError: Error, Equatable, CustomStringConvertible {
     case targetInOwnSet(String)
     /// A preset name that does not exist.
     case unknownPreset(String, known: [String])
+    /// A node that is its own ancestor: the parent links of a (corrupt) file loop.
+    case cycle(String, source: String)
 
     public var description: String {
         switch self {
@@ -51,6 +53,8 @@ public enum TaxonomyError: Error, Equatable, CustomStringConvertible {
             return "set rule: '\(text)': \(reason); expected siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N or a comma list of classes"
         case .targetInOwnSet(let id):
             return "set rule: \(id): the target cannot be a member of its own set"
+        case .cycle(let id, let source):
+            return "\(source): \(id): is its own ancestor (the parent links loop); the file is corrupt"
         case .unknownPreset(let name, let known):
             return "preset: '\(name)': unknown; known presets: \(known.joined(separator: ", "))"
         }

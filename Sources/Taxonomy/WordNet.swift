@@ -246,7 +246,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
             throw LineProblem(text: "synset offset \(fields[0]) differs from the line's byte offset \(offset)")
         }
         guard fields[2] == "n" else { throw LineProblem(text: "synset type '\(fields[2])' is not a noun ('n')") }
-        guard let wordCount = Int(fields[3], radix: 16) else {
+        guard let wordCount = Int(fields[3], radix: 16), wordCount >= 0 else {
             throw LineProblem(text: "word count '\(fields[3])' is not hexadecimal")
         }
         var cursor = 4
@@ -259,6 +259,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         guard cursor < fields.count, let pointerCount = Int(fields[cursor]) else {
             throw LineProblem(text: "missing or non-numeric pointer count")
         }
+        guard pointerCount >= 0 else { throw LineProblem(text: "pointer count \(pointerCount) is negative") }
         cursor += 1
         var hypernyms: [String] = [], instanceHypernyms: [String] = [], hyponyms: [String] = []
         for _ in 0..<pointerCount {
@@ -331,7 +332,8 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         func corrupt(_ problem: String) -> TaxonomyError {
             .corrupt(path: indexPath, line: lineNumber, problem: problem)
         }
-        guard fields.count >= 6, let synsetCount = Int(fields[2]), let pointerCount = Int(fields[3]) else {
+        guard fields.count >= 6, let synsetCount = Int(fields[2]), let pointerCount = Int(fields[3]),
+              synsetCount >= 0, pointerCount >= 0 else {
             throw corrupt("not an index line (lemma pos synset_cnt p_cnt ...)")
         }
         let first = 4 + pointerCount + 2

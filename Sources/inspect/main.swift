@@ -34,14 +34,15 @@ struct Inspect: ParsableCommand {
             fail(error.description)
         }
         let report = dump.validate()
+        // A failed run prints no description (nothing on stdout that looks like a result) and
+        // exactly one stderr line: the first problem, then any others after "; ".
+        if !report.problems.isEmpty || (validate && !report.isValid) {
+            fail(report.messages.joined(separator: "; "))
+        }
         if json {
             printJSON(dump, report)
         } else {
             printText(dump, report)
-        }
-        if !report.problems.isEmpty || (validate && !report.isValid) {
-            for line in report.messages { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
-            throw ExitCode(65)
         }
     }
 

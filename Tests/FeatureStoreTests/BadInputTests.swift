@@ -30,7 +30,7 @@ let badCases: [BadCase] = [
             fragments: ["/classes", "missing"]),
     BadCase(name: "features dim differs from classifier",
             script: #"x, y = toy(D=5); write_dump("d.h5", x, y, D=4)"#,
-            fragments: ["/splits/train/features: has shape [10, 5], expected (_, 4)"]),
+            fragments: ["/splits/train/features: has 5 columns but /classifier/weight has 4"]),
     BadCase(name: "features of rank 1", script: #"""
         x, y = toy()
         write_dump("d.h5", x, y, extra=lambda f: (f.__delitem__("splits/train/features"), f.create_dataset("splits/train/features", data=x[:, 0])))

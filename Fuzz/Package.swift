@@ -1,0 +1,23 @@
+// swift-tools-version: 6.0
+//
+// libFuzzer targets for the readers of untrusted input. A separate package so that the root
+// build never needs the fuzzer runtime; it depends on the root package by path.
+// Build and run with `./run.sh [seconds]` (see README.md).
+import PackageDescription
+
+let package = Package(
+    name: "penultimate-fuzz",
+    dependencies: [
+        .package(name: "penultimate", path: ".."),
+    ],
+    targets: [
+        // Feature dumps: Dump.open + validate + streaming every split.
+        .executableTarget(
+            name: "FuzzDump",
+            dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
+        // WordNet data.noun / index.noun: lookups, ancestors, depth, LCA, path distance.
+        .executableTarget(
+            name: "FuzzWordNet",
+            dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
+    ]
+)

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets: `python3 Fuzz/make_seeds.py OUTDIR`.
+
+OUTDIR/dump/: the valid dumps of the bad-input corpus (Tests/Corpus/make_corpus.py), small
+format-v1 files of a few KiB. OUTDIR/wordnet/: tiny synthetic data.noun files whose synset
+lines sit at their true byte offsets (the input format of the FuzzWordNet target: data.noun,
+optionally a 0x00 byte and then index.noun). Deterministic; nothing here is committed.
+"""
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def dump_seeds(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, str(HERE.parent / "Tests/Corpus/make_corpus.py"), tmp],
+                       check=True, stdout=subprocess.DEVNULL)
+        for name in ("valid", "float16_gzip", "names_only", "fixed_length_strings",
+                     "single_row_class", "shards_padding.rank0", "nan_row", "labels_out_of_range"):
+            shutil.copy(Path(tmp) / f"{name}.h5", out / f"{name}.h5")
+
+
+def data_noun(entries) -> bytes:
+    """entries: (lemmas, [(symbol, index of the target entry)], gloss). Offsets and pointer
+    targets are fixed width, so a line's length does not depend on them: one pass measures,
+    the next renders at the true byte offsets."""
+    header = b"  1 synthetic WordNet-format data for fuzzing\n"
+    offsets, position = [], len(header)
+    for lemmas, pointers, gloss in entries:
+        offsets.append(position)
+        position += len(render(0, lemmas, [(s, 0) for s, _ in pointers], gloss))
+    return header + b"".join(render(offsets[i], lemmas, [(s, offsets[t]) for s, t in pointers], gloss)
+                             for i, (lemmas, pointers, gloss) in enumerate(entries))
+
+
+def render(offset, lemmas, pointers, gloss) -> bytes:
+    words = " ".join(f"{w} 0" for w in lemmas)
+    ptrs = " ".join(f"{s} {t:08d} n 0000" for s, t in pointers)
+    return f"{offset:08d} 05 n {len(lemmas):02x} {words} {len(pointers):03d} {ptrs} | {gloss}  \n".encode()
+
+
+def wordnet_seeds(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tree = [
+        (["entity"], [("~", 1)], "that which is perceived to exist"),
+        (["animal", "beast"], [("@", 0), ("~", 2), ("~", 3)], "a living organism"),
+        (["dog"], [("@", 1), ("~", 4), ("~", 5)], "a domesticated canid"),
+        (["snake", "serpent"], [("@", 1)], "limbless reptile"),
+        (["golden_retriever"], [("@", 2)], "an English breed"),
+        (["Chesapeake_Bay_retriever"], [("@", 2), ("@i", 3)], "an American breed"),
+    ]
+    data = data_noun(tree)
+    (out / "tree").write_bytes(data)
+    lines = data.split(b"\n")
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    index = (f"animal n 1 2 @ ~ 1 0 {offsets[2]:08d}  \n"
+             f"dog n 1 2 @ ~ 1 0 {offsets[3]:08d}  \n"
+             f"entity n 1 1 ~ 1 0 {offsets[1]:08d}  \n").encode()
+    (out / "tree_with_index").write_bytes(data + b"\x00" + index)
+    (out / "one_line").write_bytes(data_noun([(["entity"], [], "everything")]))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: make_seeds.py OUTDIR", file=sys.stderr)
+        sys.exit(64)
+    dump_seeds(Path(sys.argv[1]) / "dump")
+    wordnet_seeds(Path(sys.argv[1]) / "wordnet")

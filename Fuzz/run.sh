@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets and run each for N seconds (default 30): `Fuzz/run.sh [seconds] [target...]`.
+# Needs Swift 6.x on Linux (the toolchain ships libclang_rt.fuzzer) and python3 with h5py/numpy
+# for the seeds. Findings land in Fuzz/artifacts/<target>/ (crash-*, timeout-*, oom-*); the run
+# exits non-zero when a target finds one. Working corpora grow in Fuzz/work/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds="${1:-30}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzDump FuzzWordNet)
+
+swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+    $(for t in "${targets[@]}"; do echo --product "$t"; done | xargs) 2>&1 | tail -n 3
+bin="$(swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"
+
+[ -d work/seeds ] || python3 make_seeds.py work/seeds
+# Leaks inside libhdf5's global caches are not findings; libFuzzer's own -timeout catches hangs.
+export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
+# Swift's own crash backtracer and ASan fight over the crashing thread's stack; let ASan report.
+export SWIFT_BACKTRACE=enable=no
+status=0
+for target in "${targets[@]}"; do
+    case "$target" in
+        FuzzDump) seeds=work/seeds/dump; max_len=32768; extra=() ;;
+        FuzzWordNet) seeds=work/seeds/wordnet; max_len=4096; extra=(-dict=wordnet.dict) ;;
+        *) echo "run.sh: unknown target $target" >&2; exit 64 ;;
+    esac
+    mkdir -p "work/$target" "artifacts/$target"
+    echo "== $target: ${seconds}s"
+    rc=0
+    # Fork mode keeps fuzzing after a finding (each is saved under artifacts/); libhdf5's own
+    # bugs on corrupt files would otherwise end every run at the first one.
+    "$bin/$target" "work/$target" "$seeds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len="$max_len" \
+        -artifact_prefix="artifacts/$target/" -print_final_stats=1 "${extra[@]}" > "work/$target.log" 2>&1 || rc=$?
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|INFO: fuzzed for|INFO: exiting|#[0-9]+: cov)' "work/$target.log" | tail -n 12 || true
+    # Triage: a finding whose first frame outside the sanitizer, libFuzzer and libc runtimes is
+    # in libhdf5 is upstream (libhdf5 1.10.8 on a corrupt file; see README) and moves to
+    # artifacts/<target>/libhdf5/; any other finding is ours and fails the run.
+    ours=0; upstream=0
+    mkdir -p "artifacts/$target/libhdf5"
+    for finding in $(find "artifacts/$target" -maxdepth 1 -type f); do
+        frame=$("$bin/$target" -timeout=5 -rss_limit_mb=3072 "$finding" 2>&1 \
+            | grep -E '^ +#[0-9]+ 0x' \
+            | grep -vE 'sanitizer|compiler-rt|fuzzer::|libc\.so|__interceptor|___interceptor|in (memcpy|memmove|memset)' \
+            | head -n 1 || true)
+        if [[ "$frame" == *libhdf5* ]]; then
+            upstream=$((upstream + 1)); mv "$finding" "artifacts/$target/libhdf5/"
+        else
+            ours=$((ours + 1)); echo "   finding $finding: ${frame:-no stack}" | cut -c1-220
+        fi
+    done
+    echo "== $target: exit $rc; $ours finding(s) of ours in Fuzz/artifacts/$target/, $upstream in libhdf5 (artifacts/$target/libhdf5/)"
+    [ "$ours" -eq 0 ] || status=1
+done
+exit "$status"
