@@ -95,6 +95,9 @@ public var currentToolName: String {
 /// Runs a tool's body and exits: 0 on success; otherwise prints exactly one line
 /// `tool: message` to stderr and exits with ``toolExitCode(for:)``.
 public func runTool(name: String = currentToolName, _ body: () throws -> Void) -> Never {
+    // From the first instruction on, SIGINT/SIGTERM end the tool with 130/143 after removing any
+    // temporary output, whatever phase it is in.
+    TemporaryFiles.installSignalCleanup()
     let code: ToolExitCode
     do {
         try body()
@@ -107,6 +110,7 @@ public func runTool(name: String = currentToolName, _ body: () throws -> Void) -
 
 /// The `async` form of ``runTool(name:_:)``.
 public func runTool(name: String = currentToolName, _ body: () async throws -> Void) async -> Never {
+    TemporaryFiles.installSignalCleanup()
     let code: ToolExitCode
     do {
         try await body()

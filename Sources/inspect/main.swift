@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureStore
 import Foundation
+import PenultimateKit
 
 /// `inspect`: describe a feature dump (one file, shards, or a manifest) and check it against format v1.
 struct Inspect: ParsableCommand {
@@ -27,28 +28,20 @@ struct Inspect: ParsableCommand {
     var validate = false
 
     func run() throws {
-        let dump: Dump
-        do {
-            dump = try Dump.open(files)
-        } catch {
-            fail(error.description)
+        runTool(name: "inspect") {
+            let dump = try Dump.open(files)
+            let report = dump.validate()
+            // A failed run prints no description (nothing on stdout that looks like a result) and
+            // exactly one stderr line: the first problem, then any others after "; ".
+            if !report.problems.isEmpty || (validate && !report.isValid) {
+                throw ToolError.badInput(report.messages.joined(separator: "; "))
+            }
+            if json {
+                printJSON(dump, report)
+            } else {
+                printText(dump, report)
+            }
         }
-        let report = dump.validate()
-        // A failed run prints no description (nothing on stdout that looks like a result) and
-        // exactly one stderr line: the first problem, then any others after "; ".
-        if !report.problems.isEmpty || (validate && !report.isValid) {
-            fail(report.messages.joined(separator: "; "))
-        }
-        if json {
-            printJSON(dump, report)
-        } else {
-            printText(dump, report)
-        }
-    }
-
-    func fail(_ line: String) -> Never {
-        FileHandle.standardError.write(Data("\(line)\n".utf8))
-        Foundation.exit(65)
     }
 
     static func summary(_ counts: [Int]) -> (min: Int, median: Double, max: Int) {
@@ -62,7 +55,9 @@ struct Inspect: ParsableCommand {
     func printText(_ dump: Dump, _ report: ValidationReport) {
         print("dump: \(dump.paths.joined(separator: ", ")) (\(dump.layout.rawValue))")
         for (key, value) in dump.attributes.provenance.sorted(by: { $0.key < $1.key }) {
-            print("  \(key): \(value)")
+            // A run's whole config can be kilobytes: the text view shows its start, --json all of it.
+            let shown = value.count > 100 ? "\(value.prefix(100))… (\(value.count) characters; --json shows all)" : value
+            print("  \(key): \(shown)")
         }
         let shown = (0..<min(dump.classes.count, 5)).map { dump.classes.label($0) }.joined(separator: ", ")
         print("classes: \(dump.classes.count) (\(shown)\(dump.classes.count > 5 ? ", ..." : ""))")
