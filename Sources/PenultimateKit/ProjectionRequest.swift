@@ -77,15 +77,15 @@ extension ProjectionRequest {
         let names = displayNames(dump: dump, indices: indices)
         let wnids = indices.map { dump.classes.wnids?[$0] ?? dump.classes.label($0) }
         for name in splits where !dump.splitNames.contains(name) {
-            throw ProjectionError(file: path, object: "/splits/\(name)", message: "no such split",
-                                  fix: "the dump has \(dump.splitNames.joined(separator: ", "))")
+            throw InputError(file: path, object: "/splits/\(name)", message: "no such split",
+                             fix: "the dump has \(dump.splitNames.joined(separator: ", "))")
         }
         let (weight, bias) = try dump.classifier()
         let dim = dump.dim
         let templates: [[Double]]
         do {
             templates = try augmentedTemplates(weight: weight, bias: bias, dim: dim, classes: indices)
-        } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+        } catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
 
         var cache: [String: ClassRows] = [:]
         func rows(_ split: String) throws -> ClassRows {
@@ -102,7 +102,7 @@ extension ProjectionRequest {
         case .muller:
             let projection: MullerProjection
             do { projection = try MullerProjection(templates: templates, classes: indices) }
-            catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+            catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.axes
             origin = projection.origin
             for split in splits {
@@ -119,8 +119,8 @@ extension ProjectionRequest {
             ]
         case .qrPCA:
             guard dump.splitNames.contains(ProjectionRequest.trainingSplit) else {
-                throw ProjectionError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
-                                      fix: "use --method muller")
+                throw InputError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
+                                 fix: "use --method muller")
             }
             let train = try rows(ProjectionRequest.trainingSplit)
             let fit = train.selected(fitSelection ?? selection, dim: dim)
@@ -128,7 +128,7 @@ extension ProjectionRequest {
             do {
                 projection = try QRPCAProjection(templates: templates, classes: indices, trainingFeatures: fit.features,
                                                  trainingCentroids: train.centroids(dim: dim))
-            } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+            } catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.basis
             pcaMean = [projection.mean.x, projection.mean.y, projection.mean.z]
             pcaAxes = projection.principalAxes.map { [$0.x, $0.y, $0.z] }
@@ -168,7 +168,7 @@ extension ProjectionRequest {
     /// WordNet lemma (only when the dump lists wnids).
     func resolveClasses(dump: Dump, path: String) throws -> [Int] {
         guard classes.count == 3 else {
-            throw ProjectionError(file: path, object: "--classes", message: "\(classes.count) classes given, a projection needs exactly 3")
+            throw InputError(file: path, object: "--classes", message: "\(classes.count) classes given, a projection needs exactly 3")
         }
         var lookup: ClassLookup?
         var indices: [Int] = []
@@ -176,7 +176,7 @@ extension ProjectionRequest {
             let text = id.trimmingCharacters(in: .whitespaces)
             if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let index = Int(text) {
                 guard index < dump.classes.count else {
-                    throw ProjectionError(file: path, object: "--classes", message: "class index \(index) is out of range 0..<\(dump.classes.count)")
+                    throw InputError(file: path, object: "--classes", message: "class index \(index) is out of range 0..<\(dump.classes.count)")
                 }
                 indices.append(index)
             } else if let index = dump.classes.index(of: text) {
@@ -187,18 +187,18 @@ extension ProjectionRequest {
                     lookup = try ClassLookup(ids: wnids, hierarchy: wordnet)
                 }
                 do { indices.append(try lookup!.index(of: text)) } catch {
-                    throw ProjectionError(file: path, object: "--classes", message: "\(error)")
+                    throw InputError(file: path, object: "--classes", message: "\(error)")
                 }
             } else {
-                throw ProjectionError(file: path, object: "--classes", message: "\"\(text)\" is not a class of the dump",
-                                      fix: "give a class index, wnid or name from /classes")
+                throw InputError(file: path, object: "--classes", message: "\"\(text)\" is not a class of the dump",
+                                 fix: "give a class index, wnid or name from /classes")
             }
         }
         for i in 0..<3 {
             for j in (i + 1)..<3 where indices[i] == indices[j] {
-                throw ProjectionError(file: path, object: "--classes",
-                                      message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(dump.classes.label(indices[i])))",
-                                      fix: "give three different classes")
+                throw InputError(file: path, object: "--classes",
+                                 message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(dump.classes.label(indices[i])))",
+                                 fix: "give three different classes")
             }
         }
         return indices
@@ -233,8 +233,8 @@ extension ProjectionRequest {
             seen += block.rowCount
         }
         for c in 0..<3 where rows.sampleIndex[c].isEmpty {
-            throw ProjectionError(file: path, object: "/splits/\(split)",
-                                  message: "class \(dump.classes.label(indices[c])) has no rows in this split")
+            throw InputError(file: path, object: "/splits/\(split)",
+                             message: "class \(dump.classes.label(indices[c])) has no rows in this split")
         }
         return rows
     }

@@ -96,10 +96,10 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
     @Test func dumpWithoutLogitsIsAnError() throws {
         let folder = try accuracyTemporaryDirectory()
         let path = try writeHandDump(folder, "nologits.h5", role: .teacher, alpha: 0, logits: nil)
-        #expect(throws: AccuracyError.noLogits(path: path, split: "val")) {
+        #expect(throws: InputError.noLogits(path: path, split: "val")) {
             try AccuracyMeasurement.measure([path], split: "val")
         }
-        #expect(toolExitCode(for: AccuracyError.noLogits(path: path, split: "val")) == .badInput)
+        #expect(toolExitCode(for: InputError.noLogits(path: path, split: "val")) == .badInput)
     }
 
     @Test func twoDumpsForOneCellAreAnError() throws {
@@ -107,7 +107,7 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
         let a = try writeHandDump(folder, "a.h5", role: .student, alpha: 0.1, temperature: 3)
         let b = try writeHandDump(folder, "b.h5", role: .student, alpha: 0.1, temperature: 3)
         let measurements = try [a, b].map { try AccuracyMeasurement.measure([$0], split: "val") }
-        #expect(throws: AccuracyError.duplicateCell(path: b, other: a, row: "T = 3", alpha: "0.1")) {
+        #expect(throws: InputError.duplicateCell(path: b, other: a, row: "T = 3", alpha: "0.1")) {
             try AccuracyTable(measurements)
         }
     }

@@ -79,7 +79,7 @@ func etaPython(_ script: String, _ arguments: [String]) throws -> [[Double]] {
     let errors = stderr.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw EtaError(file: "python3", object: "script", message: String(decoding: errors, as: UTF8.self))
+        throw InputError(file: "python3", object: "script", message: String(decoding: errors, as: UTF8.self))
     }
     return String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
         line.split(separator: " ").map { Double($0)! }

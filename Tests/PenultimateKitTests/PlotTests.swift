@@ -31,7 +31,7 @@ private func panels(_ files: [ProjectionFile]) -> [ProjectionPanelInput] {
                                         "student T=3, teacher α=0.1, train", "student T=3, teacher α=0.1, val"])
     let given = try projectionFigure(panels(files), options: .init(rows: 2, columns: 2, titles: ["a", "b"], rowTitles: ["x", "y"]))
     #expect(given.columnTitles == ["a", "b"] && given.rowTitles == ["x", "y"])
-    #expect(throws: ProjectionError.self) { _ = try projectionFigure(panels(files), options: .init(rows: 1, columns: 3)) }
+    #expect(throws: InputError.self) { _ = try projectionFigure(panels(files), options: .init(rows: 1, columns: 3)) }
 }
 
 @Test func projectionPNGHasSizeDPIProvenanceAndClassColoursAtCentroids() throws {
@@ -119,7 +119,7 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
     let image = try PNGImage.decode(try figure.render(format: .png))
     #expect(image.width == figure.pixelSize.width)
     let wrong = try writeJSON(#"{"format": "penultimate-eta", "format_version": 2, "rows": []}"#, dir: dir, name: "v2.json")
-    #expect(throws: ProjectionError.self) { _ = try EtaChartData.read(path: wrong) }
+    #expect(throws: InputError.self) { _ = try EtaChartData.read(path: wrong) }
 }
 
 @Test func accuracyChartHasOneLinePerTeacherAlphaAndTeacherReferences() throws {
@@ -149,5 +149,5 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
     #expect(try PNGImage.decode(try figure.render(format: .png)).height == figure.pixelSize.height)
     // A student series missing a temperature is an error, not a silent gap.
     let partial = AccuracyChartData(rows: data.rows.filter { !($0.kdTemperature == 2 && $0.teacherLSAlpha == 0.1) })
-    #expect(throws: ProjectionError.self) { _ = try accuracyFigure(partial, path: path) }
+    #expect(throws: InputError.self) { _ = try accuracyFigure(partial, path: path) }
 }

@@ -185,7 +185,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
     for j in 0..<4 { weight[2 * 4 + j] = 2 * weight[4 + j] - weight[j] }
     bias[2] = 2 * bias[1] - bias[0]
     try writeFixtureDump(path: dump, classCount: 4, dim: 4, weightOverride: weight, biasOverride: bias)
-    #expect(throws: ProjectionError.self) {
+    #expect(throws: InputError.self) {
         _ = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "2"], splits: ["train"]).run(provenance: Provenance(tool: "test"))
     }
 }
@@ -250,7 +250,7 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
     let text = try String(contentsOfFile: dir + "/p.json", encoding: .utf8)
         .replacingOccurrences(of: "\"format_version\": 1", with: "\"format_version\": 7")
     try text.write(toFile: dir + "/future.json", atomically: true, encoding: .utf8)
-    #expect(throws: ProjectionError.self) { _ = try ProjectionFile.read(path: dir + "/future.json") }
+    #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/future.json") }
     // A feature dump is not a projection file.
-    #expect(throws: ProjectionError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
+    #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
 }
