@@ -1,4 +1,5 @@
 import Foundation
+import ToolSupport
 
 /// Top-1 / top-5 accuracy of one dump's split, computed from its saved logits.
 public struct AccuracyMeasurement: Sendable, Equatable {
@@ -149,15 +150,8 @@ public struct AccuracyTable: Sendable {
 
     /// The `penultimate-accuracy` JSON document (SPEC: accuracy JSON), rows in table order.
     public func json(provenance: Provenance) -> String {
-        func string(_ s: String) -> String {
-            // JSONSerialization escapes a one-element array correctly; strip the brackets.
-            let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
-        }
-        func number(_ x: Double?) -> String {
-            guard let x, x.isFinite else { return "null" }
-            return "\(x)"
-        }
+        let string = JSONText.string
+        func number(_ x: Double?) -> String { JSONText.number(x) }
         let items = measurements.map { m in
             let a = m.attributes
             let fields: [(String, String)] = [
@@ -166,7 +160,7 @@ public struct AccuracyTable: Sendable {
                 ("kd_temperature", number(a.kdTemperature)), ("split", string(m.split)),
                 ("top1", number(m.top1)), ("top5", number(m.top5)), ("top_k", String(m.topK)), ("rows", String(m.rows)),
             ]
-            return "    {" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+            return "    " + JSONText.object(fields)
         }
         return "{\"format\": \"penultimate-accuracy\", \"format_version\": 1,\n"
             + "  \"provenance\": \(provenance.json()),\n"

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import ToolSupport
 
 /// The two projections `project` offers.
 public enum ProjectionMethod: String, Sendable, CaseIterable {
@@ -294,10 +295,10 @@ extension ProjectionFile {
             for (i, p) in split.points.enumerated() {
                 let c = split.classes[i]
                 lines.append([field(split.name), field(wnids[c]), field(names[c]), "sample", String(split.sampleIndex[i]),
-                              number(p.x), number(p.y)].joined(separator: ","))
+                              JSONText.number(p.x), JSONText.number(p.y)].joined(separator: ","))
             }
             for (c, p) in split.centroids.enumerated() {
-                lines.append([field(split.name), field(wnids[c]), field(names[c]), "centroid", "", number(p.x), number(p.y)]
+                lines.append([field(split.name), field(wnids[c]), field(names[c]), "centroid", "", JSONText.number(p.x), JSONText.number(p.y)]
                     .joined(separator: ","))
             }
         }
@@ -308,23 +309,8 @@ extension ProjectionFile {
 
     /// The same content as the HDF5 file, as JSON with a fixed key order.
     public func jsonText() -> String {
-        func string(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
-        func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
-        func vector(_ v: [Double]) -> String { array(v.map(number)) }
+        let string = JSONText.string, array = JSONText.array
+        func vector(_ v: [Double]) -> String { array(v.map { JSONText.number($0) }) }
         var fields: [(String, String)] = [
             ("format", string(ProjectionFile.formatName)),
             ("format_version", String(ProjectionFile.currentFormatVersion)),
@@ -421,5 +407,3 @@ private struct JSONNumbers: Decodable {
     var splits: [Split]
 }
 
-/// Shortest text that reads back as the same Double (Swift's description), e.g. "0.1", "1e-05".
-func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }

@@ -150,7 +150,7 @@ extension ProjectionRequest {
             ("samples", selection.description),
             ("centroids", "mean of all rows of the class in that split (not only the selected ones), projected like the points"),
         ]
-        let conventionsJSON = "{" + conventions.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "}"
+        let conventionsJSON = JSONText.object(conventions.map { ($0.0, JSONText.string($0.1)) })
         var provenance = provenance
         for (name, value) in conventions { provenance.setConvention(name, value) }
 
@@ -238,19 +238,4 @@ extension ProjectionRequest {
         }
         return rows
     }
-}
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
