@@ -95,7 +95,20 @@ extension ProjectionRequest {
             return read
         }
 
-        var projected: [ProjectedSplit] = []
+        /// Every requested split through one projection: the selected rows, and the class centroids
+        /// of all rows (the same for muller and qr-pca; only the fitted projection differs).
+        func projectSplits(features project: ([Float]) throws -> [SIMD2<Double>],
+                           point projectPoint: ([Double]) -> SIMD2<Double>) throws -> [ProjectedSplit] {
+            try splits.map { split in
+                let r = try rows(split)
+                let chosen = r.selected(selection, dim: dim)
+                return ProjectedSplit(
+                    name: split, points: try project(chosen.features), classes: chosen.classes,
+                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map(projectPoint))
+            }
+        }
+
+        let projected: [ProjectedSplit]
         var basis: [[Double]], origin: [Double]?, pcaMean: [Double]?, pcaAxes: [[Double]]?
         var conventions: [(String, String)] = [("method", method.rawValue)]
         switch method {
@@ -105,13 +118,7 @@ extension ProjectionRequest {
             catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.axes
             origin = projection.origin
-            for split in splits {
-                let r = try rows(split)
-                let chosen = r.selected(selection, dim: dim)
-                projected.append(ProjectedSplit(
-                    name: split, points: try projection.project(features: chosen.features), classes: chosen.classes,
-                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map { projection.project(point: $0) }))
-            }
+            projected = try projectSplits(features: projection.project(features:), point: projection.project(point:))
             conventions += [
                 ("origin", "the templates' centroid (t1 + t2 + t3)/3 of the augmented templates [W_k, b_k]"),
                 ("axis_1", "unit vector from template 1 to template 2"),
@@ -132,13 +139,7 @@ extension ProjectionRequest {
             basis = projection.basis
             pcaMean = [projection.mean.x, projection.mean.y, projection.mean.z]
             pcaAxes = projection.principalAxes.map { [$0.x, $0.y, $0.z] }
-            for split in splits {
-                let r = try rows(split)
-                let chosen = r.selected(selection, dim: dim)
-                projected.append(ProjectedSplit(
-                    name: split, points: try projection.project(features: chosen.features), classes: chosen.classes,
-                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map { projection.project(point: $0) }))
-            }
+            projected = try projectSplits(features: projection.project(features:), point: projection.project(point:))
             conventions += [
                 ("basis", "reduced QR of the augmented templates [W_k, b_k] with R's diagonal positive"),
                 ("pca_fit", "train split only: \((fitSelection ?? selection).description) of train plus the three train centroids; applied unchanged to every split"),
