@@ -69,18 +69,20 @@ let package = Package(
         .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureStore", "HDF5"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
-        .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"]),
-        .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
-        .testTarget(name: "MiniLabTests", dependencies: ["MiniLab"]),
-        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        // Process running (tools, python3 cross-checks), temp folders and the package root, shared by the tests.
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["TestSupport", "FeatureStore", "HDF5"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
+        .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "CPNG"]),
+        .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab"]),
+        .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
-        .testTarget(name: "MiniLabRunTests", dependencies: ["MiniLabRun", "MiniLab", "PenultimateKit"]),
+            dependencies: ["TestSupport", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "PenultimateKit"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
-        .testTarget(name: "EndToEndTests", dependencies: ["PenultimateKit", "ToolSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PenultimateKit", "ToolSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ToolSupport
 
 /// Top-1 / top-5 accuracy of one dump's split, computed from its saved logits.
 public struct AccuracyMeasurement: Sendable, Equatable {
@@ -20,23 +21,23 @@ public struct AccuracyMeasurement: Sendable, Equatable {
     /// Reads `split` of the dump at `paths` (one file, shards or a manifest) and counts the rows
     /// whose label is the top-1 and among the top-5 logits (ties: see `topKCorrect`), streaming
     /// the logits block by block.
-    /// - Throws: ``AccuracyError/noLogits(path:split:)`` when the split stores no logits;
+    /// - Throws: ``InputError/noLogits(path:split:)`` when the split stores no logits;
     ///   `StoreError` for unreadable dumps or a missing split.
     public static func measure(_ paths: [String], split: String) throws -> AccuracyMeasurement {
         let path = paths.joined(separator: ",")
         let dump = try Dump.open(paths)
         let reader = try dump.split(split)
-        guard reader.hasLogits else { throw AccuracyError.noLogits(path: path, split: split) }
+        guard reader.hasLogits else { throw InputError.noLogits(path: path, split: split) }
         let classCount = reader.classCount
         let k = min(5, classCount)
         var rows = 0, correct1 = 0, correctK = 0
         try reader.forEachBlock(includeLogits: true) { block in
-            guard let logits = block.logits else { throw AccuracyError.noLogits(path: path, split: split) }
+            guard let logits = block.logits else { throw InputError.noLogits(path: path, split: split) }
             rows += block.rowCount
             correct1 += try topKCorrect(logits: logits, labels: block.labels, classCount: classCount, k: 1)
             correctK += try topKCorrect(logits: logits, labels: block.labels, classCount: classCount, k: k)
         }
-        guard rows > 0 else { throw AccuracyError.emptySplit(path: path, split: split) }
+        guard rows > 0 else { throw InputError.emptySplit(path: path, split: split) }
         return AccuracyMeasurement(path: path, attributes: dump.attributes, split: split,
                                    top1: 100 * Double(correct1) / Double(rows), top5: 100 * Double(correctK) / Double(rows),
                                    topK: k, rows: rows)
@@ -53,29 +54,29 @@ public struct AccuracyMeasurement: Sendable, Equatable {
     }
 }
 
-/// Errors of the accuracy table; one line each, naming the file.
-public enum AccuracyError: Error, BadInput, CustomStringConvertible, Equatable {
+/// The accuracy table's input errors, built here so their wording lives next to the table.
+extension InputError {
     /// The split has no `/splits/<split>/logits`.
-    case noLogits(path: String, split: String)
-    /// The split has no rows.
-    case emptySplit(path: String, split: String)
-    /// A student dump lacks `kd_temperature` or `teacher_ls_alpha`.
-    case missingAttribute(path: String, attribute: String)
-    /// Two dumps land in the same cell.
-    case duplicateCell(path: String, other: String, row: String, alpha: String)
+    public static func noLogits(path: String, split: String) -> InputError {
+        InputError(file: path, object: "/splits/\(split)/logits", message: "the dump has no logits",
+                   fix: "re-export it with logits (FeatureWriter.append(logits:), penultimate_writer.py logits=)")
+    }
 
-    /// One line: file, object, problem, fix.
-    public var description: String {
-        switch self {
-        case let .noLogits(path, split):
-            return "\(path): /splits/\(split)/logits: the dump has no logits; re-export it with logits (FeatureWriter.append(logits:), penultimate_writer.py logits=)"
-        case let .emptySplit(path, split):
-            return "\(path): /splits/\(split): the split has no rows"
-        case let .missingAttribute(path, attribute):
-            return "\(path): / attribute \(attribute): missing on a student dump; the table needs it to place the dump"
-        case let .duplicateCell(path, other, row, alpha):
-            return "\(path): /: same table cell (\(row), α = \(alpha)) as \(other); pass one dump per teacher α and temperature"
-        }
+    /// The split has no rows.
+    public static func emptySplit(path: String, split: String) -> InputError {
+        InputError(file: path, object: "/splits/\(split)", message: "the split has no rows")
+    }
+
+    /// A student dump lacks `kd_temperature` or `teacher_ls_alpha`.
+    public static func missingAttribute(path: String, attribute: String) -> InputError {
+        InputError(file: path, object: "/ attribute \(attribute)",
+                   message: "missing on a student dump", fix: "the table needs it to place the dump")
+    }
+
+    /// Two dumps land in the same cell.
+    public static func duplicateCell(path: String, other: String, row: String, alpha: String) -> InputError {
+        InputError(file: path, object: "/", message: "same table cell (\(row), α = \(alpha)) as \(other)",
+                   fix: "pass one dump per teacher α and temperature")
     }
 }
 
@@ -106,19 +107,19 @@ public struct AccuracyTable: Sendable {
     public let alphas: [Double]
 
     /// Places each measurement in its cell.
-    /// - Throws: ``AccuracyError/missingAttribute(path:attribute:)`` for a student without
-    ///   temperature or teacher α, ``AccuracyError/duplicateCell(path:other:row:alpha:)`` when two
+    /// - Throws: ``InputError/missingAttribute(path:attribute:)`` for a student without
+    ///   temperature or teacher α, ``InputError/duplicateCell(path:other:row:alpha:)`` when two
     ///   dumps share a cell.
     public init(_ measurements: [AccuracyMeasurement]) throws {
         var seen: [String: String] = [:]
         for m in measurements {
             if m.attributes.role == .student {
-                if m.attributes.kdTemperature == nil { throw AccuracyError.missingAttribute(path: m.path, attribute: "kd_temperature") }
-                if m.attributes.teacherLSAlpha == nil { throw AccuracyError.missingAttribute(path: m.path, attribute: "teacher_ls_alpha") }
+                if m.attributes.kdTemperature == nil { throw InputError.missingAttribute(path: m.path, attribute: "kd_temperature") }
+                if m.attributes.teacherLSAlpha == nil { throw InputError.missingAttribute(path: m.path, attribute: "teacher_ls_alpha") }
             }
             let key = "\(m.row.label)|\(m.alpha)"
             if let other = seen[key] {
-                throw AccuracyError.duplicateCell(path: m.path, other: other, row: m.row.label, alpha: AccuracyTable.alphaText(m.alpha))
+                throw InputError.duplicateCell(path: m.path, other: other, row: m.row.label, alpha: AccuracyTable.alphaText(m.alpha))
             }
             seen[key] = m.path
         }
@@ -149,15 +150,8 @@ public struct AccuracyTable: Sendable {
 
     /// The `penultimate-accuracy` JSON document (SPEC: accuracy JSON), rows in table order.
     public func json(provenance: Provenance) -> String {
-        func string(_ s: String) -> String {
-            // JSONSerialization escapes a one-element array correctly; strip the brackets.
-            let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
-        }
-        func number(_ x: Double?) -> String {
-            guard let x, x.isFinite else { return "null" }
-            return "\(x)"
-        }
+        let string = JSONText.string
+        func number(_ x: Double?) -> String { JSONText.number(x) }
         let items = measurements.map { m in
             let a = m.attributes
             let fields: [(String, String)] = [
@@ -166,7 +160,7 @@ public struct AccuracyTable: Sendable {
                 ("kd_temperature", number(a.kdTemperature)), ("split", string(m.split)),
                 ("top1", number(m.top1)), ("top5", number(m.top5)), ("top_k", String(m.topK)), ("rows", String(m.rows)),
             ]
-            return "    {" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+            return "    " + JSONText.object(fields)
         }
         return "{\"format\": \"penultimate-accuracy\", \"format_version\": 1,\n"
             + "  \"provenance\": \(provenance.json()),\n"

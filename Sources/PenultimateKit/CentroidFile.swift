@@ -71,8 +71,8 @@ public struct CentroidFile: Sendable {
 
     /// Reads a centroid file, checking format, version and shapes.
     public static func read(_ path: String) throws -> CentroidFile {
-        func fail(_ object: String, _ message: String, fix: String? = nil) -> EtaError {
-            EtaError(file: path, object: object, message: message, fix: fix)
+        func fail(_ object: String, _ message: String, fix: String? = nil) -> InputError {
+            InputError(file: path, object: object, message: message, fix: fix)
         }
         func io<T>(_ object: String, _ body: () throws -> T) throws -> T {
             do { return try body() } catch let error as HDF5Error {
@@ -143,7 +143,7 @@ public struct CentroidFile: Sendable {
         do {
             try writeHDF5(to: path, provenance: provenance)
         } catch {
-            throw EtaError(file: path, object: "centroid file", message: "cannot write: \(error.innermost)")
+            throw InputError(file: path, object: "centroid file", message: "cannot write: \(error.innermost)")
         }
     }
 
@@ -185,22 +185,22 @@ public struct CentroidFile: Sendable {
     /// the dimension and the row normalisation.
     public static func merged(_ sets: [CentroidFile]) throws -> CentroidFile {
         guard var result = sets.first else {
-            throw EtaError(file: "eta", object: "centroid files", message: "none given")
+            throw InputError(file: "eta", object: "centroid files", message: "none given")
         }
         for other in sets.dropFirst() {
             let here = other.paths.joined(separator: ", ")
             guard other.split == result.split else {
-                throw EtaError(file: here, object: "attribute split",
-                               message: "is \(other.split), but \(result.paths[0]) holds split \(result.split); merge files of one split")
+                throw InputError(file: here, object: "attribute split",
+                                 message: "is \(other.split), but \(result.paths[0]) holds split \(result.split); merge files of one split")
             }
             try ClassResolution.requireSameClasses(result.classes, result.paths[0], other.classes, here)
             guard other.accumulator.rowNormalization == result.accumulator.rowNormalization else {
-                throw EtaError(file: here, object: "attribute row_normalization",
-                               message: "is \(other.accumulator.rowNormalization.rawValue), but \(result.paths[0]) has \(result.accumulator.rowNormalization.rawValue); build all files with the same --normalize")
+                throw InputError(file: here, object: "attribute row_normalization",
+                                 message: "is \(other.accumulator.rowNormalization.rawValue), but \(result.paths[0]) has \(result.accumulator.rowNormalization.rawValue); build all files with the same --normalize")
             }
             guard other.accumulator.dim == result.accumulator.dim else {
-                throw EtaError(file: here, object: "/sums",
-                               message: "has dimension \(other.accumulator.dim), but \(result.paths[0]) has \(result.accumulator.dim)")
+                throw InputError(file: here, object: "/sums",
+                                 message: "has dimension \(other.accumulator.dim), but \(result.paths[0]) has \(result.accumulator.dim)")
             }
             try result.accumulator.merge(other.accumulator)
             result.skippedNonFinite += other.skippedNonFinite

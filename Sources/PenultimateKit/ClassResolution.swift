@@ -52,9 +52,9 @@ public struct ClassResolution: Sendable {
     /// The members of `rule` for `target`; throws when the rule needs WordNet and the dump has no wnids.
     public func members(of rule: SetRule, target: Int) throws -> [Int] {
         if case .explicit = rule {} else if !hasWordNet {
-            throw EtaError(file: file, object: "/classes/wnid",
-                           message: "missing, so the WordNet rule '\(rule)' cannot be applied",
-                           fix: "give explicit class lists (names or indices) to --s1/--s2")
+            throw InputError(file: file, object: "/classes/wnid",
+                             message: "missing, so the WordNet rule '\(rule)' cannot be applied",
+                             fix: "give explicit class lists (names or indices) to --s1/--s2")
         }
         return try rule.members(of: target, in: lookup)
     }
@@ -62,9 +62,9 @@ public struct ClassResolution: Sendable {
     /// The preset's targets and sets as class indices; throws when the dump has no wnids.
     public func resolve(_ preset: SetPreset) throws -> [(target: Int, s1: [Int], s2: [Int])] {
         guard hasWordNet else {
-            throw EtaError(file: file, object: "/classes/wnid",
-                           message: "missing, so the preset '\(preset.name)' (given as wnids) cannot be applied",
-                           fix: "give --targets, --s1 and --s2 as names or indices")
+            throw InputError(file: file, object: "/classes/wnid",
+                             message: "missing, so the preset '\(preset.name)' (given as wnids) cannot be applied",
+                             fix: "give --targets, --s1 and --s2 as names or indices")
         }
         return try preset.resolved(in: lookup)
     }
@@ -72,19 +72,19 @@ public struct ClassResolution: Sendable {
     /// Throws unless `a` (from `fileA`) and `b` (from `fileB`) list the same classes in the same order.
     public static func requireSameClasses(_ a: ClassList, _ fileA: String, _ b: ClassList, _ fileB: String) throws {
         guard a.count == b.count else {
-            throw EtaError(file: fileB, object: "/classes",
-                           message: "has \(b.count) classes, but \(fileA) has \(a.count); both must describe the same classes")
+            throw InputError(file: fileB, object: "/classes",
+                             message: "has \(b.count) classes, but \(fileA) has \(a.count); both must describe the same classes")
         }
         for (label, listA, listB) in [("wnid", a.wnids, b.wnids), ("name", a.names, b.names)] {
             guard let listA, let listB else { continue }
             if let k = listA.indices.first(where: { listA[$0] != listB[$0] }) {
-                throw EtaError(file: fileB, object: "/classes/\(label)",
-                               message: "class \(k) is \(listB[k]), but in \(fileA) it is \(listA[k]); both must list the same classes in the same order")
+                throw InputError(file: fileB, object: "/classes/\(label)",
+                                 message: "class \(k) is \(listB[k]), but in \(fileA) it is \(listA[k]); both must list the same classes in the same order")
             }
         }
         if (a.wnids == nil) != (b.wnids == nil), a.names == nil || b.names == nil {
-            throw EtaError(file: fileB, object: "/classes",
-                           message: "one of \(fileA) and \(fileB) lists wnids only and the other names only; cannot check they are the same classes")
+            throw InputError(file: fileB, object: "/classes",
+                             message: "one of \(fileA) and \(fileB) lists wnids only and the other names only; cannot check they are the same classes")
         }
     }
 }

@@ -161,79 +161,56 @@ extension EtaReport {
     /// The `penultimate-eta` v1 JSON document.
     public func json(_ options: EtaRenderOptions, provenance: Provenance?) -> String {
         let factor = options.percent ? 100.0 : 1.0
-        func num(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+        func num(_ x: Double?) -> String { JSONText.number(x) }
         func ci(_ r: ClosedRange<Double>?) -> String {
             r.map { "[\(num($0.lowerBound * factor)), \(num($0.upperBound * factor))]" } ?? "null"
         }
         func model(_ m: EtaModel) -> String {
-            JSON.object([("path", JSON.string(m.path)), ("model", JSON.string(m.description.model)),
-                         ("role", JSON.string(m.description.role)), ("ls_alpha", num(m.description.lsAlpha)),
+            JSONText.object([("path", JSONText.string(m.path)), ("model", JSONText.string(m.description.model)),
+                         ("role", JSONText.string(m.description.role)), ("ls_alpha", num(m.description.lsAlpha)),
                          ("kd_temperature", num(m.description.kdTemperature)),
                          ("teacher_ls_alpha", num(m.description.teacherLSAlpha))])
         }
         let bootstrap = request.bootstrapReplicates.map {
-            JSON.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level))])
+            JSONText.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level))])
         } ?? "null"
-        let conventions = JSON.object([
-            ("normalize", JSON.string(request.normalization.rawValue)), ("unit", JSON.string(unit(options))),
-            ("s1_rule", JSON.string(request.s1Description)), ("s2_rule", JSON.string(request.s2Description)),
-            ("split", JSON.string(request.splits.joined(separator: ","))), ("bootstrap", bootstrap),
+        let conventions = JSONText.object([
+            ("normalize", JSONText.string(request.normalization.rawValue)), ("unit", JSONText.string(unit(options))),
+            ("s1_rule", JSONText.string(request.s1Description)), ("s2_rule", JSONText.string(request.s2Description)),
+            ("split", JSONText.string(request.splits.joined(separator: ","))), ("bootstrap", bootstrap),
         ])
         let rowItems = rows.map { row in
-            JSON.object([
-                ("target", JSON.string(row.targetID)), ("target_name", JSON.string(row.targetName)),
-                ("split", JSON.string(row.split)),
+            JSONText.object([
+                ("target", JSONText.string(row.targetID)), ("target_name", JSONText.string(row.targetName)),
+                ("split", JSONText.string(row.split)),
                 ("t1", num(t1.description.kdTemperature)), ("t2", num(t2[row.model2].description.kdTemperature)),
                 ("eta_s1", num(row.etaS1 * factor)), ("eta_s2", num(row.etaS2 * factor)),
                 ("ci_s1", ci(row.ciS1)), ("ci_s2", ci(row.ciS2)),
-                ("s1", JSON.array(row.s1.map { JSON.string(classIDs[$0]) })),
-                ("s2", JSON.array(row.s2.map { JSON.string(classIDs[$0]) })),
+                ("s1", JSONText.array(row.s1.map { JSONText.string(classIDs[$0]) })),
+                ("s2", JSONText.array(row.s2.map { JSONText.string(classIDs[$0]) })),
                 ("diffusion", row.diffusion ? "true" : "false"),
             ])
         }
         var pairs: [(String, String)] = [
-            ("format", JSON.string("penultimate-eta")), ("format_version", "1"), ("tool", JSON.string("eta")),
-            ("version", JSON.string(PenultimateVersion.string)), ("provenance", provenance?.json() ?? "null"),
+            ("format", JSONText.string("penultimate-eta")), ("format_version", "1"), ("tool", JSONText.string("eta")),
+            ("version", JSONText.string(PenultimateVersion.string)), ("provenance", provenance?.json() ?? "null"),
             ("conventions", conventions), ("t1", model(t1)), ("t2", model(t2[0])),
         ]
-        if isSweep { pairs.append(("t2_sweep", JSON.array(t2.map(model)))) }
-        pairs.append(("rows", JSON.array(rowItems)))
+        if isSweep { pairs.append(("t2_sweep", JSONText.array(t2.map(model)))) }
+        pairs.append(("rows", JSONText.array(rowItems)))
         if request.isAllTargets {
             let items = summaries.map { s in
-                JSON.object([("split", JSON.string(s.split)), ("t2", num(t2[s.model2].description.kdTemperature)),
+                JSONText.object([("split", JSONText.string(s.split)), ("t2", num(t2[s.model2].description.kdTemperature)),
                              ("targets", String(s.targets)), ("diffusion", String(s.diffusion)),
                              ("median_eta_s1", num(s.medianS1 * factor)), ("median_eta_s2", num(s.medianS2 * factor)),
                              ("skipped", String(s.skipped))])
             }
             let skippedItems = skipped.map {
-                JSON.object([("target", JSON.string($0.target)), ("split", JSON.string($0.split)),
-                             ("t2", num(t2[$0.model2].description.kdTemperature)), ("reason", JSON.string($0.reason))])
+                JSONText.object([("target", JSONText.string($0.target)), ("split", JSONText.string($0.split)),
+                             ("t2", num(t2[$0.model2].description.kdTemperature)), ("reason", JSONText.string($0.reason))])
             }
-            pairs.append(("summary", JSON.object([("per_split", JSON.array(items)), ("skipped", JSON.array(skippedItems))])))
+            pairs.append(("summary", JSONText.object([("per_split", JSONText.array(items)), ("skipped", JSONText.array(skippedItems))])))
         }
-        return JSON.object(pairs) + "\n"
+        return JSONText.object(pairs) + "\n"
     }
-}
-
-/// Ordered JSON text (ToolSupport's builder is internal to it).
-enum JSON {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-    static func object(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
-    }
-    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
 }

@@ -84,7 +84,7 @@ public struct EtaReport: Sendable {
             do {
                 return (c, try request.normalization.scale(of: c))
             } catch let error as AnalysisError {
-                throw EtaError(file: input.label, object: "split \(split)", message: "\(error)")
+                throw InputError(file: input.label, object: "split \(split)", message: "\(error)")
             }
         }
         for split in request.splits {
@@ -106,9 +106,9 @@ public struct EtaReport: Sendable {
                                                   targetName: classes.name(spec.target), split: split, model2: m,
                                                   etaS1: e1.eta, etaS2: e2.eta, s1: spec.s1, s2: spec.s2))
                     } catch let error as AnalysisError {
-                        let wrapped = EtaError(file: "\(t1.label) and \(input2.label)",
-                                               object: "split \(split), target \(classes.id(spec.target)) (\(classes.name(spec.target)))",
-                                               message: "\(error)")
+                        let wrapped = InputError(file: "\(t1.label) and \(input2.label)",
+                                                 object: "split \(split), target \(classes.id(spec.target)) (\(classes.name(spec.target)))",
+                                                 message: "\(error)")
                         if request.isAllTargets { report.skipped.append((classes.id(spec.target), split, m, wrapped.message)); continue }
                         throw wrapped
                     }
@@ -124,14 +124,14 @@ public struct EtaReport: Sendable {
 
     /// Why `spec` cannot be computed (an empty set, a class without rows), or nil.
     private static func missing(_ spec: EtaTarget, _ c1: Centroids, _ c2: Centroids, _ classes: ClassResolution,
-                                _ request: EtaRequest, _ path1: String, _ path2: String, _ split: String) -> EtaError? {
+                                _ request: EtaRequest, _ path1: String, _ path2: String, _ split: String) -> InputError? {
         let name = "\(classes.id(spec.target)) (\(classes.name(spec.target)))"
-        if spec.s1.isEmpty { return EtaError(file: classes.file, object: "S1 of \(name)", message: "is empty under rule '\(request.s1Description)'") }
-        if spec.s2.isEmpty { return EtaError(file: classes.file, object: "S2 of \(name)", message: "is empty under rule '\(request.s2Description)'") }
+        if spec.s1.isEmpty { return InputError(file: classes.file, object: "S1 of \(name)", message: "is empty under rule '\(request.s1Description)'") }
+        if spec.s2.isEmpty { return InputError(file: classes.file, object: "S2 of \(name)", message: "is empty under rule '\(request.s2Description)'") }
         for k in [spec.target] + spec.s1 + spec.s2 {
             for (c, path) in [(c1, path1), (c2, path2)] where c.counts[k] == 0 {
-                return EtaError(file: path, object: "/splits/\(split)", message: "class \(classes.id(k)) (\(classes.name(k))) has no rows, so η of \(name) is undefined",
-                                fix: "choose targets and sets whose classes have rows")
+                return InputError(file: path, object: "/splits/\(split)", message: "class \(classes.id(k)) (\(classes.name(k))) has no rows, so η of \(name) is undefined",
+                                  fix: "choose targets and sets whose classes have rows")
             }
         }
         return nil

@@ -90,9 +90,9 @@ extension EtaRequest {
                 ?? classes.members(of: Self.defaultS2, target: target)
             if !isAllTargets {
                 for (name, set) in [("S1", s1), ("S2", s2)] where set.isEmpty {
-                    throw EtaError(file: classes.file, object: "\(name) of target \(classes.id(target)) (\(classes.name(target)))",
-                                   message: "is empty under rule '\(name == "S1" ? s1Description : s2Description)'",
-                                   fix: "choose another --\(name.lowercased())")
+                    throw InputError(file: classes.file, object: "\(name) of target \(classes.id(target)) (\(classes.name(target)))",
+                                     message: "is empty under rule '\(name == "S1" ? s1Description : s2Description)'",
+                                     fix: "choose another --\(name.lowercased())")
                 }
             }
             result.append(EtaTarget(target: target, s1: s1, s2: s2))
@@ -109,7 +109,7 @@ extension EtaRequest {
             }
         }
         guard !result.isEmpty else {
-            throw EtaError(file: "eta", object: "--targets", message: "no target given")
+            throw InputError(file: "eta", object: "--targets", message: "no target given")
         }
         return result
     }

@@ -21,7 +21,7 @@ public final class ModelInput: @unchecked Sendable {
 
     /// Opens `paths`: all centroid files, or the files of one dump.
     public init(paths: [String]) throws {
-        guard !paths.isEmpty else { throw EtaError(file: "eta", object: "input", message: "no file given") }
+        guard !paths.isEmpty else { throw InputError(file: "eta", object: "input", message: "no file given") }
         self.paths = paths
         let isCentroid = paths.map(CentroidFile.isCentroidFile)
         if isCentroid.allSatisfy({ $0 }) {
@@ -33,16 +33,16 @@ public final class ModelInput: @unchecked Sendable {
                 try ClassResolution.requireSameClasses(files[0].classes, files[0].paths[0], file.classes, file.paths[0])
                 // Files of one model only: a glob that also catches another student's files would mix them.
                 guard file.source == files[0].source else {
-                    throw EtaError(file: file.paths[0], object: "source attributes",
-                                   message: "describe \(Self.describe(file.source)), but \(files[0].paths[0]) describes \(Self.describe(files[0].source)); give the centroid files of one model per side")
+                    throw InputError(file: file.paths[0], object: "source attributes",
+                                     message: "describe \(Self.describe(file.source)), but \(files[0].paths[0]) describes \(Self.describe(files[0].source)); give the centroid files of one model per side")
                 }
             }
             classes = files[0].classes
             source = files[0].source
             dump = nil
         } else if isCentroid.contains(true) {
-            throw EtaError(file: paths.joined(separator: ", "), object: "input",
-                           message: "mixes centroid files and feature dumps; give one kind per model")
+            throw InputError(file: paths.joined(separator: ", "), object: "input",
+                             message: "mixes centroid files and feature dumps; give one kind per model")
         } else {
             let dump = try Dump.open(paths)
             self.dump = dump
@@ -73,8 +73,8 @@ public final class ModelInput: @unchecked Sendable {
             let key = split + "/" + rowNormalization.rawValue
             if let cached = computed[key] { return cached }
             guard dump.splitNames.contains(split) else {
-                throw EtaError(file: label, object: "/splits/\(split)",
-                               message: "no such split; the dump has \(dump.splitNames.joined(separator: ", "))")
+                throw InputError(file: label, object: "/splits/\(split)",
+                                 message: "no such split; the dump has \(dump.splitNames.joined(separator: ", "))")
             }
             let result = try CentroidFile.compute(dump: dump, split: split, rowNormalization: rowNormalization,
                                                   invalidRows: invalidRows, progress: progress)
@@ -82,21 +82,21 @@ public final class ModelInput: @unchecked Sendable {
             return result
         }
         guard let file = stored[split] else {
-            throw EtaError(file: label, object: "split \(split)",
-                           message: "no centroid file of this split; given: \(stored.keys.sorted().joined(separator: ", "))",
-                           fix: "run `eta centroids DUMP --split \(split)` first")
+            throw InputError(file: label, object: "split \(split)",
+                             message: "no centroid file of this split; given: \(stored.keys.sorted().joined(separator: ", "))",
+                             fix: "run `eta centroids DUMP --split \(split)` first")
         }
         guard file.accumulator.rowNormalization == rowNormalization else {
             let needed = rowNormalization == .unitLength ? "unit" : "none (or centroid-scale)"
-            throw EtaError(file: file.paths.joined(separator: ", "), object: "attribute row_normalization",
-                           message: "is \(file.accumulator.rowNormalization.rawValue), but this --normalize needs \(rowNormalization.rawValue) rows",
-                           fix: "rebuild it with `eta centroids --normalize \(needed)`")
+            throw InputError(file: file.paths.joined(separator: ", "), object: "attribute row_normalization",
+                             message: "is \(file.accumulator.rowNormalization.rawValue), but this --normalize needs \(rowNormalization.rawValue) rows",
+                             fix: "rebuild it with `eta centroids --normalize \(needed)`")
         }
         if invalidRows == .refuse && (file.skippedNonFinite > 0 || file.skippedZero > 0) {
             // The file was built with --skip-nonfinite; say so rather than silently accept it.
-            throw EtaError(file: file.paths.joined(separator: ", "), object: "attribute skipped_nonfinite",
-                           message: "\(file.skippedNonFinite + file.skippedZero) rows were left out when it was built",
-                           fix: "pass --skip-nonfinite to accept that")
+            throw InputError(file: file.paths.joined(separator: ", "), object: "attribute skipped_nonfinite",
+                             message: "\(file.skippedNonFinite + file.skippedZero) rows were left out when it was built",
+                             fix: "pass --skip-nonfinite to accept that")
         }
         return file
     }
@@ -105,8 +105,8 @@ public final class ModelInput: @unchecked Sendable {
     /// `dropNonFinite`, rows holding NaN/Inf are left out (as `--skip-nonfinite` does for centroids).
     public func rows(split: String, classes wanted: Set<Int>, dropNonFinite: Bool = false) throws -> [Int: [Float]] {
         guard let dump else {
-            throw EtaError(file: label, object: "input", message: "centroid files hold no rows to resample",
-                           fix: "give the feature dumps for --bootstrap")
+            throw InputError(file: label, object: "input", message: "centroid files hold no rows to resample",
+                             fix: "give the feature dumps for --bootstrap")
         }
         var rows: [Int: [Float]] = [:]
         let dim = dump.dim

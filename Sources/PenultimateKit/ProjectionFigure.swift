@@ -26,8 +26,8 @@ public struct ProjectionPanelInput: Sendable {
         let file = try ProjectionFile.read(path: path)
         if let split {
             guard file.split(split) != nil else {
-                throw ProjectionError(file: path, object: "/splits/\(split)", message: "no such split",
-                                      fix: "the file has \(file.splits.map(\.name).joined(separator: ", "))")
+                throw InputError(file: path, object: "/splits/\(split)", message: "no such split",
+                                 fix: "the file has \(file.splits.map(\.name).joined(separator: ", "))")
             }
             return [ProjectionPanelInput(file: file, path: path, split: split)]
         }
@@ -106,18 +106,18 @@ public struct ProjectionFigureOptions: Sendable {
 /// become column titles and row labels (the paper's layout); otherwise each panel gets a full title.
 public func projectionFigure(_ inputs: [ProjectionPanelInput], options: ProjectionFigureOptions = .init()) throws -> Figure {
     guard let first = inputs.first else {
-        throw ProjectionError(file: "(none)", object: "inputs", message: "no projection panels to plot")
+        throw InputError(file: "(none)", object: "inputs", message: "no projection panels to plot")
     }
     for input in inputs.dropFirst() where input.file.wnids != first.file.wnids {
-        throw ProjectionError(file: input.path, object: "/classes/wnid",
-                              message: "classes \(input.file.wnids.joined(separator: ",")) differ from \(first.path)'s \(first.file.wnids.joined(separator: ","))",
-                              fix: "project every panel with the same --classes in the same order, so colours mean the same class")
+        throw InputError(file: input.path, object: "/classes/wnid",
+                         message: "classes \(input.file.wnids.joined(separator: ",")) differ from \(first.path)'s \(first.file.wnids.joined(separator: ","))",
+                         fix: "project every panel with the same --classes in the same order, so colours mean the same class")
     }
     let columns = options.columns ?? options.rows.map { max(1, (inputs.count + max($0, 1) - 1) / max($0, 1)) } ?? inputs.count
     let rows = options.rows ?? max(1, (inputs.count + columns - 1) / columns)
     guard inputs.count <= rows * columns else {
-        throw ProjectionError(file: first.path, object: "--grid", message: "\(inputs.count) panels do not fit a \(rows)x\(columns) grid",
-                              fix: "give a larger --grid or fewer files")
+        throw InputError(file: first.path, object: "--grid", message: "\(inputs.count) panels do not fit a \(rows)x\(columns) grid",
+                         fix: "give a larger --grid or fewer files")
     }
     var panelTitles = [String](repeating: "", count: inputs.count)
     var columnTitles: [String]?, rowTitles = options.rowTitles
@@ -129,8 +129,8 @@ public func projectionFigure(_ inputs: [ProjectionPanelInput], options: Projecti
         } else if titles.count == columns {
             columnTitles = titles
         } else {
-            throw ProjectionError(file: first.path, object: "--titles",
-                                  message: "\(titles.count) titles for \(columns) columns and \(inputs.count) panels")
+            throw InputError(file: first.path, object: "--titles",
+                             message: "\(titles.count) titles for \(columns) columns and \(inputs.count) panels")
         }
     } else {
         let columnLabel = inputs.map { input in [input.splitTitle, input.smoothingTitle].compactMap { $0 }.joined(separator: " ") }
@@ -154,7 +154,7 @@ public func projectionFigure(_ inputs: [ProjectionPanelInput], options: Projecti
         }
     }
     if let rowTitles, rowTitles.count != rows {
-        throw ProjectionError(file: first.path, object: "--row-titles", message: "\(rowTitles.count) row titles for \(rows) rows")
+        throw InputError(file: first.path, object: "--row-titles", message: "\(rowTitles.count) row titles for \(rows) rows")
     }
     var panels: [Panel] = []
     for (i, input) in inputs.enumerated() {

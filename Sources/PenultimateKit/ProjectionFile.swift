@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import ToolSupport
 
 /// The two projections `project` offers.
 public enum ProjectionMethod: String, Sendable, CaseIterable {
@@ -117,8 +118,8 @@ public enum ProjectionFileFormat: String, Sendable, CaseIterable {
         case "csv": self = .csv
         case "json": self = .json
         default:
-            throw ProjectionError(file: path, object: "file name", message: "unknown projection file extension",
-                                  fix: "use .h5, .csv or .json")
+            throw InputError(file: path, object: "file name", message: "unknown projection file extension",
+                             fix: "use .h5, .csv or .json")
         }
     }
 }
@@ -137,11 +138,11 @@ extension ProjectionFile {
     public static func read(path: String) throws -> ProjectionFile {
         if File.isHDF5(path: path) { return try readHDF5(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ProjectionError(file: path, object: "file", message: "cannot be read")
+            throw InputError(file: path, object: "file", message: "cannot be read")
         }
         if (path as NSString).pathExtension.lowercased() == "csv" {
-            throw ProjectionError(file: path, object: "file", message: "a CSV projection holds no basis or source attributes",
-                                  fix: "plot the .h5 or .json file that project wrote")
+            throw InputError(file: path, object: "file", message: "a CSV projection holds no basis or source attributes",
+                             fix: "plot the .h5 or .json file that project wrote")
         }
         return try fromJSON(data, path: path)
     }
@@ -205,14 +206,14 @@ extension ProjectionFile {
         let root = file.root
         let format = root.hasAttribute("format") ? try root.readStringAttribute("format") : "(none)"
         guard format == formatName else {
-            throw ProjectionError(file: path, object: "/ attribute format", message: "is \"\(format)\", not \"\(formatName)\"",
-                                  fix: "pass a file written by project")
+            throw InputError(file: path, object: "/ attribute format", message: "is \"\(format)\", not \"\(formatName)\"",
+                             fix: "pass a file written by project")
         }
         let version = try root.readInt64Attribute("format_version")
         try checkVersion(version, path: path)
         let methodName = try root.readStringAttribute("method")
         guard let method = ProjectionMethod(rawValue: methodName) else {
-            throw ProjectionError(file: path, object: "/ attribute method", message: "unknown method \"\(methodName)\"")
+            throw InputError(file: path, object: "/ attribute method", message: "unknown method \"\(methodName)\"")
         }
         var source: [String: String] = [:]
         for key in sourceKeys where root.hasAttribute("source_" + key) {
@@ -257,22 +258,22 @@ extension ProjectionFile {
 
     static func checkVersion(_ version: Int64, path: String) throws {
         guard version == currentFormatVersion else {
-            throw ProjectionError(file: path, object: "format_version",
-                                  message: "is \(version); this build reads version \(currentFormatVersion)",
-                                  fix: version > currentFormatVersion ? "use a newer penultimate" : "rerun project")
+            throw InputError(file: path, object: "format_version",
+                             message: "is \(version); this build reads version \(currentFormatVersion)",
+                             fix: version > currentFormatVersion ? "use a newer penultimate" : "rerun project")
         }
     }
 
     /// Structural checks shared by the readers: three classes, matching lengths, classes in 0..<3.
     func check(path: String) throws {
         guard wnids.count == 3, names.count == 3 else {
-            throw ProjectionError(file: path, object: "/classes", message: "holds \(wnids.count) classes, expected 3")
+            throw InputError(file: path, object: "/classes", message: "holds \(wnids.count) classes, expected 3")
         }
         for split in splits {
             guard split.points.count == split.classes.count, split.points.count == split.sampleIndex.count,
                   split.centroids.count == 3, split.classes.allSatisfy({ (0..<3).contains($0) }) else {
-                throw ProjectionError(file: path, object: "/splits/\(split.name)",
-                                      message: "points, class, sample_index or centroids are inconsistent")
+                throw InputError(file: path, object: "/splits/\(split.name)",
+                                 message: "points, class, sample_index or centroids are inconsistent")
             }
         }
     }
@@ -294,10 +295,10 @@ extension ProjectionFile {
             for (i, p) in split.points.enumerated() {
                 let c = split.classes[i]
                 lines.append([field(split.name), field(wnids[c]), field(names[c]), "sample", String(split.sampleIndex[i]),
-                              number(p.x), number(p.y)].joined(separator: ","))
+                              JSONText.number(p.x), JSONText.number(p.y)].joined(separator: ","))
             }
             for (c, p) in split.centroids.enumerated() {
-                lines.append([field(split.name), field(wnids[c]), field(names[c]), "centroid", "", number(p.x), number(p.y)]
+                lines.append([field(split.name), field(wnids[c]), field(names[c]), "centroid", "", JSONText.number(p.x), JSONText.number(p.y)]
                     .joined(separator: ","))
             }
         }
@@ -308,23 +309,8 @@ extension ProjectionFile {
 
     /// The same content as the HDF5 file, as JSON with a fixed key order.
     public func jsonText() -> String {
-        func string(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
-        func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
-        func vector(_ v: [Double]) -> String { array(v.map(number)) }
+        let string = JSONText.string, array = JSONText.array
+        func vector(_ v: [Double]) -> String { array(v.map { JSONText.number($0) }) }
         var fields: [(String, String)] = [
             ("format", string(ProjectionFile.formatName)),
             ("format_version", String(ProjectionFile.currentFormatVersion)),
@@ -355,15 +341,15 @@ extension ProjectionFile {
 
     /// Parses ``jsonText()``'s layout.
     public static func fromJSON(_ data: Data, path: String) throws -> ProjectionFile {
-        func fail(_ object: String, _ message: String) -> ProjectionError {
-            ProjectionError(file: path, object: object, message: message)
+        func fail(_ object: String, _ message: String) -> InputError {
+            InputError(file: path, object: object, message: message)
         }
         guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw fail("file", "is neither HDF5 nor a JSON object")
         }
         guard (top["format"] as? String) == formatName else {
-            throw ProjectionError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(formatName)\"",
-                                  fix: "pass a file written by project")
+            throw InputError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(formatName)\"",
+                             fix: "pass a file written by project")
         }
         guard let version = (top["format_version"] as? NSNumber)?.int64Value else { throw fail("format_version", "missing") }
         try checkVersion(version, path: path)
@@ -421,5 +407,3 @@ private struct JSONNumbers: Decodable {
     var splits: [Split]
 }
 
-/// Shortest text that reads back as the same Double (Swift's description), e.g. "0.1", "1e-05".
-func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }

@@ -77,15 +77,15 @@ extension ProjectionRequest {
         let names = displayNames(dump: dump, indices: indices)
         let wnids = indices.map { dump.classes.wnids?[$0] ?? dump.classes.label($0) }
         for name in splits where !dump.splitNames.contains(name) {
-            throw ProjectionError(file: path, object: "/splits/\(name)", message: "no such split",
-                                  fix: "the dump has \(dump.splitNames.joined(separator: ", "))")
+            throw InputError(file: path, object: "/splits/\(name)", message: "no such split",
+                             fix: "the dump has \(dump.splitNames.joined(separator: ", "))")
         }
         let (weight, bias) = try dump.classifier()
         let dim = dump.dim
         let templates: [[Double]]
         do {
             templates = try augmentedTemplates(weight: weight, bias: bias, dim: dim, classes: indices)
-        } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+        } catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
 
         var cache: [String: ClassRows] = [:]
         func rows(_ split: String) throws -> ClassRows {
@@ -95,23 +95,30 @@ extension ProjectionRequest {
             return read
         }
 
-        var projected: [ProjectedSplit] = []
+        /// Every requested split through one projection: the selected rows, and the class centroids
+        /// of all rows (the same for muller and qr-pca; only the fitted projection differs).
+        func projectSplits(features project: ([Float]) throws -> [SIMD2<Double>],
+                           point projectPoint: ([Double]) -> SIMD2<Double>) throws -> [ProjectedSplit] {
+            try splits.map { split in
+                let r = try rows(split)
+                let chosen = r.selected(selection, dim: dim)
+                return ProjectedSplit(
+                    name: split, points: try project(chosen.features), classes: chosen.classes,
+                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map(projectPoint))
+            }
+        }
+
+        let projected: [ProjectedSplit]
         var basis: [[Double]], origin: [Double]?, pcaMean: [Double]?, pcaAxes: [[Double]]?
         var conventions: [(String, String)] = [("method", method.rawValue)]
         switch method {
         case .muller:
             let projection: MullerProjection
             do { projection = try MullerProjection(templates: templates, classes: indices) }
-            catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+            catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.axes
             origin = projection.origin
-            for split in splits {
-                let r = try rows(split)
-                let chosen = r.selected(selection, dim: dim)
-                projected.append(ProjectedSplit(
-                    name: split, points: try projection.project(features: chosen.features), classes: chosen.classes,
-                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map { projection.project(point: $0) }))
-            }
+            projected = try projectSplits(features: projection.project(features:), point: projection.project(point:))
             conventions += [
                 ("origin", "the templates' centroid (t1 + t2 + t3)/3 of the augmented templates [W_k, b_k]"),
                 ("axis_1", "unit vector from template 1 to template 2"),
@@ -119,8 +126,8 @@ extension ProjectionRequest {
             ]
         case .qrPCA:
             guard dump.splitNames.contains(ProjectionRequest.trainingSplit) else {
-                throw ProjectionError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
-                                      fix: "use --method muller")
+                throw InputError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
+                                 fix: "use --method muller")
             }
             let train = try rows(ProjectionRequest.trainingSplit)
             let fit = train.selected(fitSelection ?? selection, dim: dim)
@@ -128,17 +135,11 @@ extension ProjectionRequest {
             do {
                 projection = try QRPCAProjection(templates: templates, classes: indices, trainingFeatures: fit.features,
                                                  trainingCentroids: train.centroids(dim: dim))
-            } catch { throw ProjectionError(file: path, object: "/classifier", message: "\(error)") }
+            } catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.basis
             pcaMean = [projection.mean.x, projection.mean.y, projection.mean.z]
             pcaAxes = projection.principalAxes.map { [$0.x, $0.y, $0.z] }
-            for split in splits {
-                let r = try rows(split)
-                let chosen = r.selected(selection, dim: dim)
-                projected.append(ProjectedSplit(
-                    name: split, points: try projection.project(features: chosen.features), classes: chosen.classes,
-                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map { projection.project(point: $0) }))
-            }
+            projected = try projectSplits(features: projection.project(features:), point: projection.project(point:))
             conventions += [
                 ("basis", "reduced QR of the augmented templates [W_k, b_k] with R's diagonal positive"),
                 ("pca_fit", "train split only: \((fitSelection ?? selection).description) of train plus the three train centroids; applied unchanged to every split"),
@@ -150,7 +151,7 @@ extension ProjectionRequest {
             ("samples", selection.description),
             ("centroids", "mean of all rows of the class in that split (not only the selected ones), projected like the points"),
         ]
-        let conventionsJSON = "{" + conventions.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "}"
+        let conventionsJSON = JSONText.object(conventions.map { ($0.0, JSONText.string($0.1)) })
         var provenance = provenance
         for (name, value) in conventions { provenance.setConvention(name, value) }
 
@@ -168,7 +169,7 @@ extension ProjectionRequest {
     /// WordNet lemma (only when the dump lists wnids).
     func resolveClasses(dump: Dump, path: String) throws -> [Int] {
         guard classes.count == 3 else {
-            throw ProjectionError(file: path, object: "--classes", message: "\(classes.count) classes given, a projection needs exactly 3")
+            throw InputError(file: path, object: "--classes", message: "\(classes.count) classes given, a projection needs exactly 3")
         }
         var lookup: ClassLookup?
         var indices: [Int] = []
@@ -176,7 +177,7 @@ extension ProjectionRequest {
             let text = id.trimmingCharacters(in: .whitespaces)
             if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let index = Int(text) {
                 guard index < dump.classes.count else {
-                    throw ProjectionError(file: path, object: "--classes", message: "class index \(index) is out of range 0..<\(dump.classes.count)")
+                    throw InputError(file: path, object: "--classes", message: "class index \(index) is out of range 0..<\(dump.classes.count)")
                 }
                 indices.append(index)
             } else if let index = dump.classes.index(of: text) {
@@ -187,18 +188,18 @@ extension ProjectionRequest {
                     lookup = try ClassLookup(ids: wnids, hierarchy: wordnet)
                 }
                 do { indices.append(try lookup!.index(of: text)) } catch {
-                    throw ProjectionError(file: path, object: "--classes", message: "\(error)")
+                    throw InputError(file: path, object: "--classes", message: "\(error)")
                 }
             } else {
-                throw ProjectionError(file: path, object: "--classes", message: "\"\(text)\" is not a class of the dump",
-                                      fix: "give a class index, wnid or name from /classes")
+                throw InputError(file: path, object: "--classes", message: "\"\(text)\" is not a class of the dump",
+                                 fix: "give a class index, wnid or name from /classes")
             }
         }
         for i in 0..<3 {
             for j in (i + 1)..<3 where indices[i] == indices[j] {
-                throw ProjectionError(file: path, object: "--classes",
-                                      message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(dump.classes.label(indices[i])))",
-                                      fix: "give three different classes")
+                throw InputError(file: path, object: "--classes",
+                                 message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(dump.classes.label(indices[i])))",
+                                 fix: "give three different classes")
             }
         }
         return indices
@@ -233,24 +234,9 @@ extension ProjectionRequest {
             seen += block.rowCount
         }
         for c in 0..<3 where rows.sampleIndex[c].isEmpty {
-            throw ProjectionError(file: path, object: "/splits/\(split)",
-                                  message: "class \(dump.classes.label(indices[c])) has no rows in this split")
+            throw InputError(file: path, object: "/splits/\(split)",
+                             message: "class \(dump.classes.label(indices[c])) has no rows in this split")
         }
         return rows
     }
-}
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

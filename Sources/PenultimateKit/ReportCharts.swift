@@ -28,12 +28,12 @@ public struct EtaChartData: Sendable, Equatable {
         let conventions = top["conventions"] as? [String: Any]
         let unit = (conventions?["unit"] as? String) ?? "fraction"
         guard let items = top["rows"] as? [[String: Any]] else {
-            throw ProjectionError(file: path, object: "rows", message: "missing or not an array of objects")
+            throw InputError(file: path, object: "rows", message: "missing or not an array of objects")
         }
         var rows: [Row] = [], skipped = 0
         for (i, item) in items.enumerated() {
             guard let target = item["target"] as? String, let split = item["split"] as? String else {
-                throw ProjectionError(file: path, object: "rows[\(i)]", message: "has no target or split")
+                throw InputError(file: path, object: "rows[\(i)]", message: "has no target or split")
             }
             guard let s1 = (item["eta_s1"] as? NSNumber)?.doubleValue, let s2 = (item["eta_s2"] as? NSNumber)?.doubleValue else {
                 skipped += 1
@@ -49,7 +49,7 @@ public struct EtaChartData: Sendable, Equatable {
                             etaS1: s1, etaS2: s2, ciS1: interval("ci_s1"), ciS2: interval("ci_s2")))
         }
         guard !rows.isEmpty else {
-            throw ProjectionError(file: path, object: "rows", message: "no row has both η values")
+            throw InputError(file: path, object: "rows", message: "no row has both η values")
         }
         return EtaChartData(unit: unit, rows: rows, skipped: skipped)
     }
@@ -109,11 +109,11 @@ public struct AccuracyChartData: Sendable, Equatable {
     public static func read(path: String) throws -> AccuracyChartData {
         let top = try readReport(path: path, format: "penultimate-accuracy")
         guard let items = top["rows"] as? [[String: Any]] else {
-            throw ProjectionError(file: path, object: "rows", message: "missing or not an array of objects")
+            throw InputError(file: path, object: "rows", message: "missing or not an array of objects")
         }
         let rows = try items.enumerated().map { (i, item) -> Row in
             guard let role = item["role"] as? String, let top1 = (item["top1"] as? NSNumber)?.doubleValue else {
-                throw ProjectionError(file: path, object: "rows[\(i)]", message: "has no role or top1")
+                throw InputError(file: path, object: "rows[\(i)]", message: "has no role or top1")
             }
             return Row(role: role, lsAlpha: (item["ls_alpha"] as? NSNumber)?.doubleValue,
                        teacherLSAlpha: (item["teacher_ls_alpha"] as? NSNumber)?.doubleValue,
@@ -135,7 +135,7 @@ public func accuracyFigure(_ data: AccuracyChartData, path: String, split: Strin
     let rows = data.rows.filter { $0.split == chosen }
     let students = rows.filter { $0.role == "student" && $0.kdTemperature != nil }
     guard !students.isEmpty else {
-        throw ProjectionError(file: path, object: "rows", message: "no student rows with a kd_temperature in split \"\(chosen)\"")
+        throw InputError(file: path, object: "rows", message: "no student rows with a kd_temperature in split \"\(chosen)\"")
     }
     let temperatures = Array(Set(students.compactMap(\.kdTemperature))).sorted()
     let alphas = Array(Set(students.map { $0.teacherLSAlpha ?? -1 })).sorted()
@@ -148,7 +148,7 @@ public func accuracyFigure(_ data: AccuracyChartData, path: String, split: Strin
             let values = try temperatures.map { t -> Double in
                 guard let row = students.first(where: { $0.kdTemperature == t && ($0.teacherLSAlpha ?? -1) == alpha }),
                       let v = value(row) else {
-                    throw ProjectionError(file: path, object: "rows", message: "no \(name) for students of \(label) at T = \(shortNumber(t)) in split \"\(chosen)\"")
+                    throw InputError(file: path, object: "rows", message: "no \(name) for students of \(label) at T = \(shortNumber(t)) in split \"\(chosen)\"")
                 }
                 return v
             }
@@ -173,16 +173,16 @@ public func accuracyFigure(_ data: AccuracyChartData, path: String, split: Strin
 /// A JSON report's top-level object, after checking its format name and version 1.
 func readReport(path: String, format: String) throws -> [String: Any] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ProjectionError(file: path, object: "file", message: "cannot be read")
+        throw InputError(file: path, object: "file", message: "cannot be read")
     }
     guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-        throw ProjectionError(file: path, object: "file", message: "is not a JSON object")
+        throw InputError(file: path, object: "file", message: "is not a JSON object")
     }
     guard (top["format"] as? String) == format else {
-        throw ProjectionError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(format)\"")
+        throw InputError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(format)\"")
     }
     guard let version = (top["format_version"] as? NSNumber)?.intValue, version == 1 else {
-        throw ProjectionError(file: path, object: "format_version", message: "is \(top["format_version"] ?? "missing"); this build reads version 1")
+        throw InputError(file: path, object: "format_version", message: "is \(top["format_version"] ?? "missing"); this build reads version 1")
     }
     return top
 }

@@ -1,8 +1,10 @@
-/// Minimal JSON text building with a fixed key order (JSONSerialization does not keep order;
-/// deterministic output matters for provenance and golden tests).
-enum JSONText {
-    /// `text` as a JSON string literal.
-    static func string(_ text: String) -> String {
+/// Minimal JSON text building with a fixed key order. JSONSerialization does not keep key order,
+/// and deterministic output matters for provenance and golden tests, so every JSON document the
+/// tools write is assembled from these pieces.
+public enum JSONText {
+    /// `text` as a JSON string literal: quotes, backslashes and control characters escaped, everything
+    /// else (including non-ASCII) written as is.
+    public static func string(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -20,11 +22,18 @@ enum JSONText {
         return out + "\""
     }
 
+    /// `value` as a JSON number: the shortest text that reads back as the same Double ("0.1", "1e-05").
+    /// JSON has no NaN or infinity, so a non-finite value is written as `null`.
+    public static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
+
+    /// `value` as a JSON number, or `null` when it is absent or non-finite.
+    public static func number(_ value: Double?) -> String { value.map(number) ?? "null" }
+
     /// An object from ordered (key, already-encoded value) pairs.
-    static func object(_ pairs: [(String, String)]) -> String {
+    public static func object(_ pairs: [(String, String)]) -> String {
         "{" + pairs.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 
     /// An array of already-encoded values.
-    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
+    public static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
 }

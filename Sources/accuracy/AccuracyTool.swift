@@ -1,11 +1,7 @@
 import ArgumentParser
 import Foundation
 import PenultimateKit
-
-/// Output formats of the table.
-enum AccuracyFormat: String, ExpressibleByArgument, CaseIterable {
-    case markdown, csv, latex, json
-}
+import ToolOptions
 
 @main
 struct AccuracyTool: ParsableCommand {
@@ -28,11 +24,7 @@ struct AccuracyTool: ParsableCommand {
     @Option(help: "Split to measure.")
     var split: String = "val"
 
-    @Option(help: "Output format: markdown, csv, latex or json.")
-    var format: AccuracyFormat = .markdown
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE (atomically) instead of stdout.", valueName: "FILE"))
-    var output: String?
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard !dumps.isEmpty else { throw ValidationError("give at least one DUMP") }
@@ -42,7 +34,7 @@ struct AccuracyTool: ParsableCommand {
         runTool(name: "accuracy") {
             var provenance = Provenance(tool: "accuracy")
             provenance.setOption("split", split)
-            provenance.setOption("format", format.rawValue)
+            provenance.setOption("format", output.format.rawValue)
             provenance.setConvention("unit", "percent")
             provenance.setConvention("ties", "equal logits rank by ascending class index")
             var measurements: [AccuracyMeasurement] = []
@@ -54,7 +46,7 @@ struct AccuracyTool: ParsableCommand {
             let datasets = Set(measurements.map(\.attributes.dataset)).sorted().joined(separator: ", ")
             let caption = "Top-1 / top-5 accuracy, split \(split), \(datasets)"
             let text: String
-            switch format {
+            switch output.format {
             case .json:
                 text = table.json(provenance: provenance)
             case .markdown:
@@ -65,11 +57,7 @@ struct AccuracyTool: ParsableCommand {
             case .latex:
                 text = provenance.textLines().map { "% \($0)\n" }.joined() + table.table(caption: caption).render(.latex)
             }
-            if let output {
-                try AtomicOutput.write(text, to: output)
-            } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
+            try output.emit(text)
         }
     }
 }

@@ -103,8 +103,8 @@ struct EtaOptions: ParsableArguments {
 /// Throws unless T1's temperature is below T2's (when both are recorded).
 func requireOrdered(_ t1: ModelInput, _ t2: ModelInput) throws {
     if let a = t1.source.kdTemperature, let b = t2.source.kdTemperature, !(a < b) {
-        throw EtaError(file: t2.label, object: "attribute kd_temperature",
-                       message: "T2 = \(b) is not above T1 = \(a) (\(t1.label)); η compares a student at T1 with one at a higher T2",
-                       fix: "swap --t1 and --t2")
+        throw InputError(file: t2.label, object: "attribute kd_temperature",
+                         message: "T2 = \(b) is not above T1 = \(a) (\(t1.label)); η compares a student at T1 with one at a higher T2",
+                         fix: "swap --t1 and --t2")
     }
 }

@@ -29,12 +29,12 @@ struct Sweep: ParsableCommand {
             var temperatures: [(Double, ModelInput)] = []
             for input in inputs {
                 guard let t = input.source.kdTemperature else {
-                    throw EtaError(file: input.label, object: "attribute kd_temperature",
-                                   message: "missing; sweep orders students by their distillation temperature")
+                    throw InputError(file: input.label, object: "attribute kd_temperature",
+                                     message: "missing; sweep orders students by their distillation temperature")
                 }
                 if let clash = temperatures.first(where: { $0.0 == t }) {
-                    throw EtaError(file: input.label, object: "attribute kd_temperature",
-                                   message: "T = \(t) also in \(clash.1.label); give one student per temperature")
+                    throw InputError(file: input.label, object: "attribute kd_temperature",
+                                     message: "T = \(t) also in \(clash.1.label); give one student per temperature")
                 }
                 temperatures.append((t, input))
             }

@@ -3,6 +3,7 @@ import Foundation
 import MiniLab
 import MiniLabRun
 import PenultimateKit
+import ToolOptions
 
 @main
 struct MiniLabTool: ParsableCommand {
@@ -50,12 +51,11 @@ extension MiniLabTool {
         @Flag(help: "Write the committed fixture form: float16 features, gzip, the first 60 train and 40 val rows per class, logits for val only.")
         var fixture = false
 
-        @Option(name: .customLong("wordnet"), help: ArgumentHelp("WordNet 3.0 dict folder (default: $PENULTIMATE_WORDNET or /usr/share/wordnet).", valueName: "DIR"))
-        var wordNetDirectory: String?
+        @OptionGroup var wordNetOption: WordNetOption
 
         func run() throws {
             runTool(name: "minilab") {
-                let wordNet = try WordNet(directory: wordNetDirectory)
+                let wordNet = try wordNetOption.load()
                 let tree = try MiniLabClassSet.classTree(wordNet: wordNet)
                 let names = try tree.classes.map { try wordNet.name(of: $0) }
                 var config = ExperimentConfig()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PenultimateKit
+import ToolOptions
 
 /// `project`: three classes' penultimate features projected to 2-D, written as a projection file.
 struct Project: ParsableCommand {
@@ -47,8 +48,8 @@ struct Project: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: .h5 (default format), .csv or .json.")
     var output: String
 
-    @Option(help: "WordNet directory for lemma lookup and display names (default: $PENULTIMATE_WORDNET or /usr/share/wordnet).")
-    var wordnet: String?
+    /// `--wordnet DIR`, for lemma lookup and display names.
+    @OptionGroup var wordNet: WordNetOption
 
     func validate() throws {
         guard ProjectionMethod(rawValue: method) != nil else { throw ValidationError("--method must be muller or qr-pca") }
@@ -65,7 +66,7 @@ struct Project: ParsableCommand {
             let splits = split == "all" ? try Dump.open(dump).splitNames : [split]
             let request = ProjectionRequest(
                 dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordnet,
+                method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordNet.directory,
                 fitSelection: fitPerClass.map { .firstPerClass($0) })
             var provenance = Provenance(tool: "project")
             for path in dump { try provenance.addInput(path: path) }

@@ -1,39 +1,12 @@
 import Foundation
 import Testing
 @testable import Analysis
+import TestSupport
 
 /// Runs a numpy script with `input` on stdin; returns its stdout as lines of whitespace-separated Doubles.
 func numpy(_ script: String, input: String) throws -> [[Double]] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sys\nimport numpy as np\n" + script]
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    // Write on another thread so a large input cannot deadlock against a full stdout pipe.
-    let data = Data(input.utf8)
-    let writer = Thread {
-        stdin.fileHandleForWriting.write(data)
-        try? stdin.fileHandleForWriting.close()
-    }
-    writer.start()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw NumpyFailure(message: String(decoding: errors, as: UTF8.self))
-    }
-    return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
-        try line.split(separator: " ").map {
-            guard let value = Double($0) else { throw NumpyFailure(message: "not a number in numpy's output: \($0)") }
-            return value
-        }
-    }
+    try numberRows(python(script, stdin: Data(input.utf8)))
 }
-
-struct NumpyFailure: Error, CustomStringConvertible { let message: String; var description: String { message } }
 
 /// Floats as text numpy parses back to the same float32 values (`np.array(..., dtype=np.float32)`).
 func text(_ values: [Float]) -> String { values.map { "\($0)" }.joined(separator: " ") }

@@ -1,33 +1,11 @@
 import Foundation
 import Testing
 import PenultimateKit
+import TestSupport
 
-/// Runs a built tool from `<package>/.build/debug/` and captures its exit status and output.
-private func runAccuracyTool(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: accuracyPackageRoot + "/.build/debug/" + tool)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: accuracyPackageRoot)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read before waiting so a full pipe cannot block the child.
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
-/// The package root: three levels above this file (Tests/EndToEndTests/<file>).
-private let accuracyPackageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
+/// The committed mini-lab dumps, relative to the package root (the tool runs there).
 private let fixtureDumps: [String] = {
-    let folder = accuracyPackageRoot + "/Fixtures/minilab"
+    let folder = packageRoot + "/Fixtures/minilab"
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     return names.filter { $0.hasSuffix(".h5") }.sorted().map { "Fixtures/minilab/" + $0 }
 }()
@@ -35,7 +13,7 @@ private let fixtureDumps: [String] = {
 @Suite struct AccuracyEndToEndTests {
     @Test func fixtureTableHasThePapersShape() throws {
         try #require(fixtureDumps.count == 10, "Fixtures/minilab should hold the ten MiniLab dumps")
-        let run = try runAccuracyTool("accuracy", fixtureDumps + ["--split", "val"])
+        let run = try ToolRunner.run("accuracy", fixtureDumps + ["--split", "val"], currentDirectory: packageRoot)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.isEmpty)
         let tableLines = run.stdout.split(separator: "\n").filter { $0.hasPrefix("|") }
@@ -58,10 +36,9 @@ private let fixtureDumps: [String] = {
 
     @Test func jsonToFileIsTheSchema() throws {
         try #require(fixtureDumps.count == 10)
-        let folder = NSTemporaryDirectory() + "accuracy-e2e-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try temporaryDirectory(prefix: "accuracy-e2e")
         let output = folder + "/acc.json"
-        let run = try runAccuracyTool("accuracy", fixtureDumps + ["--format", "json", "-o", output])
+        let run = try ToolRunner.run("accuracy", fixtureDumps + ["--format", "json", "-o", output], currentDirectory: packageRoot)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any])
@@ -76,21 +53,20 @@ private let fixtureDumps: [String] = {
 
     @Test func fixtureTrainSplitHasNoLogitsAndExits65() throws {
         try #require(fixtureDumps.count == 10)
-        let run = try runAccuracyTool("accuracy", fixtureDumps + ["--split", "train"])
+        let run = try ToolRunner.run("accuracy", fixtureDumps + ["--split", "train"], currentDirectory: packageRoot)
         #expect(run.status == 65)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.contains("/splits/train/logits: the dump has no logits"))
     }
 
     @Test func dumpWithoutLogitsExits65() throws {
-        let folder = NSTemporaryDirectory() + "accuracy-e2e-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try temporaryDirectory(prefix: "accuracy-e2e")
         let path = folder + "/nologits.h5"
         let writer = try FeatureWriter(path: path, attributes: DumpAttributes(model: "m", role: .teacher, dataset: "d", lsAlpha: 0),
                                        classes: ClassList(wnids: ["n00000001", "n00000002"]), weight: [1, 0, 0, 1], bias: [0, 0])
         try writer.append(split: "val", features: [1, 2, 3, 4], labels: [0, 1])
         try writer.finish()
-        let run = try runAccuracyTool("accuracy", [path])
+        let run = try ToolRunner.run("accuracy", [path], currentDirectory: packageRoot)
         #expect(run.status == 65)
         #expect(run.stdout.isEmpty)
         let lines = run.stderr.split(separator: "\n")
@@ -100,13 +76,13 @@ private let fixtureDumps: [String] = {
 
     @Test func duplicateCellExits65AndHelpHasExample() throws {
         try #require(fixtureDumps.count == 10)
-        let run = try runAccuracyTool("accuracy", [fixtureDumps[0], fixtureDumps[0]])
+        let run = try ToolRunner.run("accuracy", [fixtureDumps[0], fixtureDumps[0]], currentDirectory: packageRoot)
         #expect(run.status == 65)
         #expect(run.stderr.contains("same table cell"))
-        let help = try runAccuracyTool("accuracy", ["--help"])
+        let help = try ToolRunner.run("accuracy", ["--help"], currentDirectory: packageRoot)
         #expect(help.status == 0)
         #expect(help.stdout.contains("Example:"))
-        let usage = try runAccuracyTool("accuracy", [])
+        let usage = try ToolRunner.run("accuracy", [], currentDirectory: packageRoot)
         #expect(usage.status == 64)
     }
 }

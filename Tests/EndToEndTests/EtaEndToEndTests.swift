@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PenultimateKit
+import TestSupport
 
 /// `eta` as a user runs it: tables, JSON, exit codes, one stderr line, atomic `-o`.
 @Suite(.serialized) struct EtaEndToEndTests {
@@ -9,9 +10,9 @@ import PenultimateKit
     let t3: String
 
     init() throws {
-        dir = try ToolRunner.temporaryDirectory()
-        t1 = try ToolRunner.writeDump(dir + "/t1.h5", temperature: 1, seed: 1)
-        t3 = try ToolRunner.writeDump(dir + "/t3.h5", temperature: 3, seed: 2)
+        dir = try temporaryDirectory(prefix: "e2e")
+        t1 = try EtaFixture.writeDump(dir + "/t1.h5", temperature: 1, seed: 1)
+        t3 = try EtaFixture.writeDump(dir + "/t3.h5", temperature: 3, seed: 2)
     }
 
     @Test func markdownTableHasThePapersLayout() throws {
@@ -76,7 +77,7 @@ import PenultimateKit
     }
 
     @Test func nonFiniteRowsAreRefusedOrSkipped() throws {
-        let bad = try ToolRunner.writeDump(dir + "/bad.h5", temperature: 3, seed: 4, nanRows: 2)
+        let bad = try EtaFixture.writeDump(dir + "/bad.h5", temperature: 3, seed: 4, nanRows: 2)
         let refused = try ToolRunner.run("eta", ["--t1", t1, "--t2", bad, "--split", "train"])
         #expect(refused.status == 65)
         #expect(refused.stderrLines == ["eta: \(bad): /splits/train/features: 2 of 72 rows hold NaN or infinity; pass --skip-nonfinite to leave them out"])
@@ -123,7 +124,7 @@ import PenultimateKit
     }
 
     @Test func sweepReportsEveryHigherTemperatureAgainstTheLowest() throws {
-        let t2 = try ToolRunner.writeDump(dir + "/t2.h5", temperature: 2, seed: 3)
+        let t2 = try EtaFixture.writeDump(dir + "/t2.h5", temperature: 2, seed: 3)
         let r = try ToolRunner.run("eta", ["sweep", t3, t1, t2, "--split", "val", "--targets", "retrievers", "--format", "csv"])
         #expect(r.status == 0, "\(r.stderr)")
         let rows = r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }

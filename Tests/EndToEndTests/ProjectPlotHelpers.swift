@@ -1,34 +1,8 @@
 import Foundation
 import PenultimateKit
 
-/// Helpers for the project/plot end-to-end tests (kept private to these files' names so they do
-/// not clash with other tools' runners; they can be unified later).
+/// The dumps the project/plot end-to-end tests run the tools on.
 enum ProjectPlotE2E {
-    /// The package root, found from this file's path (Tests/EndToEndTests/<file>).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    /// Runs `<root>/.build/debug/<tool> arguments…` and returns its status and outputs.
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: root + "/.build/debug/" + tool)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    /// A fresh temporary folder.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "penultimate-projplot-e2e-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// Writes a synthetic student dump with FeatureWriter: 6 ImageNet classes, dimension 12,
     /// `perClass` train rows and a third as many val rows per class. All dumps share one classifier
     /// (seed 99); features cluster around 2·w_k with a spread that grows with T and shrinks with LS,

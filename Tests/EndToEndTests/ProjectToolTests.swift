@@ -1,14 +1,15 @@
 import Foundation
 import PenultimateKit
 import Testing
+import TestSupport
 
 private typealias E2E = ProjectPlotE2E
 
 @Test func projectWritesHDF5CSVAndJSONFromLemmas() throws {
-    let dir = try E2E.temporaryDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projplot-e2e")
     try E2E.writeDump(path: dir + "/d.h5")
     for ext in ["h5", "csv", "json"] {
-        let r = try E2E.run("project", [dir + "/d.h5", "--classes", "miniature poodle,standard poodle,submarine",
+        let r = try ToolRunner.run("project", [dir + "/d.h5", "--classes", "miniature poodle,standard poodle,submarine",
                                         "--method", "qr-pca", "--per-class", "30", "-o", dir + "/p." + ext])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("train: 90 points, val: 90 points"))
@@ -21,14 +22,14 @@ private typealias E2E = ProjectPlotE2E
     #expect(csv.hasPrefix("split,wnid,name,kind,sample_index,x,y\n"))
     #expect(try ProjectionFile.read(path: dir + "/p.json").splits.map(\.points.count) == [90, 90])
     // --split val still fits the PCA on train: the same val points as projecting both splits.
-    let r = try E2E.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--method", "qr-pca", "--per-class", "30",
+    let r = try ToolRunner.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--method", "qr-pca", "--per-class", "30",
                                     "--split", "val", "-o", dir + "/val.h5"])
     #expect(r.status == 0)
     #expect(try ProjectionFile.read(path: dir + "/val.h5").split("val") == file.split("val"))
 }
 
 @Test func projectRefusesBadInputWithOneLineAndExit65() throws {
-    let dir = try E2E.temporaryDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projplot-e2e")
     try E2E.writeDump(path: dir + "/d.h5", emptyClassInVal: 2)
     try E2E.writeDump(path: dir + "/collinear.h5", collinear: true)
     let out = dir + "/out.h5"
@@ -44,7 +45,7 @@ private typealias E2E = ProjectPlotE2E
         ([dir + "/collinear.h5", "--classes", "0,1,2", "--method", "qr-pca"], "/classifier"),
     ]
     for (arguments, needle) in cases {
-        let r = try E2E.run("project", arguments + ["-o", out])
+        let r = try ToolRunner.run("project", arguments + ["-o", out])
         #expect(r.status == 65, "\(arguments): \(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         #expect(r.stderr.hasPrefix("project: ") && r.stderr.contains(needle), "\(r.stderr)")
@@ -52,8 +53,8 @@ private typealias E2E = ProjectPlotE2E
     }
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".tmp") }
     #expect(leftovers.isEmpty)
-    let usage = try E2E.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--method", "pca", "-o", out])
+    let usage = try ToolRunner.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--method", "pca", "-o", out])
     #expect(usage.status == 64)
-    let help = try E2E.run("project", ["--help"])
+    let help = try ToolRunner.run("project", ["--help"])
     #expect(help.status == 0 && help.stdout.contains("Example:"))
 }

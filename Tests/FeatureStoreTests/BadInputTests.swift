@@ -1,6 +1,7 @@
 import Foundation
 import FeatureStore
 import Testing
+import TestSupport
 
 /// Each case: a Python snippet writing `d.h5` (using the prelude's `write_dump` and `toy`), and
 /// fragments the one-line error must contain.
@@ -56,7 +57,7 @@ let badCases: [BadCase] = [
 @Suite struct BadInputTests {
     @Test(arguments: badCases)
     func badInputGivesAOneLineErrorNamingTheProblem(_ c: BadCase) throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         try python(c.script, in: dir)
         let path = dir.appendingPathComponent("d.h5").path
         let error = #expect(throws: StoreError.self) { _ = try Dump.open(path).validate() }
@@ -69,13 +70,13 @@ let badCases: [BadCase] = [
     }
 
     @Test func missingFileSaysSo() throws {
-        let path = try temporaryDirectory().appendingPathComponent("absent.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("absent.h5").path
         let error = #expect(throws: StoreError.self) { try Dump.open(path) }
         #expect(error?.description == "\(path): file: no such file")
     }
 
     @Test func nanAndInfAreCountedNotFatal() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         try python(#"x, y = toy(); x[1, 2] = np.nan; x[7, 0] = np.nan; x[3, 3] = -np.inf; write_dump("d.h5", x, y, dtype="f2")"#, in: dir)
         let report = try Dump.open(dir.appendingPathComponent("d.h5").path).validate()
         #expect(report.problems.isEmpty)
@@ -86,7 +87,7 @@ let badCases: [BadCase] = [
     }
 
     @Test func shardsWithoutSampleIndexAreRefused() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         try python(#"""
         x, y = toy()
         for r in range(2): write_dump(f"d.rank{r}.h5", x, y, attrs=dict(shard_rank=np.int64(r), shard_count=np.int64(2)))
@@ -100,7 +101,7 @@ let badCases: [BadCase] = [
     }
 
     @Test func writerRejectsMismatchedInput() throws {
-        let path = try temporaryDirectory().appendingPathComponent("w.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("w.h5").path
         let writer = try FeatureWriter(path: path, attributes: toyAttributes, classes: ClassList(wnids: ["a", "b"]),
                                        weight: [1, 2, 3, 4], bias: [0, 0])
         let e1 = #expect(throws: StoreError.self) { try writer.append(split: "train", features: [1, 2, 3], labels: [0, 1]) }

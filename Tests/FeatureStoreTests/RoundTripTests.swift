@@ -2,6 +2,7 @@ import Foundation
 import FeatureStore
 import HDF5
 import Testing
+import TestSupport
 
 @Suite struct RoundTripTests {
     let classes = ClassList(wnids: ["n01440764", "n01443537", "n01484850"], names: ["tench", "goldfish", "great white shark"])
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func writerFileReadsBackExactly() throws {
-        let path = try temporaryDirectory().appendingPathComponent("d.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("d.h5").path
         let (features, labels) = try write(path, options: .init(chunkRows: 4))
         let dump = try Dump.open(path)
         #expect(dump.layout == .single)
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test func float16GzipWriterFileReadsBackAsRoundedFloats() throws {
-        let path = try temporaryDirectory().appendingPathComponent("h.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("h.h5").path
         let (features, _) = try write(path, options: .init(featureType: .float16, gzipLevel: 4))
         let train = try Dump.open(path).split("train")
         #expect(train.storedType == .float16)
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func writerFileIsReadByH5pyExactly() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         for (name, type) in [("f32.h5", FeatureWriter.Options.FeatureType.float32), ("f16.h5", .float16)] {
             let (features, labels) = try write(dir.appendingPathComponent(name).path,
                                                options: .init(featureType: type, gzipLevel: type == .float16 ? 1 : nil))
@@ -106,7 +107,7 @@ import Testing
 
     @Test(arguments: [("f4", "gzip"), ("f4", ""), ("f2", "gzip"), ("f2", "")])
     func h5pyFileIsReadBySwiftExactly(dtype: String, compression: String) throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         try python("""
         x, y = toy(N=9, D=5, seed=1)
         write_dump("d.h5", x, y, dtype="\(dtype)", compression=\(compression.isEmpty ? "None" : "'gzip'"), label_dtype="i2")
@@ -122,7 +123,7 @@ import Testing
     }
 
     @Test func shardsAndManifestDropPaddingDuplicates() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         // 3 ranks × 4 rows over 11 samples: rank 2's last row repeats sample 0 (DistributedSampler padding).
         try python(#"""
         x, y = toy(N=11, D=4, seed=2)
@@ -166,7 +167,7 @@ import Testing
 }
 
 @Test func swiftShardsAndManifestReadBackInSwiftAndH5py() throws {
-    let dir = try temporaryDirectory()
+    let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
     let dim = 3
     let classes = ClassList(wnids: ["n1", "n2"])
     let features = toyFeatures(rows: 7, dim: dim)
@@ -218,7 +219,7 @@ import Testing
 }
 
 @Test func fixedLengthStringsFloat64FeaturesAndUnsignedLabelsAreAccepted() throws {
-    let dir = try temporaryDirectory()
+    let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
     try python(#"""
     x, y = toy(N=6, D=2)
     def fixed(f):

@@ -1,11 +1,12 @@
 import Foundation
 @testable import FeatureStore
 import Testing
+import TestSupport
 
 @Suite struct StreamingTests {
     /// Rows sorted by label: a class filter reads just that class's rows, in few reads.
     @Test func classFilterReadsOnlyTheWantedRowsOfASortedFile() throws {
-        let path = try temporaryDirectory().appendingPathComponent("s.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("s.h5").path
         let dim = 3, rows = 40
         let labels = (0..<rows).map { Int32($0 / 10) }  // 4 classes, 10 rows each, sorted
         let features = toyFeatures(rows: rows, dim: dim)
@@ -31,7 +32,7 @@ import Testing
 
 @Suite struct RawReadTests {
     @Test func rawReadsMatchLibhdf5ForChunkedAndContiguousFloat32() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         // 3000 × 1024 float32 = 12 MiB: large enough for the two-thread split.
         try python(#"""
         r = np.random.default_rng(5)

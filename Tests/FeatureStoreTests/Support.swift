@@ -1,20 +1,10 @@
 import Foundation
 import FeatureStore
+import TestSupport
 
-/// A fresh temporary directory per test.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("featurestore-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-struct PythonFailed: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Python helpers shared by the scripts: a format-v1 writer with every knob a test needs.
+/// Python helpers shared by the scripts: a format-v1 writer with every knob a test needs
+/// (TestSupport's `python` has already imported sys, os, numpy as np and h5py).
 let pythonPrelude = #"""
-import sys, os, numpy as np, h5py
 V110 = ("earliest", "v110")
 def write_dump(path, feats, labels, dtype="f4", compression=None, libver=V110, C=None, D=None,
                sample_index=None, attrs=None, drop=(), extra=None, label_dtype="i8", logits=None):
@@ -51,24 +41,10 @@ def toy(N=10, D=4, seed=0):
     return (r.standard_normal((N, D)) * 3).astype("f4"), (np.arange(N) % 3).astype("i8")
 """#
 
-/// Runs `script` (after the prelude) with python3 in `directory`; returns stdout or throws with stderr.
+/// Runs `script` after ``pythonPrelude`` with python3 in `directory`; returns stdout or throws with stderr.
 @discardableResult
 func python(_ script: String, in directory: URL) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", pythonPrelude + "\n" + script]
-    process.currentDirectoryURL = directory
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailed(description: String(decoding: stderr, as: UTF8.self))
-    }
-    return String(decoding: stdout, as: UTF8.self)
+    try TestSupport.python(pythonPrelude + "\n" + script, in: directory.path)
 }
 
 /// Reads a raw little-endian array written by numpy's `tofile`.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Figures
+import TestSupport
 
 @Suite struct FigureRenderTests {
     /// A small 1 × 2 scatter figure; classes far apart so centroid stars do not overlap.
@@ -115,9 +116,10 @@ import Testing
         #expect(text.contains(#"/Keywords ({"tool":"plot"})"#))
         #expect(text.hasSuffix("%%EOF\n"))
         // Every xref entry points at "<n> 0 obj" (the date rewrite must not move anything).
-        let path = temporaryPath(".pdf")
+        let dir = try temporaryDirectory(prefix: "figures-tests")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/scatter.pdf"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let checker = """
         import sys, re
         d = open(sys.argv[1], 'rb').read()
@@ -133,9 +135,9 @@ import Testing
                 checked += 1
         print(checked)
         """
-        let (status, output) = try runPython(checker, [path])
-        #expect(status == 0)
-        #expect((Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 5)
+        let check = try runStandardPython(checker, [path])
+        #expect(check.status == 0)
+        #expect((Int(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 5)
     }
 
     @Test func svgIsWellFormedXMLWithProvenance() throws {
@@ -145,19 +147,13 @@ import Testing
         #expect(text.contains(#"<metadata id="provenance">{"note":"a&lt;b &amp; c"}</metadata>"#))
         #expect(text.contains(#"width="432pt" height="216pt""#))
         // Well-formedness checked by python's XML parser (stdlib), outside our own code.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID()).svg").path
+        let dir = try temporaryDirectory(prefix: "figures-tests")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/scatter.svg"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print(r.tag)", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0)
-        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "{http://www.w3.org/2000/svg}svg")
+        let parse = try runStandardPython("import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print(r.tag)", [path])
+        #expect(parse.status == 0)
+        #expect(parse.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "{http://www.w3.org/2000/svg}svg")
     }
 }
 

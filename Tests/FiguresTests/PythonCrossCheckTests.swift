@@ -1,22 +1,12 @@
 import Foundation
 import Testing
 @testable import Figures
+import TestSupport
 
-/// Runs `python3 -c script args…` and returns its stdout; records the exit status.
-func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-func temporaryPath(_ suffix: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID())\(suffix)").path
+/// Runs a python3 script that needs only the standard library (an independent reader or writer:
+/// no numpy, no libpng), returning its exit status and stdout.
+func runStandardPython(_ script: String, _ arguments: [String]) throws -> ProcessResult {
+    try runProcess("/usr/bin/env", ["python3", "-c", script] + arguments)
 }
 
 /// Checks our PNG bytes with an independent reader (python's zlib + struct, no libpng).
@@ -50,12 +40,13 @@ func temporaryPath(_ suffix: String) -> String {
         let figure = FigureRenderTests.smallScatter(dpi: 120)
         let json = #"{"input":"dump.h5","η":"−0.392"}"#
         let bytes = try figure.render(format: .png, provenance: ["provenance": json, "Software": "penultimate"])
-        let path = temporaryPath(".png")
+        let dir = try temporaryDirectory(prefix: "figures-tests")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/scatter.png"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, output) = try runPython(Self.chunkReader, [path])
-        #expect(status == 0)
-        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let reader = try runStandardPython(Self.chunkReader, [path])
+        #expect(reader.status == 0)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(reader.stdout.utf8)) as? [String: Any])
         // IHDR: 720 × 360, 8-bit, colour type 6 (RGBA), no interlace.
         #expect(parsed["ihdr"] as? [Int] == [720, 360, 8, 6, 0, 0, 0])
         // 120 dpi = 4724.4 px/m → 4724, unit 1 (metre).
@@ -75,9 +66,10 @@ func temporaryPath(_ suffix: String) -> String {
             + chunk(b'tEXt', b'Title\\0grey') + chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b'')
         open(sys.argv[1], 'wb').write(png)
         """
-        let path = temporaryPath(".png")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try runPython(writer, [path]).status == 0)
+        let dir = try temporaryDirectory(prefix: "figures-tests")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/grey.png"
+        #expect(try runStandardPython(writer, [path]).status == 0)
         let image = try PNGImage.decode(path: path)
         #expect(image.width == 2 && image.height == 2)
         // 16 → 8 bits keeps the high byte: 0, 255, 128 (0x8080), 16 (0x1010).

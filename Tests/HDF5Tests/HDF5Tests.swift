@@ -1,17 +1,11 @@
 import Foundation
 import HDF5
 import Testing
-
-/// A fresh temporary directory per test.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("hdf5-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+import TestSupport
 
 @Suite struct HDF5Tests {
     @Test func attributesRoundTrip() throws {
-        let path = try temporaryDirectory().appendingPathComponent("a.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("a.h5").path
         do {
             let f = try File(path: path, mode: .truncate)
             try f.root.writeAttribute("s", "héllo")
@@ -35,7 +29,7 @@ func temporaryDirectory() throws -> URL {
     }
 
     @Test func chunkedGzipDatasetRowsRoundTrip() throws {
-        let path = try temporaryDirectory().appendingPathComponent("d.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("d.h5").path
         let values = (0..<(10 * 3)).map { Float($0) * 0.5 - 3 }
         do {
             let f = try File(path: path, mode: .truncate)
@@ -72,7 +66,7 @@ func temporaryDirectory() throws -> URL {
     }
 
     @Test func float16WrittenAsStoredBytesReadsAsFloat() throws {
-        let path = try temporaryDirectory().appendingPathComponent("h.h5").path
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("h.h5").path
         // -0.9999962 is the value libhdf5's own float->half conversion gets wrong.
         let values: [Float] = [-0.9999962, 1, 65504, 0.1, -2.5e-5, 0]
         do {
@@ -87,7 +81,7 @@ func temporaryDirectory() throws -> URL {
     }
 
     @Test func virtualDatasetConcatenatesSources() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests"))
         for (name, base) in [("a.h5", 0), ("b.h5", 100)] {
             let f = try File(path: dir.appendingPathComponent(name).path, mode: .truncate)
             let d = try f.root.createDataset("x", type: .int(bits: 64, signed: true), shape: [3])
@@ -115,7 +109,7 @@ func temporaryDirectory() throws -> URL {
     }
 
     @Test func errorsCarryTheInnermostMessage() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests"))
         let path = dir.appendingPathComponent("text.h5").path
         try "hello, not hdf5\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(!File.isHDF5(path: path))
@@ -132,7 +126,7 @@ func temporaryDirectory() throws -> URL {
 }
 
 @Test func chunkInfoByCoordinateMatchesByIndex() throws {
-    let path = try temporaryDirectory().appendingPathComponent("c.h5").path
+    let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("c.h5").path
     let f = try File(path: path, mode: .truncate)
     let d = try f.root.createDataset("x", type: .float32, shape: [10, 2], maxShape: [-1, 2], chunk: [4, 2])
     let v = [Float](repeating: 1, count: 8)
@@ -150,7 +144,7 @@ func temporaryDirectory() throws -> URL {
 /// Files store no object times, so writing the same content twice gives the same bytes
 /// (outputs can be compared with `cmp` and committed).
 @Test func sameContentGivesSameBytes() throws {
-    let dir = try temporaryDirectory()
+    let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests"))
     func write(_ name: String) throws -> Data {
         let path = dir.appendingPathComponent(name).path
         do {

@@ -3,6 +3,7 @@ import Testing
 import MiniLab
 import MiniLabRun
 import PenultimateKit
+import TestSupport
 
 /// A tiny experiment on four real WordNet classes (two retrievers, two snakes), small enough for
 /// a debug build: 2 epochs, 60 training rows per class.
@@ -16,10 +17,6 @@ private func tinyExperiment(seed: UInt64 = 0) throws -> (ExperimentResult, Exper
         studentTraining: TrainingConfig(epochs: 2, batchSize: 32, learningRate: 0.05),
         teacherAlphas: [0, 0.1], temperatures: [1, 3], seed: seed)
     return (try runExperiment(tree: tree, config: config), config, wordNet)
-}
-
-private func minilabTemporaryDirectory() -> String {
-    NSTemporaryDirectory() + "minilab-dumps-\(UUID().uuidString)"
 }
 
 @Suite struct MiniLabDumpsTests {
@@ -41,7 +38,7 @@ private func minilabTemporaryDirectory() -> String {
 
     @Test func dumpsRoundTripThroughFeatureStore() throws {
         let (result, config, wordNet) = try tinyExperiment()
-        let folder = minilabTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "minilab-dumps")
         let names = try result.data.tree.classes.map { try wordNet.name(of: $0) }
         let options = MiniLabDumps.Options(featureType: .float16, gzipLevel: 6, trainRowsPerClass: 25, valRowsPerClass: nil,
                                            dataset: "minilab-test")
@@ -117,7 +114,7 @@ private func minilabTemporaryDirectory() -> String {
         let (first, config, _) = try tinyExperiment(seed: 3)
         let (second, _, _) = try tinyExperiment(seed: 3)
         let (other, _, _) = try tinyExperiment(seed: 4)
-        let a = minilabTemporaryDirectory(), b = minilabTemporaryDirectory(), c = minilabTemporaryDirectory()
+        let a = try temporaryDirectory(prefix: "minilab-dumps"), b = try temporaryDirectory(prefix: "minilab-dumps"), c = try temporaryDirectory(prefix: "minilab-dumps")
         let options = MiniLabDumps.Options.fixture()
         let pa = try MiniLabDumps.write(first, config: config, to: a, options: options)
         let pb = try MiniLabDumps.write(second, config: config, to: b, options: options)

@@ -1,24 +1,11 @@
 import Foundation
 import Testing
 import MiniLab
+import TestSupport
 
 /// Cross-checks against numpy (run through `python3`), skipped where python3 with numpy is missing.
 @Suite struct NumpyCrossCheckTests {
     static var numpyAvailable: Bool { (try? python("import numpy")) != nil }
-
-    static func python(_ script: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-        return String(decoding: data, as: UTF8.self)
-    }
 
     @Test(.enabled(if: NumpyCrossCheckTests.numpyAvailable), arguments: [1.0, 3.0, 64.0])
     func lossesMatchNumpy(temperature: Double) throws {
@@ -38,7 +25,7 @@ import MiniLab
         pt = np.exp(logsm(t / T)); kd = T * T * (pt * (logsm(t / T) - logsm(s / T))).sum(1).mean()
         print("%.17g %.17g" % (ce, kd))
         """
-        let values = try Self.python(script).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let values = try python(script).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(values.count == 2)
         let ce = Loss.labelSmoothedCrossEntropy(logits: s, labels: labels, classes: classes, smoothing: 0.1)
         let kd = Loss.distillation(student: s, teacher: t, classes: classes, temperature: temperature)

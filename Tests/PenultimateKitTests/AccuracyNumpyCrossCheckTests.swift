@@ -1,15 +1,13 @@
 import Foundation
 import Testing
 import PenultimateKit
+import TestSupport
 
 /// The accuracy of a dump written by the Python writer (notebooks-export/penultimate_writer.py,
 /// h5py) equals numpy's count from the same logits.
 @Suite struct AccuracyNumpyCrossCheckTests {
     @Test func pythonWrittenDumpMatchesNumpy() throws {
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        let folder = NSTemporaryDirectory() + "accuracy-numpy-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try temporaryDirectory(prefix: "accuracy-numpy")
         let path = folder + "/s.h5"
         let script = """
             import sys, numpy as np
@@ -29,15 +27,7 @@ import PenultimateKit
             rank = (logits > logits[np.arange(N), labels][:, None]).sum(1)
             print(int((rank < 1).sum()), int((rank < 5).sum()), N)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, root.path, path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        let text = try python(script, arguments: [packageRoot, path])
         let numbers = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
         try #require(numbers.count == 3)
         let m = try AccuracyMeasurement.measure([path], split: "val")

@@ -1,13 +1,7 @@
 import Foundation
 import Testing
 import PenultimateKit
-
-/// A fresh temporary folder for one test.
-private func accuracyTemporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "accuracy-tests-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+import TestSupport
 
 /// Six classes, four val rows whose top-1/top-5 are known by hand:
 /// row 0 (label 0): class 0 is the largest logit → top-1 and top-5 correct;
@@ -41,7 +35,7 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
 
 @Suite struct AccuracyTableTests {
     @Test func handComputedTopOneAndTopFive() throws {
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         let path = try writeHandDump(folder, "t.h5", role: .teacher, alpha: 0.1)
         let m = try AccuracyMeasurement.measure([path], split: "val")
         #expect(m.top1 == 25)
@@ -55,7 +49,7 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
     @Test func tiesRankByClassIndex() throws {
         // All logits equal: class 3 has classes 0, 1, 2 above it (rank 4) → top-5 only;
         // class 5 has five above it → neither.
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         let path = try writeHandDump(folder, "tie.h5", role: .teacher, alpha: 0,
                                      logits: [Float](repeating: 2, count: 12), labels: [0, 3])
         let m = try AccuracyMeasurement.measure([path], split: "val")
@@ -69,7 +63,7 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
     }
 
     @Test func layoutFollowsAttributes() throws {
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         // Given out of order, one cell (T = 3, α = 0) missing.
         let paths = [
             try writeHandDump(folder, "s-0.1-3.h5", role: .student, alpha: 0.1, temperature: 3),
@@ -94,33 +88,33 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
     }
 
     @Test func dumpWithoutLogitsIsAnError() throws {
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         let path = try writeHandDump(folder, "nologits.h5", role: .teacher, alpha: 0, logits: nil)
-        #expect(throws: AccuracyError.noLogits(path: path, split: "val")) {
+        #expect(throws: InputError.noLogits(path: path, split: "val")) {
             try AccuracyMeasurement.measure([path], split: "val")
         }
-        #expect(toolExitCode(for: AccuracyError.noLogits(path: path, split: "val")) == .badInput)
+        #expect(toolExitCode(for: InputError.noLogits(path: path, split: "val")) == .badInput)
     }
 
     @Test func twoDumpsForOneCellAreAnError() throws {
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         let a = try writeHandDump(folder, "a.h5", role: .student, alpha: 0.1, temperature: 3)
         let b = try writeHandDump(folder, "b.h5", role: .student, alpha: 0.1, temperature: 3)
         let measurements = try [a, b].map { try AccuracyMeasurement.measure([$0], split: "val") }
-        #expect(throws: AccuracyError.duplicateCell(path: b, other: a, row: "T = 3", alpha: "0.1")) {
+        #expect(throws: InputError.duplicateCell(path: b, other: a, row: "T = 3", alpha: "0.1")) {
             try AccuracyTable(measurements)
         }
     }
 
     @Test func missingSplitIsBadInput() throws {
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         let path = try writeHandDump(folder, "t.h5", role: .teacher, alpha: 0)
         let error = #expect(throws: (any Error).self) { try AccuracyMeasurement.measure([path], split: "train") }
         #expect(error.map { toolExitCode(for: $0) } == .badInput)
     }
 
     @Test func jsonFollowsTheSchema() throws {
-        let folder = try accuracyTemporaryDirectory()
+        let folder = try temporaryDirectory(prefix: "accuracy-tests")
         let teacher = try writeHandDump(folder, "t.h5", role: .teacher, alpha: 0.1)
         let student = try writeHandDump(folder, "s.h5", role: .student, alpha: 0.1, temperature: 2)
         let table = try AccuracyTable([student, teacher].map { try AccuracyMeasurement.measure([$0], split: "val") })

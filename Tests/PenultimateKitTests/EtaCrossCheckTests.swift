@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PenultimateKit
+import TestSupport
 
 /// numpy float64 reference, reading the same HDF5 files with h5py: centroids of both models
 /// (flattened), the two scales, then η(S1) η(S2) per target given as JSON [[t, S1, S2], ...].
@@ -36,7 +37,7 @@ for t, S1, S2 in targets:
 @Suite struct EtaCrossCheckTests {
     @Test(arguments: DistanceNormalization.allCases)
     func centroidsScalesAndEtaMatchNumpy(normalization: DistanceNormalization) throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let p1 = try writeEtaDump(dir + "/t1.h5", temperature: 1, seed: 1)
         let p2 = try writeEtaDump(dir + "/t3.h5", temperature: 3, seed: 2)
         let t1 = try ModelInput(paths: [p1]), t2 = try ModelInput(paths: [p2])
@@ -48,7 +49,7 @@ for t, S1, S2 in targets:
         for split in ["train", "val"] {
             let rows = report.rows.filter { $0.split == split }
             let spec = "[" + rows.map { "[\($0.target), \($0.s1), \($0.s2)]" }.joined(separator: ", ") + "]"
-            let reference = try etaPython(referenceScript, [p1, p2, split, normalization.rawValue, spec])
+            let reference = try numberRows(python(referenceScript, arguments: [p1, p2, split, normalization.rawValue, spec]))
             let rowNormalization = normalization.rowNormalization
             let c1 = try t1.centroids(split: split, rowNormalization: rowNormalization, invalidRows: .refuse).accumulator.centroids()
             let c2 = try t2.centroids(split: split, rowNormalization: rowNormalization, invalidRows: .refuse).accumulator.centroids()
@@ -68,7 +69,7 @@ for t, S1, S2 in targets:
     }
 
     @Test func presetSetsAreTheOtherFourAndTheOtherFamily() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)])
         let targets = try EtaRequest().resolveTargets(in: try etaClasses(t1))
         #expect(targets.count == 10)
@@ -82,7 +83,7 @@ for t, S1, S2 in targets:
 
     /// Three classes in 2-D, names only, explicit sets: every number by hand.
     @Test func handComputedTinyCase() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         func write(_ path: String, _ t: Double, _ rows: [[Float]], _ labels: [Int32]) throws {
             var attributes = DumpAttributes(model: "tiny", role: .student, dataset: "toy", lsAlpha: 0)
             attributes.kdTemperature = t
@@ -116,7 +117,7 @@ for t, S1, S2 in targets:
     }
 
     @Test func centroidFileRoundTripAndShardMergeEqualTheSinglePass() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let whole = try writeEtaDump(dir + "/whole.h5", temperature: 2, seed: 5, rowsPerClass: 8)
         // Two "shards": the same generator split in two runs of rows is not the same rows, so cut
         // the whole dump's rows in two by reading them back.
@@ -162,7 +163,7 @@ for t, S1, S2 in targets:
     }
 
     @Test func bootstrapIntervalsContainTheEstimateAndRepeatWithTheSeed() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/t1.h5", temperature: 1, seed: 1)])
         let t2 = try ModelInput(paths: [try writeEtaDump(dir + "/t3.h5", temperature: 3, seed: 2)])
         let request = EtaRequest(splits: ["val"], targets: ["n02099601"], bootstrapReplicates: 50, seed: 7)

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import PenultimateKit
+import TestSupport
 
 /// Bad input: each error is one line that names the file, the object and what is wrong.
 @Suite struct EtaErrorTests {
     @Test func nonFiniteRowsAreRefusedWithFileSplitAndCountOrSkippedAndCounted() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let path = try writeEtaDump(dir + "/nan.h5", temperature: 1, seed: 3, nanRows: 4)
         let dump = try Dump.open(path)
         let refused = etaErrorText { _ = try CentroidPass.run(dump: dump, split: "train") }
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func dumpsOfDifferentClassesAreRefused() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
         var swapped = etaTestWnids
         swapped.swapAt(0, 1)
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func missingTargetUnknownWnidEmptySetAndClassWithoutRows() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         // Without the snakes, the snakes preset cannot be resolved.
         let retrieversOnly = Array(etaTestWnids.prefix(5)) + ["n02113712", "n04347754"]
         let small = try ModelInput(paths: [try writeEtaDump(dir + "/small.h5", temperature: 1, seed: 1, wnids: retrieversOnly)])
@@ -67,7 +68,7 @@ import Testing
     }
 
     @Test func namesOnlyDumpsTakeExplicitListsButNotWordNetRules() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let names = (0..<12).map { "class\($0)" }
         let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1, wnids: nil, names: names)])
         let classes = try etaClasses(t1)
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func centroidFilesOfOtherFormatsOrSplitsAreRefused() throws {
-        let dir = try etaTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "eta-tests")
         let dumpPath = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
         let file = try CentroidFile.compute(dump: try Dump.open(dumpPath), split: "train", rowNormalization: .none, invalidRows: .refuse)
         try file.write(to: dir + "/c.h5", provenance: "{}")

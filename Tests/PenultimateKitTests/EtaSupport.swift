@@ -6,13 +6,6 @@ import Testing
 /// miniature poodle and submarine (real wnids, so WordNet rules apply).
 let etaTestWnids = SetPreset.retrieverWnids + SetPreset.snakeWnids + ["n02113712", "n04347754"]
 
-/// A fresh temporary directory.
-func etaTemporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "eta-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// Writes a student dump with train and val splits: class means drawn once per `structureSeed`
 /// (so students share a geometry), each family (classes 0–4, 5–9) pulled towards its own mean as T
 /// grows, plus per-row noise from `seed`. The first `nanRows` rows of train get a NaN.
@@ -63,26 +56,6 @@ func etaGaussian(_ count: Int, _ generator: inout Xoshiro256StarStar) -> [Float]
         let u = (Double(generator.next() >> 11) + 0.5) / 9_007_199_254_740_992
         let v = Double(generator.next() >> 11) / 9_007_199_254_740_992
         return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
-    }
-}
-
-/// Runs `python3 -c script args...`; returns stdout lines of whitespace-separated Doubles.
-func etaPython(_ script: String, _ arguments: [String]) throws -> [[Double]] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let stdout = Pipe(), stderr = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw EtaError(file: "python3", object: "script", message: String(decoding: errors, as: UTF8.self))
-    }
-    return String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
-        line.split(separator: " ").map { Double($0)! }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PenultimateKit
 import Testing
+import TestSupport
 
 /// Projection files of fixture dumps distilled at T = 1 and 3 (teacher α = 0.1), written and read back.
 private func projectionFiles(dir: String, method: ProjectionMethod = .qrPCA) throws -> [ProjectionFile] {
@@ -19,7 +20,7 @@ private func panels(_ files: [ProjectionFile]) -> [ProjectionPanelInput] {
 }
 
 @Test func projectionGridTitlesComeFromSourceAttributes() throws {
-    let files = try projectionFiles(dir: projectionTempDirectory())
+    let files = try projectionFiles(dir: temporaryDirectory(prefix: "penultimate-projection"))
     let figure = try projectionFigure(panels(files), options: ProjectionFigureOptions(rows: 2, columns: 2))
     #expect(figure.columnTitles == ["Training w/ LS", "Validation w/ LS"])
     #expect(figure.rowTitles == ["T = 1", "T = 3"])
@@ -31,11 +32,11 @@ private func panels(_ files: [ProjectionFile]) -> [ProjectionPanelInput] {
                                         "student T=3, teacher α=0.1, train", "student T=3, teacher α=0.1, val"])
     let given = try projectionFigure(panels(files), options: .init(rows: 2, columns: 2, titles: ["a", "b"], rowTitles: ["x", "y"]))
     #expect(given.columnTitles == ["a", "b"] && given.rowTitles == ["x", "y"])
-    #expect(throws: ProjectionError.self) { _ = try projectionFigure(panels(files), options: .init(rows: 1, columns: 3)) }
+    #expect(throws: InputError.self) { _ = try projectionFigure(panels(files), options: .init(rows: 1, columns: 3)) }
 }
 
 @Test func projectionPNGHasSizeDPIProvenanceAndClassColoursAtCentroids() throws {
-    let files = try projectionFiles(dir: projectionTempDirectory())
+    let files = try projectionFiles(dir: temporaryDirectory(prefix: "penultimate-projection"))
     let inputs = panels(files)
     let figure = try projectionFigure(inputs, options: ProjectionFigureOptions(rows: 2, columns: 2, dpi: 150))
     let provenance = ["provenance": "{\"tool\": \"plot\"}"]
@@ -69,7 +70,7 @@ private func panels(_ files: [ProjectionFile]) -> [ProjectionPanelInput] {
 }
 
 @Test func panelsWithOtherClassesAreRefused() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let files = try projectionFiles(dir: dir)
     var other = files[1]
     other.wnids = [other.wnids[1], other.wnids[0], other.wnids[2]]
@@ -85,7 +86,7 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
 }
 
 @Test func etaBarsRenderOnePanelPerSplitWithIntervals() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let path = try writeJSON("""
     {"format": "penultimate-eta", "format_version": 1, "tool": "eta", "version": "0.1.0", "provenance": {},
      "conventions": {"normalize": "centroidScale", "unit": "percent", "s1_rule": "siblings", "s2_rule": "list", "split": "train,val",
@@ -119,11 +120,11 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
     let image = try PNGImage.decode(try figure.render(format: .png))
     #expect(image.width == figure.pixelSize.width)
     let wrong = try writeJSON(#"{"format": "penultimate-eta", "format_version": 2, "rows": []}"#, dir: dir, name: "v2.json")
-    #expect(throws: ProjectionError.self) { _ = try EtaChartData.read(path: wrong) }
+    #expect(throws: InputError.self) { _ = try EtaChartData.read(path: wrong) }
 }
 
 @Test func accuracyChartHasOneLinePerTeacherAlphaAndTeacherReferences() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     var rows: [String] = []
     let top1: [Double: [Double]] = [0: [71.547, 71.349, 69.570, 66.230], 0.1: [71.616, 68.428, 66.570, 65.472]]
     for alpha in [0.0, 0.1] {
@@ -149,5 +150,5 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
     #expect(try PNGImage.decode(try figure.render(format: .png)).height == figure.pixelSize.height)
     // A student series missing a temperature is an error, not a silent gap.
     let partial = AccuracyChartData(rows: data.rows.filter { !($0.kdTemperature == 2 && $0.teacherLSAlpha == 0.1) })
-    #expect(throws: ProjectionError.self) { _ = try accuracyFigure(partial, path: path) }
+    #expect(throws: InputError.self) { _ = try accuracyFigure(partial, path: path) }
 }

@@ -2,13 +2,6 @@ import Foundation
 import PenultimateKit
 import Testing
 
-/// A fresh temporary folder per test.
-func projectionTempDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "penultimate-projection-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// A small deterministic generator for synthetic features (not the one under test).
 struct FixtureRandom {
     var state: UInt64
@@ -61,22 +54,6 @@ func writeFixtureDump(path: String, classCount: Int = 6, dim: Int = 8, perClass:
     }
     try writer.finish()
     return (weight, bias)
-}
-
-/// Runs `python3 -c script args…`; returns stdout, failing the test on a non-zero exit.
-func runPython(_ script: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "python3 failed: \(String(decoding: errData, as: UTF8.self))")
-    return String(decoding: data, as: UTF8.self)
 }
 
 /// Relative closeness for cross-checks: |a − b| ≤ tolerance · max(1, |a|, |b|).

@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import PenultimateKit
 import Testing
+import TestSupport
 
 /// An independent numpy implementation of both projections, reading the dump with h5py.
 /// Prints JSON: {split: {"points": [[x, y]], "sample_index": [...], "centroids": [[x, y]] x3}}.
@@ -48,14 +49,14 @@ print(json.dumps(out))
 """#
 
 private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
     try writeFixtureDump(path: dump)
     let classes = [2, 0, 4]
     let request = ProjectionRequest(dumpPaths: [dump], classes: classes.map(String.init), method: method,
                                     splits: ["train", "val"], selection: perClass.map { .firstPerClass($0) } ?? .all)
     let file = try request.run(provenance: Provenance(tool: "test"))
-    let output = try runPython(numpyProjection, [dump, classes.map(String.init).joined(separator: ","), method.rawValue,
+    let output = try python(numpyProjection, arguments: [dump, classes.map(String.init).joined(separator: ","), method.rawValue,
                                                  String(perClass ?? 0), "train,val"])
     let reference = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: Any]])
     for split in file.splits {
@@ -87,7 +88,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
 }
 
 @Test func mullerMapsTemplatesToACongruentTriangle() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
     let (weight, bias) = try writeFixtureDump(path: dump, dim: 8)
     let file = try ProjectionRequest(dumpPaths: [dump], classes: ["1", "3", "5"], method: .muller, splits: ["train"])
@@ -110,7 +111,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
 }
 
 @Test func qrPCAIsFittedOnTrainingRowsOnly() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let a = dir + "/a.h5", b = dir + "/b.h5"
     try writeFixtureDump(path: a)
     try writeFixtureDump(path: b, valShift: 3)
@@ -135,7 +136,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
 }
 
 @Test func randomSelectionTakesNPerClassReproducibly() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
     try writeFixtureDump(path: dump)
     func run(_ seed: UInt64) throws -> ProjectedSplit {
@@ -154,7 +155,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
 }
 
 @Test func badRequestsThrowOneLineErrors() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
     try writeFixtureDump(path: dump, emptyClassInVal: 2)
     func message(_ classes: [String], split: String = "train", method: ProjectionMethod = .muller) -> String? {
@@ -177,7 +178,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
 }
 
 @Test func collinearTemplatesAreRefused() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
     // Template 2 = 2·template 1 − template 0 (bias included): the three are collinear.
     var weight: [Float] = (0..<16).map { Float($0 % 5) - 1.5 }
@@ -185,7 +186,7 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
     for j in 0..<4 { weight[2 * 4 + j] = 2 * weight[4 + j] - weight[j] }
     bias[2] = 2 * bias[1] - bias[0]
     try writeFixtureDump(path: dump, classCount: 4, dim: 4, weightOverride: weight, biasOverride: bias)
-    #expect(throws: ProjectionError.self) {
+    #expect(throws: InputError.self) {
         _ = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "2"], splits: ["train"]).run(provenance: Provenance(tool: "test"))
     }
 }
@@ -200,7 +201,7 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
 }
 
 @Test func projectionFileRoundTripsThroughHDF5AndJSON() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let file = try sampleFile(dir: dir)
     try file.write(to: dir + "/p.h5")
     let h5 = try ProjectionFile.read(path: dir + "/p.h5")
@@ -226,7 +227,7 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
 }
 
 @Test func projectionCSVHasTheSpecHeaderAndOneRowPerPointAndCentroid() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let file = try sampleFile(dir: dir)
     try file.write(to: dir + "/p.csv")
     let lines = try String(contentsOfFile: dir + "/p.csv", encoding: .utf8).split(separator: "\n")
@@ -239,7 +240,7 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
 }
 
 @Test func otherFormatVersionsAreRefused() throws {
-    let dir = try projectionTempDirectory()
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let file = try sampleFile(dir: dir)
     try file.write(to: dir + "/p.h5")
     try File(path: dir + "/p.h5", mode: .readWrite).root.writeAttribute("format_version", Int64(2))
@@ -250,7 +251,7 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
     let text = try String(contentsOfFile: dir + "/p.json", encoding: .utf8)
         .replacingOccurrences(of: "\"format_version\": 1", with: "\"format_version\": 7")
     try text.write(toFile: dir + "/future.json", atomically: true, encoding: .utf8)
-    #expect(throws: ProjectionError.self) { _ = try ProjectionFile.read(path: dir + "/future.json") }
+    #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/future.json") }
     // A feature dump is not a projection file.
-    #expect(throws: ProjectionError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
+    #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Taxonomy
+import TestSupport
 
 @Suite struct CustomHierarchyTests {
     /// A slice of CUB-200: order → family → genus → species, plus one two-parent node.
@@ -22,7 +23,7 @@ import Testing
     """
 
     @Test func readsFileAndAnswersGraphQuestions() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/cub.tsv"
         try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Taxonomy
+import TestSupport
 
 @Suite struct WordNetTests {
     let wn = systemWordNet
@@ -151,7 +152,7 @@ import Testing
     }
 
     @Test func missingFiles() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(throws: TaxonomyError.fileMissing(path: dir + "/data.noun")) { try WordNet(directory: dir) }
         try "x".write(toFile: dir + "/data.noun", atomically: true, encoding: .utf8)
@@ -175,7 +176,7 @@ import Testing
     }
 
     @Test func tinyDatabaseRoundTrip() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Line 2 (offset 24) is the root; line 3 points to it.
         try writeDatabase(lines: [
@@ -190,7 +191,7 @@ import Testing
     }
 
     @Test func corruptDataLineNamesFileAndLine() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeDatabase(lines: [
             "OFFSET 03 n 01 thing 0 000 | a root",
@@ -205,7 +206,7 @@ import Testing
     }
 
     @Test func garbageDataFileFailsAtOpen() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "hello world of nouns\n".write(toFile: dir + "/data.noun", atomically: true, encoding: .utf8)
         try "".write(toFile: dir + "/index.noun", atomically: true, encoding: .utf8)
@@ -218,7 +219,7 @@ import Testing
     }
 
     @Test func corruptIndexLine() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeDatabase(lines: ["OFFSET 03 n 01 thing 0 000 | a root"],
                           index: "thing n 1 0 1 0 00000024  \nwidget n 2 0 1 0 00000024  \n", in: dir)

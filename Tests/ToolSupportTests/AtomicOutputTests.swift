@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import ToolSupport
+import TestSupport
 
 @Suite struct AtomicOutputTests {
     @Test func writesNewFileAndReplacesOldOne() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/out.txt"
         try AtomicOutput.write("first\n", to: path)
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func failingWriterLeavesOldFileIdenticalAndNoTemporaries() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/result.h5"
         let original = Data((0..<4096).map { UInt8($0 % 251) })
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func closureVariantRenamesOnSuccessAndReturnsTheResult() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/made-by-library.bin"
         let count = try AtomicOutput.write(to: path) { temporary -> Int in
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func writerThatCreatesNothingIsAnError() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(throws: AtomicOutputError.self) { try AtomicOutput.write(to: dir + "/x") { _ in } }
         #expect(!FileManager.default.fileExists(atPath: dir + "/x"))

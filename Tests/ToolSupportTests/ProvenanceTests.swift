@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ToolSupport
+import TestSupport
 
 @Suite struct ProvenanceTests {
     @Test func sha256KnownVectors() {
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func sha256MatchesSha256sum() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/input.bin"
         // Several block boundaries: 0, 55, 56, 63, 64, 65 and a long tail.
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func recordRendersAsJSONAndText() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/classes.txt"
         try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func largeInputIsIdentifiedBySizeAndTime() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/large.bin"
         #expect(FileManager.default.createFile(atPath: path, contents: nil))

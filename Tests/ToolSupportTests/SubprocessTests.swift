@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ToolSupport
+import TestSupport
 
 /// Tests that need a separate process (signals, exit codes). The parent re-runs this test binary
 /// with `--filter subprocessChild` and an environment variable that tells the child what to do.
@@ -46,12 +47,14 @@ import Testing
 
     @Test(.enabled(if: SubprocessTests.testBinary != nil), arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
     func signalRemovesTemporaryAndKeepsOldFile(signalNumber: Int32, expectedStatus: Int32) throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "toolsupport-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = dir + "/features.h5"
         let original = Data("the old, complete file".utf8)
         try original.write(to: URL(fileURLWithPath: target))
 
+        // Not TestSupport's runProcess: this test must signal the child while it runs, so it keeps
+        // the Process itself instead of waiting for it to finish.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.testBinary))
         process.arguments = Self.childArguments()

@@ -1,61 +1,8 @@
 import Foundation
 import PenultimateKit
 
-/// Runs the built tools as a user would: `<package root>/.build/debug/<tool>`.
-enum ToolRunner {
-    /// The package root, found from this file's path (Tests/EndToEndTests/ToolRunner.swift).
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    /// The result of one run.
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        /// stderr split into lines (no empty trailing line).
-        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
-    }
-
-    /// Runs `tool` with `arguments` (stdin closed) and waits for it.
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/" + tool)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes while the tool runs so neither can fill up and block it.
-        let errBox = DataBox()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        done.wait()
-        let errData = errBox.data
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    private final class DataBox: @unchecked Sendable { var data = Data() }
-
-    /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "e2e-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
+/// The dumps the eta end-to-end tests run the tool on.
+enum EtaFixture {
     /// The ten preset classes, miniature poodle and submarine.
     static let wnids = SetPreset.retrieverWnids + SetPreset.snakeWnids + ["n02113712", "n04347754"]
 
