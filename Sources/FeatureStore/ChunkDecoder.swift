@@ -248,8 +248,11 @@ enum HalfConversion {
         // Exponent and mantissa moved into single-precision position: as a Float this is the
         // value times 2^-112 (subnormal halves land on subnormal floats), so one multiply fixes it.
         let magnitude = (h & 0x7fff) &<< 13
-        var bits = unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p112, to: SIMD8<UInt32>.self)
-        bits.replace(with: magnitude | 0x7f80_0000, where: (h & 0x7c00) .== 0x7c00)
+        let scaled = unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p112, to: SIMD8<UInt32>.self)
+        // All ones in lanes whose exponent is all ones (infinity, NaN): 0x7c00 + 0x0400 carries
+        // into bit 15. Lane-wise integer arithmetic only, so it stays in vector registers.
+        let special = 0 &- ((((h & 0x7c00) &+ 0x0400) &>> 15) & 1)
+        let bits = (scaled & ~special) | ((magnitude | 0x7f80_0000) & special)
         return unsafeBitCast(bits | sign, to: SIMD8<Float>.self)
     }
 
