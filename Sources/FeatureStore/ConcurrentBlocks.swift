@@ -55,6 +55,41 @@ extension SplitReader {
             try forEachBlock(maxRows: maxRows, classes: classes) { block in try body(&state, block) }
             return [state]
         }
+        let (dim, classCount) = (dim, classCount)
+        return try forEachRowsConcurrently(workers: workers, maxRows: maxRows, makeState: makeState) { state, rows in
+            try body(&state, FeatureBlock(rowCount: rows.rowCount, dim: dim, classCount: classCount,
+                                          features: Array(rows.features), labels: Array(rows.labels),
+                                          sampleIndex: rows.sampleIndex.map { Array($0) }, logits: nil))
+        }
+    }
+
+    /// Like ``forEachBlockConcurrently(workers:maxRows:classes:makeState:_:)``, but each block lends
+    /// its rows as buffers valid only during the call, so nothing is copied into arrays or allocated
+    /// per block (rows are decoded into one buffer per worker; labels point into the reader's own).
+    ///
+    /// This is the fastest way through a split; the centroid pass uses it.
+    public func forEachRowsConcurrently<State: Sendable>(
+        workers: Int = SplitReader.defaultWorkerCount, maxRows: Int = 65536, classes: Set<Int>? = nil,
+        makeState: (Int) throws -> State,
+        _ body: @Sendable (inout State, FeatureRows) throws -> Void
+    ) throws -> [State] {
+        guard classes == nil, readsConcurrently else {
+            var state = try makeState(0)
+            try forEachBlock(maxRows: maxRows, classes: classes) { block in
+                try block.features.withUnsafeBufferPointer { f in
+                    try block.labels.withUnsafeBufferPointer { l in
+                        if let s = block.sampleIndex {
+                            try s.withUnsafeBufferPointer { s in
+                                try body(&state, FeatureRows(rowCount: block.rowCount, dim: block.dim, features: f, labels: l, sampleIndex: s))
+                            }
+                        } else {
+                            try body(&state, FeatureRows(rowCount: block.rowCount, dim: block.dim, features: f, labels: l, sampleIndex: nil))
+                        }
+                    }
+                }
+            }
+            return [state]
+        }
         let workers = max(1, workers)
         let blockRows = Self.parallelBlockRows(dim: dim, maxRows: max(1, maxRows))
         // Every piece of every source, in file (rank, row) order.
@@ -64,7 +99,7 @@ extension SplitReader {
         }
         let slots = WorkerSlots<State>(count: workers)
         for w in 0..<workers { slots.states[w] = try makeState(w) }
-        let dim = dim, classCount = classCount, sources = sources
+        let dim = dim, sources = sources
         let pieceList = pieces
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
@@ -72,7 +107,8 @@ extension SplitReader {
                 slots.states[w] = nil  // so `state` owns its buffers uniquely (no copy on write)
                 defer { slots.states[w] = state }
                 var decoders: [Int: ChunkDecoder] = [:]
-                var features: [Float] = []
+                let output = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * dim)
+                defer { output.deallocate() }
                 for index in stride(from: w, to: pieceList.count, by: workers) {
                     let (s, p) = pieceList[index]
                     let source = sources[s]
@@ -80,20 +116,30 @@ extension SplitReader {
                     let decoder = decoders[s] ?? ChunkDecoder(plan: plan, maxRows: blockRows)
                     decoders[s] = decoder
                     let piece = plan.pieces[p]
-                    var row = 0
-                    while row < piece.rowCount {
-                        if slots.stopped { return }
-                        let n = min(blockRows, piece.rowCount - row)
-                        if features.count != n * dim { features = [Float](repeating: 0, count: n * dim) }
-                        try features.withUnsafeMutableBufferPointer { b throws(StoreError) in
-                            try decoder.decode(piece: p, rows: row..<(row + n), into: b.baseAddress!)
+                    try source.labels.withUnsafeBufferPointer { labels throws in
+                        var row = 0
+                        while row < piece.rowCount {
+                            if slots.stopped { return }
+                            let n = min(blockRows, piece.rowCount - row)
+                            let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
+                            func deliver(_ features: UnsafePointer<Float>) throws {
+                                let f = UnsafeBufferPointer(start: features, count: n * dim)
+                                let l = UnsafeBufferPointer(rebasing: labels[rows])
+                                if let sampleIndex = source.sampleIndex {
+                                    try sampleIndex.withUnsafeBufferPointer { si in
+                                        try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l,
+                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[rows])))
+                                    }
+                                } else {
+                                    try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil))
+                                }
+                            }
+                            // (Mapping the file's pages instead of pread was measured: no faster, as
+                            // populating the mapping costs what the copy costs.)
+                            try decoder.decode(piece: p, rows: row..<(row + n), into: output)
+                            try deliver(output)
+                            row += n
                         }
-                        let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
-                        try body(&state, FeatureBlock(rowCount: n, dim: dim, classCount: classCount, features: features,
-                                                      labels: Array(source.labels[rows]),
-                                                      sampleIndex: source.sampleIndex.map { Array($0[rows]) },
-                                                      logits: nil))
-                        row += n
                     }
                     // One decoder per source at a time: its chunk buffer is the big allocation.
                     if index + workers < pieceList.count, pieceList[index + workers].source != s { decoders[s] = nil }
@@ -105,6 +151,21 @@ extension SplitReader {
         if let error = slots.firstError { throw error }
         return (0..<workers).map { slots.states[$0]! }
     }
+}
+
+/// Rows lent to ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:makeState:_:)``'s
+/// body: the buffers are valid only during the call.
+public struct FeatureRows {
+    /// Rows in this block.
+    public var rowCount: Int
+    /// Feature dimension D.
+    public var dim: Int
+    /// rowCount×D features, row-major, as Float whatever the stored type.
+    public var features: UnsafeBufferPointer<Float>
+    /// Class index of each row, in 0..<C.
+    public var labels: UnsafeBufferPointer<Int32>
+    /// Each row's sample_index, when stored.
+    public var sampleIndex: UnsafeBufferPointer<Int64>?
 }
 
 /// Per-worker result slots shared by the worker threads: worker `w` touches only index `w`;

@@ -11,8 +11,33 @@ private struct Seen: Sendable {
     init(classCount: Int, dim: Int) { sums = [Double](repeating: 0, count: classCount * dim) }
 }
 
+/// Both entry points, checked to agree bit for bit; returns one of them.
 private func collectConcurrently(_ reader: SplitReader, workers: Int, maxRows: Int = 65536,
                                  classes: Set<Int>? = nil) throws -> [Seen] {
+    let lent = try collectLent(reader, workers: workers, maxRows: maxRows, classes: classes)
+    let copied = try collectCopied(reader, workers: workers, maxRows: maxRows, classes: classes)
+    #expect(lent.map(\.sampleIndex) == copied.map(\.sampleIndex) && lent.map(\.labels) == copied.map(\.labels))
+    #expect(lent.map { $0.features.map(\.bitPattern) } == copied.map { $0.features.map(\.bitPattern) })
+    #expect(lent.map(\.sums) == copied.map(\.sums))
+    return copied
+}
+
+private func collectLent(_ reader: SplitReader, workers: Int, maxRows: Int, classes: Set<Int>?) throws -> [Seen] {
+    let (c, d) = (reader.classCount, reader.dim)
+    return try reader.forEachRowsConcurrently(workers: workers, maxRows: maxRows, classes: classes) { _ in
+        Seen(classCount: c, dim: d)
+    } _: { seen, rows in
+        #expect(rows.features.count == rows.rowCount * rows.dim && rows.labels.count == rows.rowCount)
+        seen.sampleIndex += rows.sampleIndex.map { Array($0) } ?? []
+        seen.labels += rows.labels
+        seen.features += rows.features
+        for r in 0..<rows.rowCount {
+            for j in 0..<d { seen.sums[Int(rows.labels[r]) * d + j] += Double(rows.features[r * d + j]) }
+        }
+    }
+}
+
+private func collectCopied(_ reader: SplitReader, workers: Int, maxRows: Int, classes: Set<Int>?) throws -> [Seen] {
     let (c, d) = (reader.classCount, reader.dim)
     return try reader.forEachBlockConcurrently(workers: workers, maxRows: maxRows, classes: classes) { _ in
         Seen(classCount: c, dim: d)
