@@ -40,10 +40,13 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Safe wrappers and the domain
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "FeatureStore", dependencies: ["HDF5"]),
+        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib"]),
         .target(name: "Analysis"),
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG"]),

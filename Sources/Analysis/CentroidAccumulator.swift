@@ -208,17 +208,28 @@ public struct CentroidAccumulator: Sendable {
                          rowNormalization: rowNormalization)
     }
 
-    /// Whether every element of the row is finite, from the exponent bits (vectorises; no branches per element).
+    /// Whether every element of the row is finite, from the exponent bits in SIMD lanes.
+    ///
+    /// An exponent field `e` (bits 23–30) is all ones exactly when `e + 2²³` carries into bit 31,
+    /// so OR-ing `(x & 0x7f80_0000) + 0x0080_0000` over the row and testing bit 31 needs no compare
+    /// and no branch per element.
     @inline(__always)
     static func isFinite(_ row: UnsafePointer<Float>, _ dim: Int) -> Bool {
-        var special: UInt32 = 0
-        row.withMemoryRebound(to: UInt32.self, capacity: dim) { bits in
-            for j in 0..<dim {
-                let exponent = bits[j] & 0x7f80_0000
-                special |= exponent == 0x7f80_0000 ? 1 : 0
-            }
+        let raw = UnsafeRawPointer(row)
+        var lanes = SIMD16<UInt32>()
+        var j = 0
+        while j + 16 <= dim {
+            let bits = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<UInt32>.self)
+            lanes |= (bits & 0x7f80_0000) &+ 0x0080_0000
+            j += 16
         }
-        return special == 0
+        var special: UInt32 = 0
+        while j < dim {
+            special |= (raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self) & 0x7f80_0000) &+ 0x0080_0000
+            j += 1
+        }
+        for k in 0..<16 { special |= lanes[k] }
+        return special & 0x8000_0000 == 0
     }
 
     /// Σ x², in Double with four partial sums so the loop is not one long dependency chain.

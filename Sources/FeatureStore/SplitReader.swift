@@ -27,6 +27,8 @@ struct SplitSource: @unchecked Sendable {
     let sampleIndex: [Int64]?
     /// A direct reader when the stored bytes are plain little-endian float32 rows.
     let raw: RawRowReader?
+    /// Chunk locations and encoding for reading without libhdf5 on several threads, when decodable here.
+    let plan: ChunkPlan?
     /// nil: keep every row; else false marks a repeated sample_index.
     var keep: [Bool]?
     var rows: Int { labels.count }
@@ -172,7 +174,8 @@ public final class SplitReader: @unchecked Sendable {
             logits = d
         }
         return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex,
-                           raw: RawRowReader(dataset: features, rows: n, dim: dim))
+                           raw: RawRowReader(dataset: features, rows: n, dim: dim),
+                           plan: ChunkPlan(dataset: features, rows: n, dim: dim))
     }
 
     /// Every kept row's label, in stream order.

@@ -6,8 +6,9 @@ import ToolSupport
 ///
 /// All classes are accumulated, because the default distance normalisation (centroid scale) needs
 /// the mean distance between all pairs of class centroids. Memory stays bounded: rows are read in
-/// blocks of about ``blockBytes``. This is the one place the pass lives, so that it can be made
-/// parallel without touching its callers.
+/// blocks of about ``blockBytes`` (smaller on the parallel path). This is the one place the pass
+/// lives: it runs on every core through ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:makeState:_:)``
+/// when the reader can decode the chunks itself, with one accumulator per worker merged at the end.
 public enum CentroidPass {
     /// Target size of one block of feature rows (as Float32) read at a time.
     public static let blockBytes = 8 << 20
@@ -30,12 +31,18 @@ public enum CentroidPass {
                            progress: Progress? = nil) throws -> CentroidAccumulator {
         let reader = try dump.split(split)
         // Always skip while reading so the error can report the split's total, not one block's.
-        var accumulator = try CentroidAccumulator(classCount: dump.classes.count, dim: dump.dim,
-                                                  rowNormalization: rowNormalization, invalidRowPolicy: .skip)
-        try reader.forEachBlock(maxRows: blockRows(dim: dump.dim)) { block in
-            try accumulator.add(rows: block.features, labels: block.labels)
-            progress?.advance(by: block.rowCount)
+        let (classCount, dim) = (dump.classes.count, dump.dim)
+        // One accumulator per worker thread, merged in worker order: each worker always gets the
+        // same chunks, so a file gives the same bits on every run.
+        let states = try reader.forEachRowsConcurrently(maxRows: blockRows(dim: dim)) { _ in
+            try CentroidAccumulator(classCount: classCount, dim: dim, rowNormalization: rowNormalization,
+                                    invalidRowPolicy: .skip)
+        } _: { accumulator, rows in
+            try accumulator.add(rows: rows.features, labels: rows.labels)
+            progress?.advance(by: rows.rowCount)
         }
+        var accumulator = states[0]
+        for other in states.dropFirst() { try accumulator.merge(other) }
         if invalidRows == .refuse {
             let files = dump.paths.joined(separator: ", ")
             if accumulator.skippedNonFinite > 0 {

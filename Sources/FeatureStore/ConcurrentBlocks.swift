@@ -1,0 +1,218 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension SplitReader {
+    /// Worker threads used by default: the active processor count (at most 64).
+    public static var defaultWorkerCount: Int {
+        max(1, min(64, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
+
+    /// Rows per block on the parallel path: about 1 MiB of Floats, so a block is decoded and
+    /// consumed while it is still in the core's cache.
+    static func parallelBlockRows(dim: Int, maxRows: Int) -> Int {
+        max(1, min(maxRows, (1 << 20) / (4 * max(1, dim))))
+    }
+
+    /// Whether ``forEachBlockConcurrently(workers:maxRows:classes:makeState:_:)`` reads on several
+    /// threads for this split (without a class filter); false means it falls back to one thread.
+    ///
+    /// True when every source file stores plain float32/float16 rows, unfiltered or with only
+    /// shuffle and gzip, and no row is a repeated sample_index.
+    public var readsConcurrently: Bool {
+        sources.allSatisfy { $0.plan != nil && $0.keep == nil }
+    }
+
+    /// Streams every kept row to `body` on `workers` threads, each with its own state, and returns
+    /// the states in worker order.
+    ///
+    /// Each worker reads and decodes its own chunks straight from the file (`pread`; zlib inflate
+    /// and unshuffle for gzip+shuffle; float16 converted in SIMD lanes), bypassing libhdf5's global
+    /// lock. Chunk `i` always goes to worker `i % workers` and each worker sees its chunks in file
+    /// order, so merging the returned states in order gives the same bits on every run of the same
+    /// file with the same worker count. Blocks hold at most `maxRows` rows (fewer, about 1 MiB, on
+    /// the parallel path) and never span chunks.
+    ///
+    /// Falls back to ``forEachBlock(maxRows:classes:includeLogits:_:)`` on the calling thread, with
+    /// one state, when ``readsConcurrently`` is false or `classes` is given (that path reads only the
+    /// row ranges of the wanted classes, which beats reading every chunk when the file is sorted by
+    /// label).
+    ///
+    /// - Parameters:
+    ///   - makeState: called on the calling thread with each worker's index, before any reading.
+    ///   - body: called concurrently from the workers, each with its own state; blocks of one worker
+    ///     arrive in file order. A throw stops all workers; the first error (in worker order) is rethrown.
+    public func forEachBlockConcurrently<State: Sendable>(
+        workers: Int = SplitReader.defaultWorkerCount, maxRows: Int = 65536, classes: Set<Int>? = nil,
+        makeState: (Int) throws -> State,
+        _ body: @Sendable (inout State, FeatureBlock) throws -> Void
+    ) throws -> [State] {
+        guard classes == nil, readsConcurrently else {
+            var state = try makeState(0)
+            try forEachBlock(maxRows: maxRows, classes: classes) { block in try body(&state, block) }
+            return [state]
+        }
+        let (dim, classCount) = (dim, classCount)
+        return try forEachRowsConcurrently(workers: workers, maxRows: maxRows, makeState: makeState) { state, rows in
+            try body(&state, FeatureBlock(rowCount: rows.rowCount, dim: dim, classCount: classCount,
+                                          features: Array(rows.features), labels: Array(rows.labels),
+                                          sampleIndex: rows.sampleIndex.map { Array($0) }, logits: nil))
+        }
+    }
+
+    /// Like ``forEachBlockConcurrently(workers:maxRows:classes:makeState:_:)``, but each block lends
+    /// its rows as buffers valid only during the call, so nothing is copied into arrays or allocated
+    /// per block (rows are decoded into one buffer per worker; labels point into the reader's own).
+    ///
+    /// This is the fastest way through a split; the centroid pass uses it.
+    public func forEachRowsConcurrently<State: Sendable>(
+        workers: Int = SplitReader.defaultWorkerCount, maxRows: Int = 65536, classes: Set<Int>? = nil,
+        makeState: (Int) throws -> State,
+        _ body: @Sendable (inout State, FeatureRows) throws -> Void
+    ) throws -> [State] {
+        guard classes == nil, readsConcurrently else {
+            var state = try makeState(0)
+            try forEachBlock(maxRows: maxRows, classes: classes) { block in
+                try block.features.withUnsafeBufferPointer { f in
+                    try block.labels.withUnsafeBufferPointer { l in
+                        if let s = block.sampleIndex {
+                            try s.withUnsafeBufferPointer { s in
+                                try body(&state, FeatureRows(rowCount: block.rowCount, dim: block.dim, features: f, labels: l, sampleIndex: s))
+                            }
+                        } else {
+                            try body(&state, FeatureRows(rowCount: block.rowCount, dim: block.dim, features: f, labels: l, sampleIndex: nil))
+                        }
+                    }
+                }
+            }
+            return [state]
+        }
+        let workers = max(1, workers)
+        let blockRows = Self.parallelBlockRows(dim: dim, maxRows: max(1, maxRows))
+        // Every piece of every source, in file (rank, row) order.
+        var pieces: [(source: Int, piece: Int)] = []
+        for (s, source) in sources.enumerated() {
+            for p in source.plan!.pieces.indices { pieces.append((s, p)) }
+        }
+        let slots = WorkerSlots<State>(count: workers)
+        for w in 0..<workers { slots.states[w] = try makeState(w) }
+        let dim = dim, sources = sources
+        let pieceList = pieces
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            do {
+                var state = slots.states[w]!
+                slots.states[w] = nil  // so `state` owns its buffers uniquely (no copy on write)
+                defer { slots.states[w] = state }
+                var decoders: [Int: ChunkDecoder] = [:]
+                let output = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * dim)
+                defer { output.deallocate() }
+                for index in stride(from: w, to: pieceList.count, by: workers) {
+                    let (s, p) = pieceList[index]
+                    let source = sources[s]
+                    let plan = source.plan!
+                    let decoder = decoders[s] ?? ChunkDecoder(plan: plan, maxRows: blockRows)
+                    decoders[s] = decoder
+                    let piece = plan.pieces[p]
+                    try source.labels.withUnsafeBufferPointer { labels throws in
+                        var row = 0
+                        while row < piece.rowCount {
+                            if slots.stopped { return }
+                            let n = min(blockRows, piece.rowCount - row)
+                            let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
+                            func deliver(_ features: UnsafePointer<Float>) throws {
+                                let f = UnsafeBufferPointer(start: features, count: n * dim)
+                                let l = UnsafeBufferPointer(rebasing: labels[rows])
+                                if let sampleIndex = source.sampleIndex {
+                                    try sampleIndex.withUnsafeBufferPointer { si in
+                                        try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l,
+                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[rows])))
+                                    }
+                                } else {
+                                    try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil))
+                                }
+                            }
+                            // (Mapping the file's pages instead of pread was measured: no faster, as
+                            // populating the mapping costs what the copy costs.)
+                            try decoder.decode(piece: p, rows: row..<(row + n), into: output)
+                            try deliver(output)
+                            row += n
+                        }
+                    }
+                    // One decoder per source at a time: its chunk buffer is the big allocation.
+                    if index + workers < pieceList.count, pieceList[index + workers].source != s { decoders[s] = nil }
+                }
+            } catch {
+                slots.fail(worker: w, error)
+            }
+        }
+        if let error = slots.firstError { throw error }
+        return (0..<workers).map { slots.states[$0]! }
+    }
+}
+
+/// Rows lent to ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:makeState:_:)``'s
+/// body: the buffers are valid only during the call.
+public struct FeatureRows {
+    /// Rows in this block.
+    public var rowCount: Int
+    /// Feature dimension D.
+    public var dim: Int
+    /// rowCount×D features, row-major, as Float whatever the stored type.
+    public var features: UnsafeBufferPointer<Float>
+    /// Class index of each row, in 0..<C.
+    public var labels: UnsafeBufferPointer<Int32>
+    /// Each row's sample_index, when stored.
+    public var sampleIndex: UnsafeBufferPointer<Int64>?
+}
+
+/// Per-worker result slots shared by the worker threads: worker `w` touches only index `w`;
+/// the stop flag and errors sit behind a mutex.
+private final class WorkerSlots<State>: @unchecked Sendable {
+    let states: UnsafeMutablePointer<State?>
+    private let errors: UnsafeMutablePointer<(any Error)?>
+    private let count: Int
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var stop = false
+
+    init(count: Int) {
+        self.count = count
+        states = .allocate(capacity: count)
+        states.initialize(repeating: nil, count: count)
+        errors = .allocate(capacity: count)
+        errors.initialize(repeating: nil, count: count)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        states.deinitialize(count: count)
+        states.deallocate()
+        errors.deinitialize(count: count)
+        errors.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    /// Whether some worker failed (the others stop at their next block).
+    var stopped: Bool { locked { stop } }
+
+    func fail(worker: Int, _ error: any Error) {
+        locked {
+            errors[worker] = error
+            stop = true
+        }
+    }
+
+    /// The failing worker with the lowest index's error.
+    var firstError: (any Error)? {
+        locked { (0..<count).lazy.compactMap { self.errors[$0] }.first }
+    }
+}
