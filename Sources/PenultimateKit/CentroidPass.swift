@@ -20,7 +20,7 @@ public enum CentroidPass {
     ///
     /// - Parameters:
     ///   - rowNormalization: how rows are transformed before they are added.
-    ///   - invalidRows: `.refuse` throws an ``EtaError`` naming the files, the split and how many rows
+    ///   - invalidRows: `.refuse` throws an ``InputError`` naming the files, the split and how many rows
     ///     hold NaN/Inf (or, under unit length, are all zero); `.skip` leaves them out and counts them
     ///     in the accumulator's `skippedNonFinite` / `skippedZero`. The result always carries the
     ///     skip policy (it has been checked already).
@@ -46,12 +46,12 @@ public enum CentroidPass {
         if invalidRows == .refuse {
             let files = dump.paths.joined(separator: ", ")
             if accumulator.skippedNonFinite > 0 {
-                throw EtaError(file: files, object: "/splits/\(split)/features",
+                throw InputError(file: files, object: "/splits/\(split)/features",
                                message: "\(accumulator.skippedNonFinite) of \(reader.rows) rows hold NaN or infinity",
                                fix: "pass --skip-nonfinite to leave them out")
             }
             if accumulator.skippedZero > 0 {
-                throw EtaError(file: files, object: "/splits/\(split)/features",
+                throw InputError(file: files, object: "/splits/\(split)/features",
                                message: "\(accumulator.skippedZero) of \(reader.rows) rows are all zero and cannot be scaled to unit length",
                                fix: "pass --skip-nonfinite to leave them out, or use another --normalize")
             }

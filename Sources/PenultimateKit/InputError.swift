@@ -29,7 +29,3 @@ public struct InputError: Error, BadInput, CustomStringConvertible, Equatable, S
         "\(file): \(object): \(message)" + (fix.map { "; \($0)" } ?? "")
     }
 }
-
-/// The η workflow's former name for ``InputError``. Kept only because CentroidPass.swift, which is
-/// being reworked on another branch, still spells it; remove once that work has merged.
-public typealias EtaError = InputError

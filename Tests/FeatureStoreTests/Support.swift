@@ -81,3 +81,8 @@ func toyFeatures(rows: Int, dim: Int) -> [Float] {
 let toyAttributes = DumpAttributes(model: "resnet50", role: .student, dataset: "imagenet1k", lsAlpha: 0,
                                    teacherModel: "resnet50-ls", teacherLSAlpha: 0.1, kdTemperature: 4,
                                    seed: 3, epoch: 90, configJSON: #"{"lr":0.1}"#)
+
+/// A fresh temporary folder as a URL (these tests build file URLs from it).
+func temporaryDirectory() throws -> URL {
+    URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Taxonomy
+import TestSupport
 import Testing
 
 // Regressions found by Fuzz/ (FuzzWordNet): a corrupt data.noun must end in a TaxonomyError,
@@ -7,7 +8,7 @@ import Testing
 @Suite struct CorruptWordNetTests {
     /// Writes data.noun with synset lines at their true byte offsets (OFFSET is replaced).
     private func database(_ lines: [String], index: String = "thing n 1 0 1 0 00000024  \n") throws -> (String, WordNet) {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         var text = "  1 licence header line\n"
         for line in lines {
             text += line.replacingOccurrences(of: "OFFSET", with: String(format: "%08d", text.utf8.count)) + "\n"
