@@ -1,13 +1,14 @@
 import Foundation
 import Taxonomy
 import Testing
+import TestSupport
 
 // Regressions found by Fuzz/ (FuzzWordNet): a corrupt data.noun must end in a TaxonomyError,
 // never a trap, an endless loop or a stack overflow.
 @Suite struct CorruptWordNetTests {
     /// Writes data.noun with synset lines at their true byte offsets (OFFSET is replaced).
     private func database(_ lines: [String], index: String = "thing n 1 0 1 0 00000024  \n") throws -> (String, WordNet) {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory(prefix: "corrupt-wordnet")
         var text = "  1 licence header line\n"
         for line in lines {
             text += line.replacingOccurrences(of: "OFFSET", with: String(format: "%08d", text.utf8.count)) + "\n"
