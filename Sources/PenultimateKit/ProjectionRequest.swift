@@ -185,6 +185,13 @@ extension ProjectionRequest {
             } else if let wnids = dump.classes.wnids, WordNet.isWnid(wnids[0]) {
                 if lookup == nil {
                     let wordnet = try WordNet(directory: wordnetDirectory)
+                    let unknown = wnids.filter { !wordnet.contains($0) }
+                    guard unknown.isEmpty else {
+                        let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+                        throw InputError(file: path, object: "/classes/wnid",
+                                         message: "\"\(text)\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: \(unknown.count) wnid(s) are not in WordNet (\(shown))",
+                                         fix: "give a class index, wnid or name from /classes")
+                    }
                     lookup = try ClassLookup(ids: wnids, hierarchy: wordnet)
                 }
                 do { indices.append(try lookup!.index(of: text)) } catch {

@@ -80,6 +80,31 @@ import TestSupport
         #expect(explicit == [EtaTarget(target: 0, s1: [1, 2], s2: [11])])
     }
 
+    /// Synthetic wnids (Benchmarks/make_dumps.py writes n00000000…) are not in WordNet: explicit
+    /// lists still work over the dump's own ids, names and indices; rules and presets name the
+    /// unknown wnids and the file.
+    @Test func wnidsUnknownToWordNetTakeExplicitListsButNotWordNetRules() throws {
+        let dir = try temporaryDirectory(prefix: "eta-tests")
+        let wnids = (0..<12).map { String(format: "n%08d", 1000 + $0) }
+        let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1, wnids: wnids)])
+        let classes = try etaClasses(t1)
+        #expect(!classes.hasWordNet && classes.unknownWnids == wnids && classes.count == 12)
+        let explicit = try EtaRequest(targets: ["0"], s1: .explicit(["n00001001", "2"]), s2: .explicit(["11"])).resolveTargets(in: classes)
+        #expect(explicit == [EtaTarget(target: 0, s1: [1, 2], s2: [11])])
+        #expect(classes.name(3) == "n00001003")
+        let rule = etaErrorText { _ = try EtaRequest(targets: ["0"]).resolveTargets(in: classes) }
+        #expect(rule.hasPrefix("\(dir)/a.h5: /classes/wnid: 12 wnid(s) are not in WordNet (n00001000, n00001001, n00001002, n00001003, n00001004, …), so the WordNet rule 'siblings' cannot be applied; "))
+        let preset = etaErrorText { _ = try EtaRequest().resolveTargets(in: classes) }
+        #expect(preset.hasPrefix("\(dir)/a.h5: /classes/wnid: 12 wnid(s) are not in WordNet") && preset.contains("preset 'retrievers'"))
+        // One unknown wnid among real ones is enough to leave WordNet out, and is the one named.
+        let mixed = Array(etaTestWnids.prefix(11)) + ["n00001000"]
+        let t2 = try ModelInput(paths: [try writeEtaDump(dir + "/b.h5", temperature: 1, seed: 1, wnids: mixed)])
+        let mixedClasses = try etaClasses(t2)
+        #expect(mixedClasses.unknownWnids == ["n00001000"])
+        let mixedRule = etaErrorText { _ = try EtaRequest(targets: ["0"]).resolveTargets(in: mixedClasses) }
+        #expect(mixedRule.contains("1 wnid(s) are not in WordNet (n00001000)"))
+    }
+
     @Test func centroidFilesOfOtherFormatsOrSplitsAreRefused() throws {
         let dir = try temporaryDirectory(prefix: "eta-tests")
         let dumpPath = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
