@@ -177,6 +177,28 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
     }
 }
 
+/// Rows holding NaN/Inf: refused naming the file, the split's features and the count (only rows of
+/// the three classes count); with `skipNonFinite` left out, counted in the conventions.
+@Test func nonFiniteRowsAreRefusedOrSkippedAndCounted() throws {
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
+    let dump = dir + "/dump.h5"
+    // Rows 0 (class 0, NaN), 7 (class 1, -inf), 3 (class 3: not projected).
+    try writeFixtureDump(path: dump, nonFiniteTrainRows: [0, 7, 3])
+    let refused = #expect(throws: (any Error).self) {
+        _ = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "2"], splits: ["train"]).run(provenance: Provenance(tool: "test"))
+    }
+    #expect(refused.map { "\($0)" } == "\(dump): /splits/train/features: 2 row(s) of the three classes hold NaN or infinity; pass --skip-nonfinite to leave them out")
+    let file = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "2"], splits: ["train", "val"], skipNonFinite: true)
+        .run(provenance: Provenance(tool: "test"))
+    let train = file.splits[0]
+    #expect((0..<3).map { c in train.classes.filter { $0 == c }.count } == [39, 39, 40])
+    #expect(train.points.allSatisfy { $0.x.isFinite && $0.y.isFinite })
+    #expect(train.centroids.allSatisfy { $0.x.isFinite && $0.y.isFinite })
+    #expect(file.splits[1].points.count == 45)
+    #expect(file.conventions.contains("per split: train: 2, val: 0"))
+    #expect(file.provenance.contains("per split: train: 2, val: 0"))
+}
+
 @Test func collinearTemplatesAreRefused() throws {
     let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
