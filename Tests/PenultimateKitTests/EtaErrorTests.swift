@@ -121,5 +121,12 @@ import TestSupport
         #expect(twoModels == "\(dir)/d.h5: source attributes: describe resnet18 (T = 3.0, α = 0.0, teacher α = 0.1), but \(dir)/c.h5 describes resnet18 (T = 1.0, α = 0.0, teacher α = 0.1); give the centroid files of one model per side")
         let notCentroids = etaErrorText { _ = try CentroidFile.read(dumpPath) }
         #expect(notCentroids == "\(dumpPath): attribute format: not a penultimate centroid file")
+        // A feature dump whose format attribute claims centroids (corpus wrong_format).
+        _ = try python(#"""
+            import shutil; shutil.copy("a.h5", "claims.h5")
+            with h5py.File("claims.h5", "r+") as f: f.attrs["format"] = "penultimate-centroids"
+            """#, in: dir)
+        let claims = etaErrorText { _ = try CentroidFile.read(dir + "/claims.h5") }
+        #expect(claims == "\(dir)/claims.h5: attribute split: missing, so this is not a valid penultimate-centroids file although its format attribute says so; rebuild it with `eta centroids`, or, if it is a feature dump, set its format attribute to penultimate-features")
     }
 }
