@@ -67,6 +67,46 @@ import TestSupport
         #expect(all.summaries.count == 1 && all.summaries[0].targets == all.rows.count)
     }
 
+    /// A class without rows that no target or set needs: η is computed, and every output says which
+    /// classes had no rows and that the centroid-scale mean left them out.
+    @Test func classesWithoutRowsAreReportedAndLeftOutOfTheScale() throws {
+        let dir = try temporaryDirectory(prefix: "eta-tests")
+        let a = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)])
+        let b = try ModelInput(paths: [try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 2, emptyClass: 7)])
+        let request = EtaRequest(splits: ["val"], targets: ["0"], s1: .explicit(["1"]), s2: .explicit(["2"]))
+        let report = try EtaReport.compute(t1: a, t2: [b], request: request, classes: try etaClasses(a), showProgress: false)
+        #expect(report.rows.count == 1)
+        #expect(report.classesWithoutRows.map(\.path) == ["\(dir)/b.h5"])
+        #expect(report.classesWithoutRows.map(\.split) == ["val"] && report.classesWithoutRows.map(\.classes) == [[7]])
+        #expect(report.conventionLines.contains("classes without rows: \(dir)/b.h5, split val: n01729322 (hognose snake); no centroid, so left out of the centroid-scale mean (the mean over pairs of classes with rows)"))
+        let json = report.json(EtaRenderOptions(), provenance: nil)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let conventions = try #require(parsed["conventions"] as? [String: Any])
+        let entries = try #require(conventions["classes_without_rows"] as? [[String: Any]])
+        #expect(entries.count == 1)
+        #expect(entries.first?["path"] as? String == "\(dir)/b.h5" && entries.first?["split"] as? String == "val")
+        #expect(entries.first?["classes"] as? [String] == ["n01729322"])
+        #expect((entries.first?["effect"] as? String)?.contains("left out of the centroid-scale mean") == true)
+        // The scale of b is the mean over the 11 classes with rows: η equals a hand computation.
+        let c1 = try a.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
+        let c2 = try b.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
+        func d(_ c: Centroids, _ i: Int, _ j: Int) -> Double {
+            (0..<c.dim).map { pow(c.values[i * c.dim + $0] - c.values[j * c.dim + $0], 2) }.reduce(0, +).squareRoot()
+        }
+        func scale(_ c: Centroids) -> Double {
+            let present = (0..<c.classCount).filter { c.counts[$0] > 0 }
+            var total = 0.0, pairs = 0.0
+            for i in present.indices { for j in present.indices where j > i { total += d(c, present[i], present[j]); pairs += 1 } }
+            return total / pairs
+        }
+        let expected = (d(c2, 0, 1) / scale(c2) - d(c1, 0, 1) / scale(c1)) / (d(c1, 0, 1) / scale(c1))
+        #expect(etaClose(report.rows[0].etaS1, expected))
+        // No class without rows: the JSON field is an empty list and no conventions line appears.
+        let plain = try EtaReport.compute(t1: a, t2: [a], request: request, classes: try etaClasses(a), showProgress: false)
+        #expect(plain.classesWithoutRows.isEmpty && !plain.conventionLines.contains { $0.hasPrefix("classes without rows") })
+        #expect(plain.json(EtaRenderOptions(), provenance: nil).contains("\"classes_without_rows\": []"))
+    }
+
     @Test func namesOnlyDumpsTakeExplicitListsButNotWordNetRules() throws {
         let dir = try temporaryDirectory(prefix: "eta-tests")
         let names = (0..<12).map { "class\($0)" }
