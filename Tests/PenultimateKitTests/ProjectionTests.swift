@@ -277,3 +277,19 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
     // A feature dump is not a projection file.
     #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
 }
+
+/// Wnids WordNet lacks (synthetic n00001000…): indices and the dump's ids still resolve; a lemma
+/// cannot, and the error names the file, /classes/wnid and the unknown wnids.
+@Test func unknownWnidsResolveByIndexOrIDButNotByLemma() throws {
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
+    let dump = dir + "/u.h5"
+    try writeFixtureDump(path: dump, wnids: (0..<6).map { String(format: "n%08d", 1000 + $0) })
+    let file = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "n00001001", "2"], splits: ["train"])
+        .run(provenance: Provenance(tool: "test"))
+    #expect(file.classIndices == [0, 1, 2] && file.names == ["n00001000", "n00001001", "n00001002"])
+    let error = #expect(throws: (any Error).self) {
+        _ = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "golden retriever"], splits: ["train"])
+            .run(provenance: Provenance(tool: "test"))
+    }
+    #expect(error.map { "\($0)" }?.hasPrefix("\(dump): /classes/wnid: \"golden retriever\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: 6 wnid(s) are not in WordNet (n00001000, ") == true)
+}
