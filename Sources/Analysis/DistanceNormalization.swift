@@ -12,7 +12,8 @@ public enum DistanceNormalization: String, CaseIterable, Sendable {
     case unit
     /// Euclidean distance between centroids of raw rows divided by that model's mean distance between
     /// all pairs of class centroids. Invariant to a global rescaling of either model. The default.
-    case centroidScale
+    /// Spelled `centroid-scale` (its raw value) in every output, as on the command line.
+    case centroidScale = "centroid-scale"
 
     /// The normalisation reports use unless told otherwise.
     public static let `default`: DistanceNormalization = .centroidScale

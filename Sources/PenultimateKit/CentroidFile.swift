@@ -71,8 +71,14 @@ public struct CentroidFile: Sendable {
 
     /// Reads a centroid file, checking format, version and shapes.
     public static func read(_ path: String) throws -> CentroidFile {
+        // Once `format` says penultimate-centroids, every later problem means the claim is false
+        // (e.g. a feature dump labelled as centroids): say so, not only which attribute is off.
+        var claimsFormat = false
         func fail(_ object: String, _ message: String, fix: String? = nil) -> InputError {
-            InputError(file: path, object: object, message: message, fix: fix)
+            guard claimsFormat else { return InputError(file: path, object: object, message: message, fix: fix) }
+            return InputError(file: path, object: object,
+                              message: "\(message), so this is not a valid \(formatName) file although its format attribute says so",
+                              fix: fix ?? "rebuild it with `eta centroids`, or, if it is a feature dump, set its format attribute to penultimate-features")
         }
         func io<T>(_ object: String, _ body: () throws -> T) throws -> T {
             do { return try body() } catch let error as HDF5Error {
@@ -85,6 +91,7 @@ public struct CentroidFile: Sendable {
         guard root.hasAttribute("format"), try io("attribute format", { try root.readStringAttribute("format") }) == formatName else {
             throw fail("attribute format", "not a penultimate centroid file")
         }
+        claimsFormat = true
         let version = try io("attribute format_version", { try root.readInt64Attribute("format_version") })
         guard version == currentFormatVersion else {
             throw fail("attribute format_version", "is \(version); this eta reads version \(currentFormatVersion)",

@@ -5,31 +5,55 @@ import Taxonomy
 /// A dump's classes as η needs them: display names, and a ``ClassLookup`` that turns what a user
 /// types (wnid, WordNet lemma, class index) into class indices.
 ///
-/// The dump's own `/classes/wnid` wins. A dump with names only can still be used with explicit
-/// lists of names or indices; WordNet rules and presets need wnids and say so.
+/// The dump's own `/classes/wnid` wins. A dump with names only, or with wnids that WordNet does
+/// not know (synthetic ids such as `n00001000`), can still be used with explicit lists of ids,
+/// names or indices; WordNet rules and presets need every wnid in WordNet and say so.
 public struct ClassResolution: Sendable {
     /// The classes as stored in the dump.
     public let classes: ClassList
-    /// The lookup over WordNet (when the dump has wnids) or over the names alone.
+    /// The lookup over WordNet (when every wnid is in it) or over the dump's ids and names alone.
     public let lookup: ClassLookup
     /// Whether the lookup is backed by WordNet.
     public let hasWordNet: Bool
+    /// The dump's wnids that WordNet does not know (empty when it knows them all or there are none).
+    public let unknownWnids: [String]
     /// The file the classes came from (for messages).
     public let file: String
 
     /// Resolves `classes` (read from `file`) against `wordNet`; `wordNet` is only consulted when
-    /// the classes have wnids.
+    /// the classes have wnids. Wnids unknown to WordNet fall back to a flat lookup over the
+    /// dump's ids and names (no class is dropped); ``unknownWnids`` lists them.
     public init(classes: ClassList, file: String, wordNet: @autoclosure () throws -> WordNet) throws {
         self.classes = classes
         self.file = file
         if let wnids = classes.wnids {
-            lookup = try ClassLookup(ids: wnids, hierarchy: try wordNet())
-            hasWordNet = true
+            let wordNet = try wordNet()
+            let unknown = wnids.filter { !wordNet.contains($0) }
+            if unknown.isEmpty {
+                lookup = try ClassLookup(ids: wnids, hierarchy: wordNet)
+                hasWordNet = true
+            } else {
+                lookup = try ClassLookup(ids: wnids, hierarchy: FlatHierarchy(ids: wnids, names: classes.names))
+                hasWordNet = false
+            }
+            unknownWnids = unknown
         } else {
             let names = classes.names ?? []
-            lookup = try ClassLookup(ids: names, hierarchy: FlatHierarchy(ids: names))
+            lookup = try ClassLookup(ids: names, hierarchy: FlatHierarchy(ids: names, names: nil))
             hasWordNet = false
+            unknownWnids = []
         }
+    }
+
+    /// Why WordNet cannot be used for these classes: the object at fault and the problem.
+    private func withoutWordNet(_ what: String, fix: String) -> InputError {
+        if unknownWnids.isEmpty {
+            return InputError(file: file, object: "/classes/wnid", message: "missing, so \(what) cannot be applied", fix: fix)
+        }
+        let shown = unknownWnids.prefix(5).joined(separator: ", ") + (unknownWnids.count > 5 ? ", …" : "")
+        return InputError(file: file, object: "/classes/wnid",
+                          message: "\(unknownWnids.count) wnid(s) are not in WordNet (\(shown)), so \(what) cannot be applied",
+                          fix: "give explicit class lists (ids, names or indices) to --targets/--s1/--s2, or a WordNet that knows these wnids (--wordnet)")
     }
 
     /// The number of classes.
@@ -52,9 +76,7 @@ public struct ClassResolution: Sendable {
     /// The members of `rule` for `target`; throws when the rule needs WordNet and the dump has no wnids.
     public func members(of rule: SetRule, target: Int) throws -> [Int] {
         if case .explicit = rule {} else if !hasWordNet {
-            throw InputError(file: file, object: "/classes/wnid",
-                             message: "missing, so the WordNet rule '\(rule)' cannot be applied",
-                             fix: "give explicit class lists (names or indices) to --s1/--s2")
+            throw withoutWordNet("the WordNet rule '\(rule)'", fix: "give explicit class lists (names or indices) to --s1/--s2")
         }
         return try rule.members(of: target, in: lookup)
     }
@@ -62,9 +84,7 @@ public struct ClassResolution: Sendable {
     /// The preset's targets and sets as class indices; throws when the dump has no wnids.
     public func resolve(_ preset: SetPreset) throws -> [(target: Int, s1: [Int], s2: [Int])] {
         guard hasWordNet else {
-            throw InputError(file: file, object: "/classes/wnid",
-                             message: "missing, so the preset '\(preset.name)' (given as wnids) cannot be applied",
-                             fix: "give --targets, --s1 and --s2 as names or indices")
+            throw withoutWordNet("the preset '\(preset.name)' (given as wnids)", fix: "give --targets, --s1 and --s2 as names or indices")
         }
         return try preset.resolved(in: lookup)
     }
@@ -89,15 +109,20 @@ public struct ClassResolution: Sendable {
     }
 }
 
-/// Ids without structure: each is a root whose only name is itself (dumps with names but no wnids).
+/// Ids without structure: each is a root named by the dump's name for it, else by itself (dumps
+/// with names but no wnids, or with wnids WordNet does not know).
 struct FlatHierarchy: Hierarchy {
-    let known: Set<String>
-    init(ids: [String]) { known = Set(ids) }
-    func contains(_ id: String) -> Bool { known.contains(id) }
+    let nameByID: [String: String]
+    init(ids: [String], names: [String]?) {
+        var map: [String: String] = [:]
+        for (k, id) in ids.enumerated() where map[id] == nil { map[id] = names.flatMap { k < $0.count ? $0[k] : nil } ?? id }
+        nameByID = map
+    }
+    func contains(_ id: String) -> Bool { nameByID[id] != nil }
     func parents(of id: String) throws -> [String] {
-        guard known.contains(id) else { throw TaxonomyError.unknownID(id, source: "class list") }
+        guard contains(id) else { throw TaxonomyError.unknownID(id, source: "class list") }
         return []
     }
-    func name(of id: String) throws -> String { id }
-    func aliases(of id: String) throws -> [String] { [id] }
+    func name(of id: String) throws -> String { nameByID[id] ?? id }
+    func aliases(of id: String) throws -> [String] { nameByID[id].map { $0 == id ? [id] : [id, $0] } ?? [id] }
 }

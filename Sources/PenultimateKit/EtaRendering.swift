@@ -39,8 +39,23 @@ extension EtaReport {
         for (path, count) in skippedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
             lines.append("skipped rows: \(path): \(count) (NaN/Inf, or zero under unit length)")
         }
+        for entry in classesWithoutRows {
+            lines.append("classes without rows: \(entry.path), split \(entry.split): \(entry.classes.map(classLabel).joined(separator: ", ")); \(Self.withoutRowsText(request.normalization))")
+        }
         if !skipped.isEmpty { lines.append("skipped targets: \(skipped.count) target × split × T2 cases (empty set or class without rows; listed in JSON)") }
         return lines
+    }
+
+    /// A class as conventions name it: id and display name.
+    func classLabel(_ k: Int) -> String {
+        classIDs[k] == classNames[k] ? classIDs[k] : "\(classIDs[k]) (\(classNames[k]))"
+    }
+
+    /// What happens to classes without rows under `n`.
+    static func withoutRowsText(_ n: DistanceNormalization) -> String {
+        n == .centroidScale
+            ? "no centroid, so left out of the centroid-scale mean (the mean over pairs of classes with rows)"
+            : "no centroid; η that needs them is refused"
     }
 
     static func normalizationText(_ n: DistanceNormalization) -> String {
@@ -178,6 +193,11 @@ extension EtaReport {
             ("normalize", JSONText.string(request.normalization.rawValue)), ("unit", JSONText.string(unit(options))),
             ("s1_rule", JSONText.string(request.s1Description)), ("s2_rule", JSONText.string(request.s2Description)),
             ("split", JSONText.string(request.splits.joined(separator: ","))), ("bootstrap", bootstrap),
+            ("classes_without_rows", JSONText.array(classesWithoutRows.map { entry in
+                JSONText.object([("path", JSONText.string(entry.path)), ("split", JSONText.string(entry.split)),
+                                 ("classes", JSONText.array(entry.classes.map { JSONText.string(classIDs[$0]) })),
+                                 ("effect", JSONText.string(Self.withoutRowsText(request.normalization)))])
+            })),
         ])
         let rowItems = rows.map { row in
             JSONText.object([

@@ -57,6 +57,9 @@ public struct EtaReport: Sendable {
     public var classNames: [String]
     /// Rows left out as non-finite, per model path.
     public var skippedRows: [String: Int]
+    /// Classes with no rows, per model path and split (class indices, ascending). They have no
+    /// centroid, so they are left out of the centroid-scale mean; η needing them is refused.
+    public var classesWithoutRows: [(path: String, split: String, classes: [Int])] = []
 
     /// Computes η for `t1` against each of `t2` (one centroid pass per model and split, then an
     /// optional bootstrap pass over the needed classes only).
@@ -81,6 +84,10 @@ public struct EtaReport: Sendable {
                                            invalidRows: request.invalidRows, progress: progress)
             report.skippedRows[input.label, default: 0] += file.skippedNonFinite + file.skippedZero
             let c = file.accumulator.centroids()
+            let empty = (0..<c.classCount).filter { c.counts[$0] == 0 }
+            if !empty.isEmpty, !report.classesWithoutRows.contains(where: { $0.path == input.label && $0.split == split }) {
+                report.classesWithoutRows.append((input.label, split, empty))
+            }
             do {
                 return (c, try request.normalization.scale(of: c))
             } catch let error as AnalysisError {

@@ -18,11 +18,16 @@ public struct ProjectionRequest: Sendable {
     /// qr-pca: the train rows whose projections (with the train centroids) fit the PCA; nil uses
     /// ``selection``. Lets `--split val --per-class 50` share the PCA of `--split train --per-class 150`.
     public var fitSelection: SampleSelection?
+    /// Whether rows holding NaN or infinity are left out (and counted in the conventions) rather
+    /// than refused, as eta's `--skip-nonfinite` does.
+    public var skipNonFinite: Bool
 
     /// A request from its parts.
     public init(dumpPaths: [String], classes: [String], method: ProjectionMethod = .muller, splits: [String],
-                selection: SampleSelection = .all, wordnetDirectory: String? = nil, fitSelection: SampleSelection? = nil) {
+                selection: SampleSelection = .all, wordnetDirectory: String? = nil, fitSelection: SampleSelection? = nil,
+                skipNonFinite: Bool = false) {
         self.fitSelection = fitSelection
+        self.skipNonFinite = skipNonFinite
         self.dumpPaths = dumpPaths
         self.classes = classes
         self.method = method
@@ -40,6 +45,8 @@ struct ClassRows {
     var features: [[Float]] = [[], [], []]
     var sampleIndex: [[Int64]] = [[], [], []]
     var accumulator: CentroidAccumulator
+    /// Rows of the three classes that held NaN or infinity (left out, or the reason for a refusal).
+    var nonFinite = 0
 
     init(dim: Int) throws { accumulator = try CentroidAccumulator(classCount: 3, dim: dim) }
 
@@ -151,6 +158,10 @@ extension ProjectionRequest {
             ("samples", selection.description),
             ("centroids", "mean of all rows of the class in that split (not only the selected ones), projected like the points"),
         ]
+        if skipNonFinite {
+            let counts = cache.keys.sorted().map { "\($0): \(cache[$0]!.nonFinite)" }.joined(separator: ", ")
+            conventions.append(("nonfinite_rows", "rows holding NaN or infinity left out (--skip-nonfinite), per split: \(counts)"))
+        }
         let conventionsJSON = JSONText.object(conventions.map { ($0.0, JSONText.string($0.1)) })
         var provenance = provenance
         for (name, value) in conventions { provenance.setConvention(name, value) }
@@ -185,6 +196,13 @@ extension ProjectionRequest {
             } else if let wnids = dump.classes.wnids, WordNet.isWnid(wnids[0]) {
                 if lookup == nil {
                     let wordnet = try WordNet(directory: wordnetDirectory)
+                    let unknown = wnids.filter { !wordnet.contains($0) }
+                    guard unknown.isEmpty else {
+                        let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+                        throw InputError(file: path, object: "/classes/wnid",
+                                         message: "\"\(text)\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: \(unknown.count) wnid(s) are not in WordNet (\(shown))",
+                                         fix: "give a class index, wnid or name from /classes")
+                    }
                     lookup = try ClassLookup(ids: wnids, hierarchy: wordnet)
                 }
                 do { indices.append(try lookup!.index(of: text)) } catch {
@@ -226,12 +244,21 @@ extension ProjectionRequest {
             for r in 0..<block.rowCount {
                 guard let c = position[Int(block.labels[r])] else { continue }
                 let row = block.features[r * block.dim ..< (r + 1) * block.dim]
+                if !row.allSatisfy(\.isFinite) {
+                    rows.nonFinite += 1
+                    continue
+                }
                 rows.features[c] += row
                 // Without stored sample indices, the row's position among the delivered rows stands in.
                 rows.sampleIndex[c].append(block.sampleIndex?[r] ?? Int64(seen + r))
                 try rows.accumulator.add(row: Array(row), label: c)
             }
             seen += block.rowCount
+        }
+        if rows.nonFinite > 0 && !skipNonFinite {
+            throw InputError(file: dump.paths.joined(separator: ", "), object: "/splits/\(split)/features",
+                             message: "\(rows.nonFinite) row(s) of the three classes hold NaN or infinity",
+                             fix: "pass --skip-nonfinite to leave them out")
         }
         for c in 0..<3 where rows.sampleIndex[c].isEmpty {
             throw InputError(file: path, object: "/splits/\(split)",

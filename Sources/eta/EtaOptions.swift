@@ -3,7 +3,8 @@ import PenultimateKit
 import ToolOptions
 
 extension DistanceNormalization {
-    /// The spelling on the command line: none, unit, centroid-scale.
+    /// The spelling on the command line: none, unit, centroid-scale (also the raw values outputs
+    /// print); centroidScale, the spelling outputs used before, is kept as an alias.
     static func parse(_ text: String) throws -> DistanceNormalization {
         switch text {
         case "none": return .none

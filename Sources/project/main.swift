@@ -48,6 +48,9 @@ struct Project: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: .h5 (default format), .csv or .json.")
     var output: String
 
+    @Flag(name: .customLong("skip-nonfinite"), help: "Leave out rows holding NaN or infinity (counted in the output's conventions) instead of refusing the dump.")
+    var skipNonfinite = false
+
     /// `--wordnet DIR`, for lemma lookup and display names.
     @OptionGroup var wordNet: WordNetOption
 
@@ -67,7 +70,7 @@ struct Project: ParsableCommand {
             let request = ProjectionRequest(
                 dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                 method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordNet.directory,
-                fitSelection: fitPerClass.map { .firstPerClass($0) })
+                fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite)
             var provenance = Provenance(tool: "project")
             for path in dump { try provenance.addInput(path: path) }
             provenance.setOption("classes", classes)
@@ -75,6 +78,7 @@ struct Project: ParsableCommand {
             provenance.setOption("split", split)
             provenance.setOption("samples", selection.description)
             if let fitPerClass { provenance.setOption("fit-per-class", String(fitPerClass)) }
+            if skipNonfinite { provenance.setOption("skip-nonfinite", "true") }
             let file = try request.run(provenance: provenance)
             try file.write(to: output)
             let counts = file.splits.map { "\($0.name): \($0.points.count) points" }.joined(separator: ", ")

@@ -23,6 +23,12 @@ private func centroids(_ points: [[Double]], rowNormalization: CentroidAccumulat
         #expect(abs(eta.etaPercent - (-1100.0 / 30)) < 1e-12)
     }
 
+    /// Outputs print the raw values; they must match the command line's spelling.
+    @Test func normalizationsAreSpelledAsOnTheCommandLine() {
+        #expect(DistanceNormalization.allCases.map(\.rawValue) == ["none", "unit", "centroid-scale"])
+        #expect(DistanceNormalization(rawValue: "centroid-scale") == .centroidScale)
+    }
+
     @Test func centroidScale() throws {
         // d1: 5/(16/3) = 15/16, 6/(16/3) = 9/8. d2: 3/4, 4/4 = 1.
         // Relative: (3/4 − 15/16)/(15/16) = −1/5; (1 − 9/8)/(9/8) = −1/9. η = (−1/5 − 1/9)/2 = −7/45.

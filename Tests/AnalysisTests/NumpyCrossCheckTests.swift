@@ -38,7 +38,7 @@ private func clusters(classCount: Int, dim: Int, rows: Int, seed: UInt64) -> (ro
             return np.stack([x[y == k].mean(axis=0) for k in range(C)])
         c1 = centroids(lines[3], lines[4]); c2 = centroids(lines[5], lines[6])
         def scale(c):
-            if mode != "centroidScale": return 1.0
+            if mode != "centroid-scale": return 1.0
             i, j = np.triu_indices(C, 1)
             return np.linalg.norm(c[i] - c[j], axis=1).mean()
         s1, s2 = scale(c1), scale(c2)

@@ -28,7 +28,7 @@ let atomicPlans: [AtomicPlan] = [
     }, long: { big, out in [big, "--classes", "0,1,2", "-o", out] }),
     AtomicPlan(tool: "accuracy", outputName: "accuracy.json", failing: { corpus, out in
         [corpus.directory.appendingPathComponent("labels_out_of_range.h5").path, "--format", "json", "-o", out]
-    }, long: { big, out in [big, "--format", "json", "-o", out] }),
+    }, long: { big, out in [big, "--split", "train", "--format", "json", "-o", out] }),
     AtomicPlan(tool: "plot", outputName: "figure.png", failing: { corpus, out in
         [corpus.directory.appendingPathComponent("projection_future_version.h5").path, "-o", out]
     }, long: nil),
@@ -41,7 +41,7 @@ let bigDump: Result<String, CorpusSetupError> = {
     let path = dir.appendingPathComponent("big.h5").path
     let script = """
         import sys, numpy as np, h5py
-        N, D, C = 300_000, 64, 10
+        N, D, C = 600_000, 64, 32
         rng = np.random.default_rng(7)
         labels = np.arange(N, dtype=np.int64) % C
         centers = rng.normal(size=(C, D)).astype(np.float32)
@@ -57,8 +57,12 @@ let bigDump: Result<String, CorpusSetupError> = {
             f.create_dataset("classifier/bias", data=np.zeros(C, np.float32))
             f.create_dataset("splits/train/features", data=feats, chunks=(4096, D), compression="gzip", compression_opts=1)
             f.create_dataset("splits/train/labels", data=labels)
+            # Logits (the classifier applied to the rows), so accuracy runs instead of refusing.
+            logits = (np.round((feats @ centers.T) * 8) / 8).astype(np.float32)
+            f.create_dataset("splits/train/logits", data=logits, chunks=(4096, C), compression="gzip", compression_opts=1)
             f.create_dataset("splits/val/features", data=feats[:2000], chunks=(500, D))
             f.create_dataset("splits/val/labels", data=labels[:2000])
+            f.create_dataset("splits/val/logits", data=logits[:2000], chunks=(500, C))
         """
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

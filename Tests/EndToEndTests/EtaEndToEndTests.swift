@@ -27,9 +27,20 @@ import TestSupport
         #expect(body.count == 10)
         #expect(body.first?.contains("flat-coated retriever") == true)
         #expect(r.stdout.contains("unit: percent"))
-        #expect(r.stdout.contains("normalization: centroidScale"))
+        #expect(r.stdout.contains("normalization: centroid-scale"))
         #expect(r.stdout.contains("S1: preset: the other four classes of the target's family"))
         #expect(r.stdout.contains("T1: \(t1) (resnet18, T = 1, teacher α = 0.1, α = 0)"))
+    }
+
+    /// `--normalize centroidScale` (the old output spelling) is still accepted, and prints the new one.
+    @Test func normalizeAcceptsTheOldSpellingAsAnAlias() throws {
+        for spelling in ["centroid-scale", "centroidScale"] {
+            let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--split", "val", "--normalize", spelling])
+            #expect(r.status == 0, "\(spelling): \(r.stderr)")
+            #expect(r.stdout.contains("normalization: centroid-scale ("))
+        }
+        let bad = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--normalize", "centroid_scale"])
+        #expect(bad.status == 64 && bad.stderr.contains("expected none, unit or centroid-scale"))
     }
 
     @Test func jsonFollowsTheSchema() throws {
@@ -42,7 +53,7 @@ import TestSupport
         #expect(object["tool"] as? String == "eta")
         #expect(object["provenance"] is [String: Any])
         let conventions = try #require(object["conventions"] as? [String: Any])
-        #expect(conventions["normalize"] as? String == "centroidScale")
+        #expect(conventions["normalize"] as? String == "centroid-scale")
         #expect(conventions["unit"] as? String == "fraction")
         #expect(conventions["s1_rule"] as? String == "siblings")
         #expect(conventions["s2_rule"] as? String == "lca-depth<=8")

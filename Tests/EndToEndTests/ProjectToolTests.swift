@@ -58,3 +58,24 @@ private typealias E2E = ProjectPlotE2E
     let help = try ToolRunner.run("project", ["--help"])
     #expect(help.status == 0 && help.stdout.contains("Example:"))
 }
+
+@Test func projectRefusesNonFiniteRowsUnlessToldToSkipThem() throws {
+    let dir = try temporaryDirectory(prefix: "penultimate-projplot-e2e")
+    try E2E.writeDump(path: dir + "/d.h5")
+    // Poison the first train row (h5py edits the real file in place).
+    _ = try python("""
+        with h5py.File("d.h5", "r+") as f:
+            x = f["splits/train/features"]; row = x[0]; row[1] = np.nan; x[0] = row
+            label = int(f["splits/train/labels"][0])
+        print(label)
+        """, in: dir)
+    let refused = try ToolRunner.run("project", [dir + "/d.h5", "--classes", "0,1,2", "-o", dir + "/p.h5"])
+    #expect(refused.status == 65)
+    #expect(refused.stderr == "project: \(dir)/d.h5: /splits/train/features: 1 row(s) of the three classes hold NaN or infinity; pass --skip-nonfinite to leave them out\n")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/p.h5"))
+    let skipped = try ToolRunner.run("project", [dir + "/d.h5", "--classes", "0,1,2", "--skip-nonfinite", "-o", dir + "/p.h5"])
+    #expect(skipped.status == 0, "\(skipped.stderr)")
+    let file = try ProjectionFile.read(path: dir + "/p.h5")
+    #expect(file.conventions.contains("per split: train: 1, val: 0"))
+    #expect(file.provenance.contains("skip-nonfinite"))
+}

@@ -1,6 +1,7 @@
 import FeatureStore
 import Foundation
 import Testing
+import TestSupport
 
 // Regressions found by running Tests/Corpus (make_corpus.py) through `inspect --validate`:
 // each case used to be accepted (or blamed the wrong object) and must now fail with a line
@@ -9,7 +10,7 @@ import Testing
 /// The corpus, generated once into a temporary directory.
 let regressionCorpus: Result<URL, CorpusGenerationError> = {
     do {
-        let dir = try temporaryDirectory().appendingPathComponent("corpus")
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("corpus")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -34,7 +35,7 @@ func corpusError(_ files: String...) throws -> String? {
         let report = try Dump.open(paths).validate()
         return report.isValid ? nil : report.messages.joined(separator: "; ")
     } catch {
-        return error.description
+        return "\(error)"
     }
 }
 

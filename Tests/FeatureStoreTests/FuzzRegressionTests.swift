@@ -1,13 +1,14 @@
 import FeatureStore
 import Foundation
 import Testing
+import TestSupport
 
 // Regressions found by Fuzz/ (FuzzDump): inputs that must end in a StoreError, not a trap.
 @Suite struct FuzzRegressionTests {
     /// FuzzDump crash-81e581cb: a child of /splits that is a dataset, not a group, made
     /// SplitReader index an empty source list ("Index out of range").
     @Test func aSplitThatIsNotAGroupIsRefused() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try python(#"""
             x, y = toy(); write_dump("d.h5", x, y, extra=lambda f: f.create_dataset("splits/val", data=np.zeros(3)))
@@ -24,7 +25,7 @@ extension FuzzRegressionTests {
     /// FuzzDump crash-cd0b8c87: a string dataspace claiming ~5e11 entries made readStrings
     /// allocate terabytes and abort. A chunked, never-written dataset reproduces it legally.
     @Test func aClassListClaimingTrillionsOfEntriesIsRefused() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try python(#"""
             x, y = toy()
@@ -38,8 +39,8 @@ extension FuzzRegressionTests {
             _ = try Dump.open(path)
             Issue.record("a class list of 10^12 entries was accepted")
         } catch {
-            #expect(error.description.hasPrefix("\(path): /classes/wnid: "))
-            #expect(error.description.contains("1000000000000 strings of 8 bytes each: too many to read"))
+            #expect("\(error)".hasPrefix("\(path): /classes/wnid: "))
+            #expect("\(error)".contains("1000000000000 strings of 8 bytes each: too many to read"))
         }
     }
 }

@@ -54,7 +54,7 @@ import MiniLab
                             meanS1 += e1; meanS2 += e2
                         }
                     }
-                    // Retrievers only (the brief's view), scale-normalised (centroidScale).
+                    // Retrievers only (the brief's view), scale-normalised (centroid-scale).
                     var rs1 = 0.0, rs2 = 0.0
                     for target in r {
                         rs1 += eta(c1, c2, target, r.filter { $0 != target }); rs2 += eta(c1, c2, target, s)
@@ -64,7 +64,7 @@ import MiniLab
                     for target in r {
                         raw1 += eta(u1, u2, target, r.filter { $0 != target }); raw2 += eta(u1, u2, target, s)
                     }
-                    line += String(format: "retrievers S1 %+.3f S2 %+.3f | all10 S1 %+.3f S2 %+.3f (fraction, centroidScale) | retrievers raw S1 %+.3f S2 %+.3f",
+                    line += String(format: "retrievers S1 %+.3f S2 %+.3f | all10 S1 %+.3f S2 %+.3f (fraction, centroid-scale) | retrievers raw S1 %+.3f S2 %+.3f",
                                    rs1 / 5, rs2 / 5, meanS1 / 10, meanS2 / 10, raw1 / 5, raw2 / 5)
                     print(line)
                 }
@@ -72,7 +72,7 @@ import MiniLab
         }
     }
 
-    /// Class centroids (Double) and the mean pairwise centroid distance (the `centroidScale`).
+    /// Class centroids (Double) and the mean pairwise centroid distance (`centroid-scale`).
     func centroids(_ m: TrainedModel, _ data: LabeledData, _ classes: Int) -> (c: [[Double]], scale: Double) {
         let f = m.evaluate(data.inputs).penultimate
         var sums = [[Double]](repeating: [Double](repeating: 0, count: f.cols), count: classes)

@@ -17,7 +17,7 @@ def centroids(p):
         X = X / np.linalg.norm(X, axis=1, keepdims=True)
     return np.stack([X[y == k].mean(axis=0) for k in range(C)])
 def scale(c):
-    if norm != 'centroidScale':
+    if norm != 'centroid-scale':
         return 1.0
     C = len(c)
     return float(np.mean([np.linalg.norm(c[i] - c[j]) for i in range(C) for j in range(i + 1, C)]))

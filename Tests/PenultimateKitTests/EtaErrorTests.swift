@@ -67,6 +67,46 @@ import TestSupport
         #expect(all.summaries.count == 1 && all.summaries[0].targets == all.rows.count)
     }
 
+    /// A class without rows that no target or set needs: η is computed, and every output says which
+    /// classes had no rows and that the centroid-scale mean left them out.
+    @Test func classesWithoutRowsAreReportedAndLeftOutOfTheScale() throws {
+        let dir = try temporaryDirectory(prefix: "eta-tests")
+        let a = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)])
+        let b = try ModelInput(paths: [try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 2, emptyClass: 7)])
+        let request = EtaRequest(splits: ["val"], targets: ["0"], s1: .explicit(["1"]), s2: .explicit(["2"]))
+        let report = try EtaReport.compute(t1: a, t2: [b], request: request, classes: try etaClasses(a), showProgress: false)
+        #expect(report.rows.count == 1)
+        #expect(report.classesWithoutRows.map(\.path) == ["\(dir)/b.h5"])
+        #expect(report.classesWithoutRows.map(\.split) == ["val"] && report.classesWithoutRows.map(\.classes) == [[7]])
+        #expect(report.conventionLines.contains("classes without rows: \(dir)/b.h5, split val: n01729322 (hognose snake); no centroid, so left out of the centroid-scale mean (the mean over pairs of classes with rows)"))
+        let json = report.json(EtaRenderOptions(), provenance: nil)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let conventions = try #require(parsed["conventions"] as? [String: Any])
+        let entries = try #require(conventions["classes_without_rows"] as? [[String: Any]])
+        #expect(entries.count == 1)
+        #expect(entries.first?["path"] as? String == "\(dir)/b.h5" && entries.first?["split"] as? String == "val")
+        #expect(entries.first?["classes"] as? [String] == ["n01729322"])
+        #expect((entries.first?["effect"] as? String)?.contains("left out of the centroid-scale mean") == true)
+        // The scale of b is the mean over the 11 classes with rows: η equals a hand computation.
+        let c1 = try a.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
+        let c2 = try b.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
+        func d(_ c: Centroids, _ i: Int, _ j: Int) -> Double {
+            (0..<c.dim).map { pow(c.values[i * c.dim + $0] - c.values[j * c.dim + $0], 2) }.reduce(0, +).squareRoot()
+        }
+        func scale(_ c: Centroids) -> Double {
+            let present = (0..<c.classCount).filter { c.counts[$0] > 0 }
+            var total = 0.0, pairs = 0.0
+            for i in present.indices { for j in present.indices where j > i { total += d(c, present[i], present[j]); pairs += 1 } }
+            return total / pairs
+        }
+        let expected = (d(c2, 0, 1) / scale(c2) - d(c1, 0, 1) / scale(c1)) / (d(c1, 0, 1) / scale(c1))
+        #expect(etaClose(report.rows[0].etaS1, expected))
+        // No class without rows: the JSON field is an empty list and no conventions line appears.
+        let plain = try EtaReport.compute(t1: a, t2: [a], request: request, classes: try etaClasses(a), showProgress: false)
+        #expect(plain.classesWithoutRows.isEmpty && !plain.conventionLines.contains { $0.hasPrefix("classes without rows") })
+        #expect(plain.json(EtaRenderOptions(), provenance: nil).contains("\"classes_without_rows\": []"))
+    }
+
     @Test func namesOnlyDumpsTakeExplicitListsButNotWordNetRules() throws {
         let dir = try temporaryDirectory(prefix: "eta-tests")
         let names = (0..<12).map { "class\($0)" }
@@ -78,6 +118,31 @@ import TestSupport
         #expect(preset.contains("preset 'retrievers'"))
         let explicit = try EtaRequest(targets: ["class0"], s1: .explicit(["class1", "2"]), s2: .explicit(["11"])).resolveTargets(in: classes)
         #expect(explicit == [EtaTarget(target: 0, s1: [1, 2], s2: [11])])
+    }
+
+    /// Synthetic wnids (Benchmarks/make_dumps.py writes n00000000…) are not in WordNet: explicit
+    /// lists still work over the dump's own ids, names and indices; rules and presets name the
+    /// unknown wnids and the file.
+    @Test func wnidsUnknownToWordNetTakeExplicitListsButNotWordNetRules() throws {
+        let dir = try temporaryDirectory(prefix: "eta-tests")
+        let wnids = (0..<12).map { String(format: "n%08d", 1000 + $0) }
+        let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1, wnids: wnids)])
+        let classes = try etaClasses(t1)
+        #expect(!classes.hasWordNet && classes.unknownWnids == wnids && classes.count == 12)
+        let explicit = try EtaRequest(targets: ["0"], s1: .explicit(["n00001001", "2"]), s2: .explicit(["11"])).resolveTargets(in: classes)
+        #expect(explicit == [EtaTarget(target: 0, s1: [1, 2], s2: [11])])
+        #expect(classes.name(3) == "n00001003")
+        let rule = etaErrorText { _ = try EtaRequest(targets: ["0"]).resolveTargets(in: classes) }
+        #expect(rule.hasPrefix("\(dir)/a.h5: /classes/wnid: 12 wnid(s) are not in WordNet (n00001000, n00001001, n00001002, n00001003, n00001004, …), so the WordNet rule 'siblings' cannot be applied; "))
+        let preset = etaErrorText { _ = try EtaRequest().resolveTargets(in: classes) }
+        #expect(preset.hasPrefix("\(dir)/a.h5: /classes/wnid: 12 wnid(s) are not in WordNet") && preset.contains("preset 'retrievers'"))
+        // One unknown wnid among real ones is enough to leave WordNet out, and is the one named.
+        let mixed = Array(etaTestWnids.prefix(11)) + ["n00001000"]
+        let t2 = try ModelInput(paths: [try writeEtaDump(dir + "/b.h5", temperature: 1, seed: 1, wnids: mixed)])
+        let mixedClasses = try etaClasses(t2)
+        #expect(mixedClasses.unknownWnids == ["n00001000"])
+        let mixedRule = etaErrorText { _ = try EtaRequest(targets: ["0"]).resolveTargets(in: mixedClasses) }
+        #expect(mixedRule.contains("1 wnid(s) are not in WordNet (n00001000)"))
     }
 
     @Test func centroidFilesOfOtherFormatsOrSplitsAreRefused() throws {
@@ -96,5 +161,12 @@ import TestSupport
         #expect(twoModels == "\(dir)/d.h5: source attributes: describe resnet18 (T = 3.0, α = 0.0, teacher α = 0.1), but \(dir)/c.h5 describes resnet18 (T = 1.0, α = 0.0, teacher α = 0.1); give the centroid files of one model per side")
         let notCentroids = etaErrorText { _ = try CentroidFile.read(dumpPath) }
         #expect(notCentroids == "\(dumpPath): attribute format: not a penultimate centroid file")
+        // A feature dump whose format attribute claims centroids (corpus wrong_format).
+        _ = try python(#"""
+            import shutil; shutil.copy("a.h5", "claims.h5")
+            with h5py.File("claims.h5", "r+") as f: f.attrs["format"] = "penultimate-centroids"
+            """#, in: dir)
+        let claims = etaErrorText { _ = try CentroidFile.read(dir + "/claims.h5") }
+        #expect(claims == "\(dir)/claims.h5: attribute split: missing, so this is not a valid penultimate-centroids file although its format attribute says so; rebuild it with `eta centroids`, or, if it is a feature dump, set its format attribute to penultimate-features")
     }
 }

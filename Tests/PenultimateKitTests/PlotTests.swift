@@ -89,7 +89,7 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
     let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let path = try writeJSON("""
     {"format": "penultimate-eta", "format_version": 1, "tool": "eta", "version": "0.1.0", "provenance": {},
-     "conventions": {"normalize": "centroidScale", "unit": "percent", "s1_rule": "siblings", "s2_rule": "list", "split": "train,val",
+     "conventions": {"normalize": "centroid-scale", "unit": "percent", "s1_rule": "siblings", "s2_rule": "list", "split": "train,val",
                      "bootstrap": {"replicates": 100, "seed": 1, "level": 0.95}},
      "t1": {"path": "a.h5", "model": "r18", "kd_temperature": 1.0, "teacher_ls_alpha": 0.1},
      "t2": {"path": "b.h5", "model": "r18", "kd_temperature": 3.0, "teacher_ls_alpha": 0.1},

@@ -22,13 +22,15 @@ struct FixtureRandom {
 func writeFixtureDump(path: String, classCount: Int = 6, dim: Int = 8, perClass: [String: Int] = ["train": 40, "val": 15],
                       seed: UInt64 = 1, classifierSeed: UInt64 = 99, valShift: Float = 0, kdTemperature: Double = 3,
                       teacherAlpha: Double = 0.1, spread: Double = 1, emptyClassInVal: Int? = nil,
-                      weightOverride: [Float]? = nil, biasOverride: [Float]? = nil) throws -> (weight: [Float], bias: [Float]) {
+                      weightOverride: [Float]? = nil, biasOverride: [Float]? = nil,
+                      nonFiniteTrainRows: Set<Int> = [], wnids wnidOverride: [String]? = nil) throws -> (weight: [Float], bias: [Float]) {
     var crng = FixtureRandom(state: classifierSeed)
     let weight = weightOverride ?? (0..<(classCount * dim)).map { _ in Float(crng.normal()) }
     let bias = biasOverride ?? (0..<classCount).map { _ in Float(crng.normal()) }
     var rng = FixtureRandom(state: seed)
-    let wnids = ["n02113712", "n02113799", "n04347754", "n02280649", "n02281406", "n01440764",
+    let defaultWnids = ["n02113712", "n02113799", "n04347754", "n02280649", "n02281406", "n01440764",
                  "n01443537", "n01484850"].prefix(classCount)
+    let wnids = wnidOverride ?? Array(defaultWnids)
     let attributes = DumpAttributes(model: "resnet18", role: .student, dataset: "synthetic", lsAlpha: 0,
                                     teacherModel: "resnet50", teacherLSAlpha: teacherAlpha, kdTemperature: kdTemperature,
                                     seed: 1, epoch: 1)
@@ -45,6 +47,8 @@ func writeFixtureDump(path: String, classCount: Int = 6, dim: Int = 8, perClass:
             for j in 0..<dim {
                 var x = 2 * weight[c * dim + j] + Float(spread * rng.normal())
                 if split == "val" { x += valShift }
+                // Poisoned rows: NaN in even ones, -infinity in odd ones (first feature only).
+                if split == "train", j == 0, nonFiniteTrainRows.contains(i) { x = i % 2 == 0 ? .nan : -.infinity }
                 features.append(x)
             }
             labels.append(Int32(c))

@@ -177,6 +177,28 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
     }
 }
 
+/// Rows holding NaN/Inf: refused naming the file, the split's features and the count (only rows of
+/// the three classes count); with `skipNonFinite` left out, counted in the conventions.
+@Test func nonFiniteRowsAreRefusedOrSkippedAndCounted() throws {
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
+    let dump = dir + "/dump.h5"
+    // Rows 0 (class 0, NaN), 7 (class 1, -inf), 3 (class 3: not projected).
+    try writeFixtureDump(path: dump, nonFiniteTrainRows: [0, 7, 3])
+    let refused = #expect(throws: (any Error).self) {
+        _ = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "2"], splits: ["train"]).run(provenance: Provenance(tool: "test"))
+    }
+    #expect(refused.map { "\($0)" } == "\(dump): /splits/train/features: 2 row(s) of the three classes hold NaN or infinity; pass --skip-nonfinite to leave them out")
+    let file = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "2"], splits: ["train", "val"], skipNonFinite: true)
+        .run(provenance: Provenance(tool: "test"))
+    let train = file.splits[0]
+    #expect((0..<3).map { c in train.classes.filter { $0 == c }.count } == [39, 39, 40])
+    #expect(train.points.allSatisfy { $0.x.isFinite && $0.y.isFinite })
+    #expect(train.centroids.allSatisfy { $0.x.isFinite && $0.y.isFinite })
+    #expect(file.splits[1].points.count == 45)
+    #expect(file.conventions.contains("per split: train: 2, val: 0"))
+    #expect(file.provenance.contains("per split: train: 2, val: 0"))
+}
+
 @Test func collinearTemplatesAreRefused() throws {
     let dir = try temporaryDirectory(prefix: "penultimate-projection")
     let dump = dir + "/dump.h5"
@@ -254,4 +276,20 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
     #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/future.json") }
     // A feature dump is not a projection file.
     #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
+}
+
+/// Wnids WordNet lacks (synthetic n00001000…): indices and the dump's ids still resolve; a lemma
+/// cannot, and the error names the file, /classes/wnid and the unknown wnids.
+@Test func unknownWnidsResolveByIndexOrIDButNotByLemma() throws {
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
+    let dump = dir + "/u.h5"
+    try writeFixtureDump(path: dump, wnids: (0..<6).map { String(format: "n%08d", 1000 + $0) })
+    let file = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "n00001001", "2"], splits: ["train"])
+        .run(provenance: Provenance(tool: "test"))
+    #expect(file.classIndices == [0, 1, 2] && file.names == ["n00001000", "n00001001", "n00001002"])
+    let error = #expect(throws: (any Error).self) {
+        _ = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "1", "golden retriever"], splits: ["train"])
+            .run(provenance: Provenance(tool: "test"))
+    }
+    #expect(error.map { "\($0)" }?.hasPrefix("\(dump): /classes/wnid: \"golden retriever\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: 6 wnid(s) are not in WordNet (n00001000, ") == true)
 }

@@ -40,13 +40,13 @@ import TestSupport
         record.setOption("split", "val")
         record.setOption("bootstrap", "1000")
         record.setOption("split", "train")  // replaces, keeps position
-        record.setConvention("normalization", "centroidScale")
+        record.setConvention("normalization", "centroid-scale")
         #expect(record.version == PenultimateVersion.string)
         #expect(record.json() == """
         {"tool": "eta", "version": "\(PenultimateVersion.string)", "command_line": ["eta", "--set", "lca-depth>=8", "a b.h5", "it's"], \
         "inputs": [{"path": "\(path)", "size": 3, "modified": null, \
         "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}], \
-        "options": {"split": "train", "bootstrap": "1000"}, "conventions": {"normalization": "centroidScale"}}
+        "options": {"split": "train", "bootstrap": "1000"}, "conventions": {"normalization": "centroid-scale"}}
         """)
         #expect(record.textLines() == [
             "tool: eta",
@@ -55,7 +55,7 @@ import TestSupport
             "input: \(path) (3 bytes, sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad)",
             "option.split: train",
             "option.bootstrap: 1000",
-            "convention.normalization: centroidScale",
+            "convention.normalization: centroid-scale",
         ])
         // The JSON is valid and round-trips through Foundation's parser.
         let parsed = try JSONSerialization.jsonObject(with: Data(record.json().utf8)) as? [String: Any]
