@@ -10,8 +10,11 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzDump FuzzWordNet)
 
-swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
-    $(for t in "${targets[@]}"; do echo --product "$t"; done | xargs) 2>&1 | tail -n 3
+# One product per build: given several --product options, SwiftPM builds only the last.
+for target in "${targets[@]}"; do
+    swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+        --product "$target" 2>&1 | tail -n 2
+done
 bin="$(swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"
 
 [ -d work/seeds ] || python3 make_seeds.py work/seeds
@@ -31,6 +34,7 @@ for target in "${targets[@]}"; do
     rc=0
     # Fork mode keeps fuzzing after a finding (each is saved under artifacts/); libhdf5's own
     # bugs on corrupt files would otherwise end every run at the first one.
+    [ -x "$bin/$target" ] || { echo "run.sh: $bin/$target was not built" >&2; exit 70; }
     "$bin/$target" "work/$target" "$seeds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len="$max_len" \
         -artifact_prefix="artifacts/$target/" -print_final_stats=1 "${extra[@]}" > "work/$target.log" 2>&1 || rc=$?

@@ -14,6 +14,7 @@ mkdir -p .build
 status=0
 swift test >.build/swift-test.log 2>&1 || status=$?
 grep -vE '^\[[0-9]+/[0-9]+\] |^(􀟈|✔) |^Test Suite .* (started|passed)|^Test Case .* (started|passed)' .build/swift-test.log || true
+grep -E '^. Test run with [0-9]+ tests? ' .build/swift-test.log || true   # the closing line
 [ "$status" -eq 0 ] || { echo "swift test failed (exit $status); full log: .build/swift-test.log"; exit "$status"; }
 
 echo "== python tests (writer, corpus generator, notebooks)"

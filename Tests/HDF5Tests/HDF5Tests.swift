@@ -136,7 +136,7 @@ import TestSupport
     #expect(try d.chunkInfo(at: [4, 0]) == byIndex)
     #expect(byIndex.byteCount == 32)
     #expect(try d.chunkInfo(at: [0, 0]) == nil)
-    #expect(try d.contiguousAddress == nil)
+    #expect(d.contiguousAddress == nil)
     #expect(try d.isLittleEndian)
     #expect(try f.userBlockSize == 0)
 }
