@@ -113,6 +113,26 @@ public struct CentroidAccumulator: Sendable {
     ///   - classes: when given, rows of other classes are passed over (not counted anywhere).
     public mutating func add(rows: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>,
                              classes: Set<Int>? = nil) throws {
+        try add(FloatRows.self, rows: rows, labels: labels, classes: classes)
+    }
+
+    /// Adds a block of float16 rows, given as their IEEE half bits, with their labels.
+    ///
+    /// Each half is widened in registers while it is added (half → Double is exact), so this gives
+    /// the same sums, bit for bit, as converting the rows to Float and calling
+    /// `add(rows:labels:classes:)` on the Floats, without the Float copy.
+    ///
+    /// - Parameters:
+    ///   - halfRows: `labels.count × dim` halves, row-major.
+    ///   - labels: each row's class, in `0..<classCount`.
+    ///   - classes: when given, rows of other classes are passed over (not counted anywhere).
+    public mutating func add(halfRows: UnsafeBufferPointer<UInt16>, labels: UnsafeBufferPointer<Int32>,
+                             classes: Set<Int>? = nil) throws {
+        try add(HalfRows.self, rows: halfRows, labels: labels, classes: classes)
+    }
+
+    private mutating func add<Kind: RowKind>(_ kind: Kind.Type, rows: UnsafeBufferPointer<Kind.Element>,
+                                            labels: UnsafeBufferPointer<Int32>, classes: Set<Int>?) throws {
         let n = labels.count
         guard rows.count == n * dim else {
             throw AnalysisError.shapeMismatch(object: "feature block (\(n) labels × \(dim))", expected: n * dim, actual: rows.count)
@@ -135,6 +155,9 @@ public struct CentroidAccumulator: Sendable {
         var nonFinite = 0, zero = 0
         var firstBad = -1
         var badIsZero = false
+        // One row as Float, for the unit-length path over halves (norm and scaled add).
+        let scratch = Kind.needsScratch && unit ? UnsafeMutablePointer<Float>.allocate(capacity: dim) : nil
+        defer { scratch?.deallocate() }
 
         sums.withUnsafeMutableBufferPointer { sumBuffer in
             counts.withUnsafeMutableBufferPointer { countBuffer in
@@ -145,14 +168,17 @@ public struct CentroidAccumulator: Sendable {
                     let row = base + r * dim
                     // A refused block is only scanned (to count its bad rows) after the first bad row.
                     let scanOnly = refuse && firstBad >= 0
-                    if !Self.isFinite(row, dim) {
+                    if !Kind.isFinite(row, dim) {
                         nonFinite += 1
                         if refuse && firstBad < 0 { firstBad = r; badIsZero = false }
                         continue
                     }
                     var scale = 1.0
+                    var floats: UnsafePointer<Float>? = nil
                     if unit {
-                        let squaredNorm = Self.squaredNorm(row, dim)
+                        let f = Kind.floats(row, dim, scratch: scratch)
+                        floats = f
+                        let squaredNorm = Self.squaredNorm(f, dim)
                         if squaredNorm == 0 {
                             zero += 1
                             if refuse && firstBad < 0 { firstBad = r; badIsZero = true }
@@ -162,10 +188,10 @@ public struct CentroidAccumulator: Sendable {
                     }
                     if scanOnly { continue }
                     let sum = sumBase + label * dim
-                    if unit {
-                        for j in 0..<dim { sum[j] += Double(row[j]) * scale }
+                    if let floats {
+                        for j in 0..<dim { sum[j] += Double(floats[j]) * scale }
                     } else {
-                        for j in 0..<dim { sum[j] += Double(row[j]) }
+                        Kind.add(row, into: sum, dim)
                     }
                     countBuffer[label] += 1
                 }
@@ -244,5 +270,113 @@ public struct CentroidAccumulator: Sendable {
         }
         while j < dim { let a = Double(row[j]); s0 += a * a; j += 1 }
         return (s0 + s1) + (s2 + s3)
+    }
+}
+
+/// The element-type-specific kernels of ``CentroidAccumulator``'s block add (specialised per kind).
+private protocol RowKind {
+    associatedtype Element
+    /// Whether ``floats(_:_:scratch:)`` needs a row of scratch Floats.
+    static var needsScratch: Bool { get }
+    /// Whether every element of the row is finite.
+    static func isFinite(_ row: UnsafePointer<Element>, _ dim: Int) -> Bool
+    /// The row as Floats (exactly): the row itself, or converted into `scratch`.
+    static func floats(_ row: UnsafePointer<Element>, _ dim: Int, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float>
+    /// `sum[j] += Double(row[j])` for every j, in one pass.
+    static func add(_ row: UnsafePointer<Element>, into sum: UnsafeMutablePointer<Double>, _ dim: Int)
+}
+
+private enum FloatRows: RowKind {
+    static var needsScratch: Bool { false }
+
+    @inline(__always)
+    static func isFinite(_ row: UnsafePointer<Float>, _ dim: Int) -> Bool { CentroidAccumulator.isFinite(row, dim) }
+
+    @inline(__always)
+    static func floats(_ row: UnsafePointer<Float>, _ dim: Int, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> { row }
+
+    @inline(__always)
+    static func add(_ row: UnsafePointer<Float>, into sum: UnsafeMutablePointer<Double>, _ dim: Int) {
+        for j in 0..<dim { sum[j] += Double(row[j]) }
+    }
+}
+
+/// IEEE half rows (their bits), widened in SIMD lanes with integer arithmetic and one multiply
+/// (no F16C needed). ``floats(_:_:scratch:)`` and ``add(_:into:_:)`` take finite rows only (the
+/// block add checks every row with ``isFinite(_:_:)`` first).
+private enum HalfRows: RowKind {
+    static var needsScratch: Bool { true }
+
+    /// An exponent field (bits 10–14) is all ones exactly when adding 2¹⁰ carries into bit 15.
+    @inline(__always)
+    static func isFinite(_ row: UnsafePointer<UInt16>, _ dim: Int) -> Bool {
+        let raw = UnsafeRawPointer(row)
+        var lanes = SIMD16<UInt16>()
+        var j = 0
+        while j + 16 <= dim {
+            let bits = raw.loadUnaligned(fromByteOffset: j * 2, as: SIMD16<UInt16>.self)
+            lanes |= (bits & 0x7c00) &+ 0x0400
+            j += 16
+        }
+        var special: UInt16 = 0
+        while j < dim {
+            special |= (row[j] & 0x7c00) &+ 0x0400
+            j += 1
+        }
+        for k in 0..<16 { special |= lanes[k] }
+        return special & 0x8000 == 0
+    }
+
+    /// Eight finite halves as Floats, exactly.
+    ///
+    /// Only for rows that passed ``isFinite(_:_:)``, which is what lets this skip the infinity/NaN
+    /// lanes FeatureStore's general conversion handles: each half is moved to the top of a 32-bit
+    /// lane (sign in the sign bit), an arithmetic shift right by 3 puts exponent and mantissa in
+    /// single-precision position (the sign copies into bits 28–30, masked off), and as a Float that
+    /// is the value times 2^-112, so one multiply (sign preserved, subnormal halves included, zero
+    /// stays zero) gives the exact value. Five vector operations per four halves.
+    @inline(__always)
+    static func convert8(_ h: SIMD8<UInt16>) -> SIMD8<Float> {
+        let high = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Int32>.self)
+        let bits = (high &>> 3) & Int32(bitPattern: 0x8fff_e000)
+        return unsafeBitCast(bits, to: SIMD8<Float>.self) * 0x1p112
+    }
+
+    @inline(__always)
+    static func convert1(_ h: UInt16) -> Float {
+        var lane = SIMD8<UInt16>()
+        lane[0] = h
+        return convert8(lane)[0]
+    }
+
+    @inline(__always)
+    static func floats(_ row: UnsafePointer<UInt16>, _ dim: Int, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
+        let scratch = scratch!
+        let src = UnsafeRawPointer(row), dst = UnsafeMutableRawPointer(scratch)
+        var j = 0
+        while j + 8 <= dim {
+            dst.storeBytes(of: convert8(src.loadUnaligned(fromByteOffset: j * 2, as: SIMD8<UInt16>.self)),
+                           toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < dim { scratch[j] = convert1(row[j]); j += 1 }
+        return UnsafePointer(scratch)
+    }
+
+    @inline(__always)
+    static func add(_ row: UnsafePointer<UInt16>, into sum: UnsafeMutablePointer<Double>, _ dim: Int) {
+        let src = UnsafeRawPointer(row), dst = UnsafeMutableRawPointer(sum)
+        var j = 0
+        while j + 8 <= dim {
+            let f = convert8(src.loadUnaligned(fromByteOffset: j * 2, as: SIMD8<UInt16>.self))
+            let lo = SIMD4<Double>(Double(f[0]), Double(f[1]), Double(f[2]), Double(f[3]))
+            let hi = SIMD4<Double>(Double(f[4]), Double(f[5]), Double(f[6]), Double(f[7]))
+            dst.storeBytes(of: dst.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) + lo,
+                           toByteOffset: j * 8, as: SIMD4<Double>.self)
+            dst.storeBytes(of: dst.loadUnaligned(fromByteOffset: j * 8 + 32, as: SIMD4<Double>.self) + hi,
+                           toByteOffset: j * 8 + 32, as: SIMD4<Double>.self)
+            j += 8
+        }
+        while j < dim { sum[j] += Double(convert1(row[j])); j += 1 }
     }
 }

@@ -127,7 +127,8 @@ final class ChunkPlan: @unchecked Sendable {
 /// One worker's buffers for decoding pieces of a ``ChunkPlan`` into Float rows.
 ///
 /// Memory: for a filtered plan, one decoded chunk plus a 1 MiB input window (compressed bytes
-/// are streamed through zlib, never held whole); for unfiltered float16, one block of halves.
+/// are streamed through zlib, never held whole); for unfiltered float16, one block of halves
+/// (64-byte aligned, reused for every block).
 final class ChunkDecoder {
     let plan: ChunkPlan
     /// A whole decoded (inflated, still shuffled) chunk; filtered plans only.
@@ -151,14 +152,18 @@ final class ChunkDecoder {
         } else {
             chunk = nil
             input = nil
-            halves = plan.element == .float16 ? .allocate(capacity: maxRows * plan.dim) : nil
+            // 64-byte aligned so vector loads of a row never straddle a cache line more than needed.
+            halves = plan.element == .float16
+                ? UnsafeMutableRawPointer.allocate(byteCount: maxRows * plan.dim * 2, alignment: 64)
+                    .bindMemory(to: UInt16.self, capacity: maxRows * plan.dim)
+                : nil
         }
     }
 
     deinit {
         chunk?.deallocate()
         input?.deallocate()
-        halves?.deallocate()
+        halves.map { UnsafeMutableRawPointer($0).deallocate() }
     }
 
     /// Decodes rows `rows` (relative to the piece's first row, at most `maxRows` of them) of piece
@@ -198,6 +203,34 @@ final class ChunkDecoder {
         case (.float16, false):
             HalfConversion.convert(chunk.assumingMemoryBound(to: UInt16.self) + first, to: output, count: count)
         }
+    }
+
+    /// Whether ``decodeHalves(piece:rows:)`` can lend piece `index`'s rows as raw IEEE half bits:
+    /// float16 rows stored unshuffled (unfiltered, or deflate only).
+    func lendsHalves(piece index: Int) -> Bool {
+        guard plan.element == .float16 else { return false }
+        guard chunk != nil else { return true }
+        return !(plan.shuffleIndex.map { plan.pieces[index].filterMask & (1 << UInt32($0)) == 0 } ?? false)
+    }
+
+    /// Rows `rows` of piece `index` as their stored IEEE half bits, without converting them
+    /// (valid until the next call); only where ``lendsHalves(piece:)`` is true. Unfiltered rows are
+    /// read into the decoder's own buffer, gzip ones point into the inflated chunk.
+    func decodeHalves(piece index: Int, rows: Range<Int>) throws(StoreError) -> UnsafePointer<UInt16> {
+        let piece = plan.pieces[index]
+        let dim = plan.dim
+        precondition(lendsHalves(piece: index) && rows.count <= maxRows && rows.upperBound <= piece.rowCount)
+        guard let chunk else {
+            let halves = halves!
+            try plan.readFully(halves, count: rows.count * dim * 2, at: piece.address + UInt64(rows.lowerBound * dim * 2))
+            return UnsafePointer(halves)
+        }
+        if decodedPiece != index {
+            decodedPiece = nil
+            try load(piece)
+            decodedPiece = index
+        }
+        return UnsafePointer(chunk.assumingMemoryBound(to: UInt16.self) + rows.lowerBound * dim)
     }
 
     /// Reads one filtered piece and inflates it (unless deflate was skipped for it) into `chunk`.
@@ -243,17 +276,19 @@ final class ChunkDecoder {
 enum HalfConversion {
     @inline(__always)
     static func convert8(_ h: SIMD8<UInt16>) -> SIMD8<Float> {
-        let h = SIMD8<UInt32>(truncatingIfNeeded: h)
-        let sign = (h & 0x8000) &<< 16
-        // Exponent and mantissa moved into single-precision position: as a Float this is the
-        // value times 2^-112 (subnormal halves land on subnormal floats), so one multiply fixes it.
-        let magnitude = (h & 0x7fff) &<< 13
-        let scaled = unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p112, to: SIMD8<UInt32>.self)
-        // All ones in lanes whose exponent is all ones (infinity, NaN): 0x7c00 + 0x0400 carries
-        // into bit 15. Lane-wise integer arithmetic only, so it stays in vector registers.
-        let special = 0 &- ((((h & 0x7c00) &+ 0x0400) &>> 15) & 1)
-        let bits = (scaled & ~special) | ((magnitude | 0x7f80_0000) & special)
-        return unsafeBitCast(bits | sign, to: SIMD8<Float>.self)
+        // Each half at the top of a 32-bit lane (sign in the sign bit); an arithmetic shift right
+        // by 3 puts exponent and mantissa in single-precision position (the sign copies into bits
+        // 28–30, masked off). As a Float that is the value times 2^-112 (subnormal halves land on
+        // subnormal floats, zero stays zero), so one multiply, which keeps the sign, fixes it.
+        let high = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Int32>.self)
+        let bits = unsafeBitCast((high &>> 3) & Int32(bitPattern: 0x8fff_e000), to: SIMD8<UInt32>.self)
+        let scaled = unsafeBitCast(unsafeBitCast(bits, to: SIMD8<Float>.self) * 0x1p112, to: SIMD8<UInt32>.self)
+        // Lanes whose exponent is all ones (infinity, NaN) keep sign and mantissa and get an
+        // all-ones single exponent instead. All ones in those lanes: 0x0f80_0000 + 0x0080_0000
+        // carries into bit 28. Integer arithmetic only (a SIMDMask select compiles to a loop
+        // over the lanes through memory), so it stays in vector registers.
+        let special = 0 &- (((bits & 0x0f80_0000) &+ 0x0080_0000) &>> 28)
+        return unsafeBitCast((scaled & ~special) | ((bits | 0x7f80_0000) & special), to: SIMD8<Float>.self)
     }
 
     /// Converts `count` halves (given as their bits) to Floats.

@@ -68,8 +68,14 @@ extension SplitReader {
     /// per block (rows are decoded into one buffer per worker; labels point into the reader's own).
     ///
     /// This is the fastest way through a split; the centroid pass uses it.
+    ///
+    /// - Parameter halfRows: when true, rows stored as float16 without the shuffle filter are lent
+    ///   unconverted, as IEEE half bits in ``FeatureRows/halves`` (``FeatureRows/features`` is then
+    ///   empty), so a consumer that converts in registers saves a pass over a Float copy. Other rows,
+    ///   and every row on the one-thread fallback, still come as Floats.
     public func forEachRowsConcurrently<State: Sendable>(
         workers: Int = SplitReader.defaultWorkerCount, maxRows: Int = 65536, classes: Set<Int>? = nil,
+        halfRows: Bool = false,
         makeState: (Int) throws -> State,
         _ body: @Sendable (inout State, FeatureRows) throws -> Void
     ) throws -> [State] {
@@ -122,22 +128,27 @@ extension SplitReader {
                             if slots.stopped { return }
                             let n = min(blockRows, piece.rowCount - row)
                             let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
-                            func deliver(_ features: UnsafePointer<Float>) throws {
-                                let f = UnsafeBufferPointer(start: features, count: n * dim)
+                            func deliver(_ features: UnsafePointer<Float>?, halves: UnsafePointer<UInt16>?) throws {
+                                let f = UnsafeBufferPointer(start: features, count: features == nil ? 0 : n * dim)
+                                let h = halves.map { UnsafeBufferPointer(start: $0, count: n * dim) }
                                 let l = UnsafeBufferPointer(rebasing: labels[rows])
                                 if let sampleIndex = source.sampleIndex {
                                     try sampleIndex.withUnsafeBufferPointer { si in
                                         try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l,
-                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[rows])))
+                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[rows]), halves: h))
                                     }
                                 } else {
-                                    try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil))
+                                    try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil, halves: h))
                                 }
                             }
                             // (Mapping the file's pages instead of pread was measured: no faster, as
                             // populating the mapping costs what the copy costs.)
-                            try decoder.decode(piece: p, rows: row..<(row + n), into: output)
-                            try deliver(output)
+                            if halfRows && decoder.lendsHalves(piece: p) {
+                                try deliver(nil, halves: try decoder.decodeHalves(piece: p, rows: row..<(row + n)))
+                            } else {
+                                try decoder.decode(piece: p, rows: row..<(row + n), into: output)
+                                try deliver(output, halves: nil)
+                            }
                             row += n
                         }
                     }
@@ -153,19 +164,32 @@ extension SplitReader {
     }
 }
 
-/// Rows lent to ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:makeState:_:)``'s
+/// Rows lent to ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:halfRows:makeState:_:)``'s
 /// body: the buffers are valid only during the call.
 public struct FeatureRows {
     /// Rows in this block.
     public var rowCount: Int
     /// Feature dimension D.
     public var dim: Int
-    /// rowCount×D features, row-major, as Float whatever the stored type.
+    /// rowCount×D features, row-major, as Float whatever the stored type; empty when ``halves`` is set.
     public var features: UnsafeBufferPointer<Float>
     /// Class index of each row, in 0..<C.
     public var labels: UnsafeBufferPointer<Int32>
     /// Each row's sample_index, when stored.
     public var sampleIndex: UnsafeBufferPointer<Int64>?
+    /// rowCount×D features, row-major, as the stored IEEE half bits: only when the reader was asked
+    /// for `halfRows` and these rows are stored as unshuffled float16; nil otherwise.
+    public var halves: UnsafeBufferPointer<UInt16>?
+
+    public init(rowCount: Int, dim: Int, features: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>,
+                sampleIndex: UnsafeBufferPointer<Int64>?, halves: UnsafeBufferPointer<UInt16>? = nil) {
+        self.rowCount = rowCount
+        self.dim = dim
+        self.features = features
+        self.labels = labels
+        self.sampleIndex = sampleIndex
+        self.halves = halves
+    }
 }
 
 /// Per-worker result slots shared by the worker threads: worker `w` touches only index `w`;

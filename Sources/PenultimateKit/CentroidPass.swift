@@ -7,7 +7,7 @@ import ToolSupport
 /// All classes are accumulated, because the default distance normalisation (centroid scale) needs
 /// the mean distance between all pairs of class centroids. Memory stays bounded: rows are read in
 /// blocks of about ``blockBytes`` (smaller on the parallel path). This is the one place the pass
-/// lives: it runs on every core through ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:makeState:_:)``
+/// lives: it runs on every core through ``SplitReader/forEachRowsConcurrently(workers:maxRows:classes:halfRows:makeState:_:)``
 /// when the reader can decode the chunks itself, with one accumulator per worker merged at the end.
 public enum CentroidPass {
     /// Target size of one block of feature rows (as Float32) read at a time.
@@ -34,11 +34,17 @@ public enum CentroidPass {
         let (classCount, dim) = (dump.classes.count, dump.dim)
         // One accumulator per worker thread, merged in worker order: each worker always gets the
         // same chunks, so a file gives the same bits on every run.
-        let states = try reader.forEachRowsConcurrently(maxRows: blockRows(dim: dim)) { _ in
+        // Float16 rows come unconverted and are widened in registers while they are added (exact,
+        // so the sums are the bits a Float copy would give), saving a pass over a Float buffer.
+        let states = try reader.forEachRowsConcurrently(maxRows: blockRows(dim: dim), halfRows: true) { _ in
             try CentroidAccumulator(classCount: classCount, dim: dim, rowNormalization: rowNormalization,
                                     invalidRowPolicy: .skip)
         } _: { accumulator, rows in
-            try accumulator.add(rows: rows.features, labels: rows.labels)
+            if let halves = rows.halves {
+                try accumulator.add(halfRows: halves, labels: rows.labels)
+            } else {
+                try accumulator.add(rows: rows.features, labels: rows.labels)
+            }
             progress?.advance(by: rows.rowCount)
         }
         var accumulator = states[0]

@@ -8,31 +8,46 @@ private struct Seen: Sendable {
     var labels: [Int32] = []
     var features: [Float] = []
     var sums: [Double]
+    /// Blocks lent as raw halves (``FeatureRows/halves``).
+    var halfBlocks = 0
     init(classCount: Int, dim: Int) { sums = [Double](repeating: 0, count: classCount * dim) }
 }
 
 /// Both entry points, checked to agree bit for bit; returns one of them.
 private func collectConcurrently(_ reader: SplitReader, workers: Int, maxRows: Int = 65536,
                                  classes: Set<Int>? = nil) throws -> [Seen] {
-    let lent = try collectLent(reader, workers: workers, maxRows: maxRows, classes: classes)
     let copied = try collectCopied(reader, workers: workers, maxRows: maxRows, classes: classes)
-    #expect(lent.map(\.sampleIndex) == copied.map(\.sampleIndex) && lent.map(\.labels) == copied.map(\.labels))
-    #expect(lent.map { $0.features.map(\.bitPattern) } == copied.map { $0.features.map(\.bitPattern) })
-    #expect(lent.map(\.sums) == copied.map(\.sums))
+    for halfRows in [false, true] {
+        let lent = try collectLent(reader, workers: workers, maxRows: maxRows, classes: classes, halfRows: halfRows)
+        #expect(lent.map(\.sampleIndex) == copied.map(\.sampleIndex) && lent.map(\.labels) == copied.map(\.labels))
+        #expect(lent.map { $0.features.map(\.bitPattern) } == copied.map { $0.features.map(\.bitPattern) })
+        #expect(lent.map(\.sums) == copied.map(\.sums))
+        if !halfRows { #expect(lent.allSatisfy { $0.halfBlocks == 0 }) }
+    }
     return copied
 }
 
-private func collectLent(_ reader: SplitReader, workers: Int, maxRows: Int, classes: Set<Int>?) throws -> [Seen] {
+/// `forEachRowsConcurrently`; with `halfRows`, blocks lent as halves are converted here (and counted).
+private func collectLent(_ reader: SplitReader, workers: Int, maxRows: Int, classes: Set<Int>?,
+                 halfRows: Bool = false) throws -> [Seen] {
     let (c, d) = (reader.classCount, reader.dim)
-    return try reader.forEachRowsConcurrently(workers: workers, maxRows: maxRows, classes: classes) { _ in
+    return try reader.forEachRowsConcurrently(workers: workers, maxRows: maxRows, classes: classes,
+                                              halfRows: halfRows) { _ in
         Seen(classCount: c, dim: d)
     } _: { seen, rows in
-        #expect(rows.features.count == rows.rowCount * rows.dim && rows.labels.count == rows.rowCount)
+        var features = Array(rows.features)
+        if let halves = rows.halves {
+            #expect(rows.features.isEmpty && halves.count == rows.rowCount * rows.dim)
+            features = [Float](repeating: 0, count: halves.count)
+            features.withUnsafeMutableBufferPointer { HalfConversion.convert(halves.baseAddress!, to: $0.baseAddress!, count: halves.count) }
+            seen.halfBlocks += 1
+        }
+        #expect(features.count == rows.rowCount * rows.dim && rows.labels.count == rows.rowCount)
         seen.sampleIndex += rows.sampleIndex.map { Array($0) } ?? []
         seen.labels += rows.labels
-        seen.features += rows.features
+        seen.features += features
         for r in 0..<rows.rowCount {
-            for j in 0..<d { seen.sums[Int(rows.labels[r]) * d + j] += Double(rows.features[r * d + j]) }
+            for j in 0..<d { seen.sums[Int(rows.labels[r]) * d + j] += Double(features[r * d + j]) }
         }
     }
 }
@@ -73,7 +88,7 @@ private func assemble(_ states: [Seen], rows: Int, dim: Int) -> (features: [Floa
     static let variants: [(name: String, concurrent: Bool)] = [
         ("f32-chunked", true), ("f32-contiguous", true), ("f16-chunked", true), ("f16-contiguous", true),
         ("f32-gzip-shuffle", true), ("f16-gzip-shuffle", true), ("f32-gzip", true), ("f32-shuffle", true),
-        ("f32-gzip-fletcher", false), ("f64-chunked", false),
+        ("f32-gzip-fletcher", false), ("f64-chunked", false), ("f16-gzip", true),
     ]
 
     static func writeVariants(in dir: URL) throws {
@@ -91,6 +106,7 @@ private func assemble(_ states: [Seen], rows: Int, dim: Int) -> (features: [Floa
             "f32-gzip-shuffle": ("f4", dict(chunks=(64, D), compression="gzip", compression_opts=4, shuffle=True)),
             "f16-gzip-shuffle": ("f2", dict(chunks=(100, D), compression="gzip", shuffle=True)),
             "f32-gzip": ("f4", dict(chunks=(64, D), compression="gzip")),
+            "f16-gzip": ("f2", dict(chunks=(64, D), compression="gzip")),
             "f32-shuffle": ("f4", dict(chunks=(64, D), shuffle=True)),
             "f32-gzip-fletcher": ("f4", dict(chunks=(64, D), compression="gzip", fletcher32=True)),
             "f64-chunked": ("f8", dict(chunks=(64, D))),
@@ -197,6 +213,22 @@ private func assemble(_ states: [Seen], rows: Int, dim: Int) -> (features: [Floa
             Issue.record("a corrupt chunk was read without error")
         } catch let error as StoreError {
             #expect(error.description.hasPrefix(path + ": /splits/train/features: corrupt gzip chunk"), "\(error)")
+        }
+    }
+
+    @Test func halfRowsLendUnshuffledFloat16Unconverted() throws {
+        let dir = try temporaryDirectory()
+        try Self.writeVariants(in: dir)
+        for (name, lends) in [("f16-chunked", true), ("f16-contiguous", true), ("f16-gzip", true),
+                              ("f16-gzip-shuffle", false), ("f32-chunked", false)] {
+            let reader = try Dump.open(dir.appendingPathComponent(name + ".h5").path).split("train")
+            let states = try collectLent(reader, workers: 2, maxRows: 10, classes: nil, halfRows: true)
+            // (A small contiguous dataset is one piece: only worker 0 gets blocks.)
+            let halfBlocks = states.map(\.halfBlocks).reduce(0, +)
+            #expect(lends ? halfBlocks > 0 : halfBlocks == 0, "\(name)")
+            // The one-thread fallback (a class filter) always lends Floats.
+            let filtered = try collectLent(reader, workers: 2, maxRows: 10, classes: [1, 3], halfRows: true)
+            #expect(filtered.count == 1 && filtered[0].halfBlocks == 0, "\(name)")
         }
     }
 
