@@ -111,7 +111,8 @@ struct Plot: ParsableCommand {
             let bytes = try figure.render(format: format, provenance: ["Software": "penultimate plot \(PenultimateVersion.string)",
                                                                         "provenance": provenance.json()])
             try AtomicOutput.write(Data(bytes), to: output)
-            print("\(output): \(figure.rows)x\(figure.columns) \(format.rawValue), \(figure.panels.count) panels")
+            let count = figure.panels.count
+            print("\(output): \(figure.rows)x\(figure.columns) \(format.rawValue), \(count) panel\(count == 1 ? "" : "s")")
         }
     }
 }
