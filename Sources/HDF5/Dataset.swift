@@ -169,10 +169,23 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         }
     }
 
+    /// The most bytes ``readAll(as:)`` allocates: a corrupt (or absurd) dataspace can claim
+    /// trillions of elements, and allocating for them would abort the process. Whole-dataset
+    /// reads here are labels, sample indices and classifiers, far below this.
+    public static let maxReadAllBytes = 1 << 32
+
     /// Reads the whole dataset, converting to `T`.
     public func readAll<T: HDF5Numeric & Numeric>(as: T.Type = T.self) throws(HDF5Error) -> [T] {
         let dims = try shape
-        let n = dims.reduce(1, *)
+        var n = 1
+        for d in dims {
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, product <= Self.maxReadAllBytes / MemoryLayout<T>.stride else {
+                throw HDF5Error(operation: "read", object: objectPath,
+                                stack: ["shape \(dims) is too large to read whole (corrupt dataspace?)"])
+            }
+            n = product
+        }
         var values = [T](repeating: 0, count: n)
         if n == 0 { return values }
         try check("read", objectPath) {

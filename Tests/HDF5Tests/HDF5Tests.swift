@@ -160,3 +160,14 @@ import TestSupport
     Thread.sleep(forTimeInterval: 1.1)  // object times have one-second resolution
     #expect(try write("b.h5") == first)
 }
+
+/// A dataspace claiming far more elements than any classifier or label list is refused with an
+/// error instead of an allocation that would abort the process (found by fuzzing the reader).
+@Test func absurdlyLargeWholeReadIsRefused() throws {
+    let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("huge.h5").path
+    let f = try File(path: path, mode: .truncate)
+    // Chunked and never written: libhdf5 stores nothing, so the file stays tiny.
+    let d = try f.root.createDataset("labels", type: .int(bits: 64, signed: true), shape: [1 << 40], chunk: [1 << 16])
+    let error = #expect(throws: HDF5Error.self) { try d.readAll(as: Int64.self) }
+    #expect(error?.description.contains("too large to read whole") == true)
+}
