@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "plot", targets: ["plot"]),
         .executable(name: "accuracy", targets: ["accuracy"]),
         .executable(name: "minilab", targets: ["minilab"]),
+        .executable(name: "penultimate-probe", targets: ["penultimate-probe"]),
         .library(name: "PenultimateKit", targets: ["PenultimateKit"]),
     ],
     dependencies: [
@@ -64,6 +65,8 @@ let package = Package(
             dependencies: ["PenultimateKit", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Executables: parse arguments, call the library, print
+        // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).
+        .executableTarget(name: "penultimate-probe", dependencies: ["HDF5"]),
         .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "eta", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

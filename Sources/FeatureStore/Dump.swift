@@ -97,6 +97,7 @@ public final class Dump: @unchecked Sendable {
         guard access(path, F_OK) == 0 else {
             throw StoreError(file: path, object: "file", message: "no such file")
         }
+        try StringProbe.check(path)
         do {
             return try File(path: path, mode: .readOnly)
         } catch {

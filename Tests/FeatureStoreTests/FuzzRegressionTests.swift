@@ -5,6 +5,20 @@ import TestSupport
 
 // Regressions found by Fuzz/ (FuzzDump): inputs that must end in a StoreError, not a trap.
 @Suite struct FuzzRegressionTests {
+    /// FuzzDump findings inside libhdf5 1.10.8 (Fuzz/regressions/): corrupt global heaps on which
+    /// converting a variable-length string segfaults or loops forever. The strings are read in a
+    /// forked child first (StringProbe), so the open ends in a one-line error instead.
+    @Test(arguments: [("libhdf5-heap-crash-1.h5", "crashed (signal"), ("libhdf5-heap-crash-2.h5", "crashed (signal"),
+                      ("libhdf5-heap-loop.h5", "did not finish")])
+    func aCorruptStringHeapIsReportedNotFatal(file: String, expected: String) throws {
+        let path = packageRoot + "/Fuzz/regressions/" + file
+        let error = #expect(throws: StoreError.self) { try Dump.open(path) }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.hasPrefix(path + ": string storage: libhdf5 "), "\(text)")
+        #expect(text.contains(expected), "\(text)")
+        #expect(!text.contains("\n"))
+    }
+
     /// FuzzDump crash-81e581cb: a child of /splits that is a dataset, not a group, made
     /// SplitReader index an empty source list ("Index out of range").
     @Test func aSplitThatIsNotAGroupIsRefused() throws {

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads a file's strings in a separate process before the tool reads them itself.
+///
+/// libhdf5 1.10.8 (Debian 12's) can crash or loop forever while converting variable-length
+/// strings out of a corrupt global heap (`H5HG_read`, `H5HG__protect`; found by fuzzing the
+/// reader). Nothing outside the library can tell such a heap from a good one, so the strings a
+/// dump is opened with — the root attributes and `/classes` — are first read by
+/// `penultimate-probe`, which is installed beside the tools: if it dies or hangs, the file is
+/// reported as corrupt and the tool never touches it; if it finishes, the same reads are safe in
+/// the tool, since they are deterministic. A fresh process rather than `fork`: a forked copy of a
+/// multi-threaded process can inherit libhdf5's global lock held by another thread.
+/// Costs one process start per opened file (a few milliseconds). Without the probe binary (a
+/// program embedding FeatureStore elsewhere) files are read in-process as before;
+/// `PENULTIMATE_NO_PROBE=1` turns the probe off.
+enum StringProbe {
+    /// How long the probe may take before the heap is taken to loop.
+    static let timeoutSeconds = 10.0
+
+    /// `$PENULTIMATE_PROBE`, else `penultimate-probe` beside the running executable, if there.
+    static let probePath: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["PENULTIMATE_NO_PROBE"] == nil else { return nil }
+        if let given = environment["PENULTIMATE_PROBE"] { return access(given, X_OK) == 0 ? given : nil }
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let probe = me.deletingLastPathComponent().appendingPathComponent("penultimate-probe").path
+        return access(probe, X_OK) == 0 ? probe : nil
+    }()
+
+    /// Throws when reading `path`'s strings crashes or hangs libhdf5; returns otherwise (also
+    /// when the probe only met ordinary errors, which the in-process open reports properly).
+    static func check(_ path: String) throws(StoreError) {
+        guard let probe = probePath else { return }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in [0, 1, 2] as [Int32] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        // No other descriptor goes along: an inherited one would keep its file's libhdf5 lock
+        // alive in the probe after this process has closed the file.
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        var child: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(probe), strdup(path), nil]
+        defer { argv.forEach { free($0) } }
+        // The probe gets a clean environment apart from what locates libraries.
+        guard posix_spawn(&child, probe, &actions, nil, argv, environ) == 0 else { return }
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while true {
+            let reaped = waitpid(child, &status, WNOHANG)
+            if reaped == child { break }
+            if reaped < 0 && errno != EINTR { return }
+            if Date() > deadline {
+                kill(child, SIGKILL)
+                _ = waitpid(child, &status, 0)
+                throw StoreError(file: path, object: "string storage",
+                                 message: "libhdf5 did not finish reading the file's strings in \(Int(timeoutSeconds)) s (a corrupt global heap makes libhdf5 1.10 loop)",
+                                 fix: "the file is corrupt: write it again")
+            }
+            usleep(1000)
+        }
+        let signal = status & 0x7f
+        let exitCode = (status >> 8) & 0xff
+        guard signal != 0 || exitCode != 0 else { return }
+        let how = signal != 0 ? "crashed (signal \(signal))" : "failed (exit \(exitCode))"
+        throw StoreError(file: path, object: "string storage",
+                         message: "libhdf5 \(how) reading the file's strings (a corrupt global heap)",
+                         fix: "the file is corrupt: write it again")
+    }
+}
