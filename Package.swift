@@ -66,7 +66,7 @@ let package = Package(
 
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).
-        .executableTarget(name: "penultimate-probe", dependencies: ["HDF5"]),
+        .executableTarget(name: "penultimate-probe", dependencies: ["FeatureStore"]),
         .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "eta", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -77,6 +77,11 @@ public struct DumpAttributes: Sendable, Equatable {
         return p
     }
 
+    /// The root attributes opening a dump reads as strings (``StringProbe`` reads them first,
+    /// out of process); `manifest_shards` is a string array.
+    static let stringAttributeNames = ["format", "model", "role", "dataset", "teacher_model", "config_json",
+                                       "writer", "manifest_shards"]
+
     /// Reads and checks the root attributes of `root` in `file`.
     static func read(from root: Group, file: String) throws(StoreError) -> DumpAttributes {
         func string(_ name: String) throws(StoreError) -> String {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HDF5
 
 /// Reads a file's strings in a separate process before the tool reads them itself.
 ///
@@ -18,7 +19,7 @@ import Foundation
 /// Costs one process start per opened file (a few milliseconds). Without the probe binary (a
 /// program embedding FeatureStore elsewhere) files are read in-process as before;
 /// `PENULTIMATE_NO_PROBE=1` turns the probe off.
-enum StringProbe {
+public enum StringProbe {
     /// How long the probe may take before the heap is taken to loop.
     static let timeoutSeconds = 10.0
 
@@ -73,5 +74,23 @@ enum StringProbe {
         throw StoreError(file: path, object: "string storage",
                          message: "libhdf5 \(how) reading the file's strings (a corrupt global heap)",
                          fix: "the file is corrupt: write it again")
+    }
+
+    /// What opening a dump reads as strings — the root attributes and `/classes` — read here and
+    /// now, errors ignored (the open reports those). `penultimate-probe` runs this; it may crash
+    /// or hang on a corrupt heap, which is the point of running it in a process of its own.
+    public static func readDumpStrings(path: String) {
+        guard let file = try? File(path: path, mode: .readOnly) else { return }
+        let root = file.root
+        // By name as well as by listing: a corrupt attribute table can hide names from the
+        // listing that the open still reads directly.
+        let names = Set(DumpAttributes.stringAttributeNames + ((try? root.attributeNames()) ?? []))
+        for name in names where root.hasAttribute(name) {
+            _ = try? root.readStringAttribute(name)
+            _ = try? root.readStringArrayAttribute(name)
+        }
+        for dataset in ["/classes/wnid", "/classes/name"] where root.kind(of: dataset) == .dataset {
+            _ = try? root.dataset(dataset).readStrings()
+        }
     }
 }
