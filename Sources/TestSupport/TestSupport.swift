@@ -123,3 +123,24 @@ public enum ToolRunner {
                        currentDirectory: currentDirectory)
     }
 }
+
+// MARK: - Numbers
+
+/// Deterministic standard-normal Floats (Box–Muller over `generator`'s 53-bit draws).
+public func gaussian<G: RandomNumberGenerator>(_ count: Int, _ generator: inout G) -> [Float] {
+    (0..<count).map { _ in
+        let u = (Double(generator.next() >> 11) + 0.5) / 9_007_199_254_740_992
+        let v = Double(generator.next() >> 11) / 9_007_199_254_740_992
+        return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
+    }
+}
+
+/// |a − b| ≤ tolerance · max(|a|, |b|), plus 1e-15 so exact zeros compare.
+public func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
+    abs(a - b) <= tolerance * max(abs(a), abs(b)) + 1e-15
+}
+
+/// ``close(_:_:_:)`` element by element, and the same length.
+public func allClose(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-9) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { close($0, $1, tolerance) }
+}

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Analysis
 
 /// Rows of classes 0–2 around given centres with unit noise, `n` per class.

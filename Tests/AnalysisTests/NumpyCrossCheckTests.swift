@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Analysis
 
 /// Random labelled Float rows: class k is centred at k·offset along a random direction, plus noise.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Analysis
 
 private func distance(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> Double { ((a - b) * (a - b)).sum().squareRoot() }

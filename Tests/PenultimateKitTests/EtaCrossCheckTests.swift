@@ -53,14 +53,14 @@ for t, S1, S2 in targets:
             let rowNormalization = normalization.rowNormalization
             let c1 = try t1.centroids(split: split, rowNormalization: rowNormalization, invalidRows: .refuse).accumulator.centroids()
             let c2 = try t2.centroids(split: split, rowNormalization: rowNormalization, invalidRows: .refuse).accumulator.centroids()
-            #expect(zip(c1.values, reference[0]).allSatisfy { etaClose($0, $1) })
-            #expect(zip(c2.values, reference[1]).allSatisfy { etaClose($0, $1) })
+            #expect(zip(c1.values, reference[0]).allSatisfy { close($0, $1) })
+            #expect(zip(c2.values, reference[1]).allSatisfy { close($0, $1) })
             #expect(c1.values.count == reference[0].count)
-            #expect(etaClose(try normalization.scale(of: c1), reference[2][0]))
-            #expect(etaClose(try normalization.scale(of: c2), reference[2][1]))
+            #expect(close(try normalization.scale(of: c1), reference[2][0]))
+            #expect(close(try normalization.scale(of: c2), reference[2][1]))
             for (row, values) in zip(rows, reference.dropFirst(3)) {
-                #expect(etaClose(row.etaS1, values[0]), "\(row.targetID) S1 \(split): \(row.etaS1) vs \(values[0])")
-                #expect(etaClose(row.etaS2, values[1]), "\(row.targetID) S2 \(split): \(row.etaS2) vs \(values[1])")
+                #expect(close(row.etaS1, values[0]), "\(row.targetID) S1 \(split): \(row.etaS1) vs \(values[0])")
+                #expect(close(row.etaS2, values[1]), "\(row.targetID) S2 \(split): \(row.etaS2) vs \(values[1])")
             }
             #expect(reference.count == 3 + rows.count)
         }
@@ -104,13 +104,13 @@ for t, S1, S2 in targets:
         }
         // none: S1 = {b}: d1 = 3, d2 = 1 → −2/3; S2 = {c}: d1 = 4, d2 = 8 → 1.
         let raw = try eta(.none)
-        #expect(etaClose(raw.etaS1, -2.0 / 3) && etaClose(raw.etaS2, 1))
+        #expect(close(raw.etaS1, -2.0 / 3) && close(raw.etaS2, 1))
         #expect(raw.diffusion)
         // centroid scale: T1 pairs 3, 4, 5 → 4; T2 pairs 1, 8, √65 → (9 + √65)/3.
         let s2 = (9 + 65.0.squareRoot()) / 3
         let scaled = try eta(.centroidScale)
-        #expect(etaClose(scaled.etaS1, (1 / s2 - 3.0 / 4) / (3.0 / 4)))
-        #expect(etaClose(scaled.etaS2, (8 / s2 - 1) / 1))
+        #expect(close(scaled.etaS1, (1 / s2 - 3.0 / 4) / (3.0 / 4)))
+        #expect(close(scaled.etaS2, (8 / s2 - 1) / 1))
         // unit: T1 unit rows a: (0,0) is all zero → refused with a count; skipped it leaves a = (1, 0).
         let unitError = etaErrorText { _ = try eta(.unit) }
         #expect(unitError.contains("t1.h5") && unitError.contains("/splits/train/features") && unitError.contains("1 of 4 rows are all zero"))
@@ -150,7 +150,7 @@ for t, S1, S2 in targets:
             #expect(merged.isCentroidFiles)
             let m = try merged.centroids(split: "train", rowNormalization: rows, invalidRows: .refuse)
             #expect(m.accumulator.counts == single.accumulator.counts)
-            #expect(zip(m.accumulator.sums, single.accumulator.sums).allSatisfy { etaClose($0, $1, 1e-12) })
+            #expect(zip(m.accumulator.sums, single.accumulator.sums).allSatisfy { close($0, $1, 1e-12) })
         }
         // Files of different row normalisations do not merge.
         let mixed = etaErrorText { _ = try ModelInput(paths: [dir + "/a.none.centroids.h5", dir + "/b.unitLength.centroids.h5"]) }
@@ -183,6 +183,6 @@ for t, S1, S2 in targets:
                                                   rowNormalization: .none, scale1: try c1.meanPairwiseCentroidDistance(),
                                                   scale2: try c2.meanPairwiseCentroidDistance(), replicates: 50, seed: 7)
         #expect(direct.lower == ci1.lowerBound && direct.upper == ci1.upperBound)
-        #expect(etaClose(direct.estimate, row.etaS1))
+        #expect(close(direct.estimate, row.etaS1))
     }
 }

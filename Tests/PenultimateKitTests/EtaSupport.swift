@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PenultimateKit
 
 /// The twelve classes of the test dumps: the five retrievers, the five snakes of the presets,
@@ -15,7 +16,7 @@ func writeEtaDump(_ path: String, temperature: Double, seed: UInt64, wnids: [Str
                   emptyClass: Int? = nil, structureSeed: UInt64 = 99, splits: [String] = ["train", "val"]) throws -> String {
     let classCount = wnids?.count ?? names!.count
     var structure = Xoshiro256StarStar(seed: structureSeed)
-    var means = etaGaussian(classCount * dim, &structure).map { Double($0) * 4 }
+    var means = gaussian(classCount * dim, &structure).map { Double($0) * 4 }
     for family in [0..<min(5, classCount), min(5, classCount)..<min(10, classCount)] where !family.isEmpty {
         for j in 0..<dim {
             let center = family.map { means[$0 * dim + j] }.reduce(0, +) / Double(family.count)
@@ -36,7 +37,7 @@ func writeEtaDump(_ path: String, temperature: Double, seed: UInt64, wnids: [Str
         var labels: [Int32] = []
         for _ in 0..<rowsPerClass {
             for k in 0..<classCount where k != emptyClass {
-                let row = etaGaussian(dim, &noise)
+                let row = gaussian(dim, &noise)
                 features += (0..<dim).map { Float(means[k * dim + $0] * (1 + temperature / 10)) + row[$0] }
                 labels.append(Int32(k))
             }
@@ -48,20 +49,6 @@ func writeEtaDump(_ path: String, temperature: Double, seed: UInt64, wnids: [Str
     }
     try writer.finish()
     return path
-}
-
-/// Deterministic standard-normal Floats.
-func etaGaussian(_ count: Int, _ generator: inout Xoshiro256StarStar) -> [Float] {
-    (0..<count).map { _ in
-        let u = (Double(generator.next() >> 11) + 0.5) / 9_007_199_254_740_992
-        let v = Double(generator.next() >> 11) / 9_007_199_254_740_992
-        return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
-    }
-}
-
-/// |a − b| ≤ tolerance · max(|a|, |b|) (+1e-15 for zeros).
-func etaClose(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
-    abs(a - b) <= tolerance * max(abs(a), abs(b)) + 1e-15
 }
 
 /// The description of the error `body` throws ("" when it does not throw).

@@ -60,7 +60,8 @@ func writeFixtureDump(path: String, classCount: Int = 6, dim: Int = 8, perClass:
     return (weight, bias)
 }
 
-/// Relative closeness for cross-checks: |a − b| ≤ tolerance · max(1, |a|, |b|).
-func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
+/// Closeness for projected coordinates, which sit near 0: |a − b| ≤ tolerance · max(1, |a|, |b|)
+/// (relative for large values, absolute near the origin; TestSupport's `close` is relative only).
+func coordinatesClose(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
     abs(a - b) <= tolerance * max(1, abs(a), abs(b))
 }

@@ -69,10 +69,10 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
         if let perClass { #expect(split.points.count == 3 * perClass) }
         let scale = points.flatMap { $0.map(abs) }.max() ?? 1
         for (p, q) in zip(split.points, points) {
-            #expect(close(p.x / scale, q[0] / scale) && close(p.y / scale, q[1] / scale), "\(method) \(split.name): \(p) vs \(q)")
+            #expect(coordinatesClose(p.x / scale, q[0] / scale) && coordinatesClose(p.y / scale, q[1] / scale), "\(method) \(split.name): \(p) vs \(q)")
         }
         for (p, q) in zip(split.centroids, centroids) {
-            #expect(close(p.x / scale, q[0] / scale) && close(p.y / scale, q[1] / scale), "\(method) \(split.name) centroid: \(p) vs \(q)")
+            #expect(coordinatesClose(p.x / scale, q[0] / scale) && coordinatesClose(p.y / scale, q[1] / scale), "\(method) \(split.name) centroid: \(p) vs \(q)")
         }
     }
 }
@@ -99,12 +99,12 @@ private func compareWithNumpy(method: ProjectionMethod, perClass: Int?) throws {
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
         let full = zip(templates[i], templates[j]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
         let plane = ((projected[i] - projected[j]) * (projected[i] - projected[j])).sum().squareRoot()
-        #expect(close(full, plane, 1e-12))
+        #expect(coordinatesClose(full, plane, 1e-12))
     }
     // The stored basis is the projection's, and template 3 lies on the positive side of axis 2.
     #expect(file.basis == projection.axes)
     #expect(projected[2].y > projected[0].y)
-    #expect(close(projected[0].y, projected[1].y, 1e-12))
+    #expect(coordinatesClose(projected[0].y, projected[1].y, 1e-12))
     #expect(projected[1].x > projected[0].x)
     // Origin at the templates' centroid.
     #expect(abs((projected[0] + projected[1] + projected[2]).sum()) < 1e-12)
