@@ -9,7 +9,7 @@ public struct ProjectionRequest: Sendable {
     public var classes: [String]
     /// The projection.
     public var method: ProjectionMethod
-    /// Splits to project, in order (e.g. ["train"], ["val"], or every split of the dump).
+    /// Splits to project, in order (e.g. ["train"], ["val"]); empty for every split of the dump.
     public var splits: [String]
     /// Which rows become points.
     public var selection: SampleSelection
@@ -83,6 +83,7 @@ extension ProjectionRequest {
         let indices = try resolveClasses(dump: dump, path: path)
         let names = displayNames(dump: dump, indices: indices)
         let wnids = indices.map { dump.classes.wnids?[$0] ?? dump.classes.label($0) }
+        let splits = self.splits.isEmpty ? dump.splitNames : self.splits
         for name in splits where !dump.splitNames.contains(name) {
             throw InputError(file: path, object: "/splits/\(name)", message: "no such split",
                              fix: "the dump has \(dump.splitNames.joined(separator: ", "))")

@@ -66,7 +66,7 @@ struct Project: ParsableCommand {
             _ = try ProjectionFileFormat(path: output)
             let selection: SampleSelection = perClass.map { .firstPerClass($0) }
                 ?? sample.map { .randomPerClass($0, seed: seed) } ?? .all
-            let splits = split == "all" ? try Dump.open(dump).splitNames : [split]
+            let splits = split == "all" ? [] : [split]  // empty: every split of the dump
             let request = ProjectionRequest(
                 dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                 method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordNet.directory,

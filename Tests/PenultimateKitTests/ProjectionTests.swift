@@ -293,3 +293,14 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
     }
     #expect(error.map { "\($0)" }?.hasPrefix("\(dump): /classes/wnid: \"golden retriever\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: 6 wnid(s) are not in WordNet (n00001000, ") == true)
 }
+
+/// An empty split list projects every split of the dump, in the dump's order.
+@Test func emptySplitListMeansEverySplit() throws {
+    let dir = try temporaryDirectory(prefix: "penultimate-projection")
+    let dump = dir + "/dump.h5"
+    try writeFixtureDump(path: dump)
+    let file = try ProjectionRequest(dumpPaths: [dump], classes: ["0", "2", "4"], splits: [])
+        .run(provenance: Provenance(tool: "test"))
+    #expect(file.splits.map(\.name) == (try Dump.open(dump).splitNames))
+    #expect(file.splits.count == 2)
+}
