@@ -16,12 +16,22 @@ import HDF5
 /// reported as corrupt and the tool never touches it; if it finishes, the same reads are safe in
 /// the tool, since they are deterministic. A fresh process rather than `fork`: a forked copy of a
 /// multi-threaded process can inherit libhdf5's global lock held by another thread.
+/// A corrupt string length can also make libhdf5 allocate (and touch) gigabytes for a file of a
+/// few kilobytes; the probe runs with its memory capped at ``memoryLimitBytes`` and reports
+/// reads that failed for want of memory, so such a file is refused before the tool allocates.
 /// Costs one process start per opened file (a few milliseconds). Without the probe binary (a
 /// program embedding FeatureStore elsewhere) files are read in-process as before;
 /// `PENULTIMATE_NO_PROBE=1` turns the probe off.
 public enum StringProbe {
     /// How long the probe may take before the heap is taken to loop.
     static let timeoutSeconds = 10.0
+
+    /// The probe's cap on heap memory (`RLIMIT_DATA`). A dump's strings — class names and a few
+    /// attributes — take kilobytes to a few megabytes, even for 21,841 classes.
+    public static let memoryLimitBytes = 1 << 30
+
+    /// The probe's exit status when libhdf5 ran out of memory under the cap.
+    static let outOfMemoryStatus: Int32 = 3
 
     /// `$PENULTIMATE_PROBE`, else `penultimate-probe` beside the running executable, if there.
     static let probePath: String? = {
@@ -70,27 +80,54 @@ public enum StringProbe {
         let signal = status & 0x7f
         let exitCode = (status >> 8) & 0xff
         guard signal != 0 || exitCode != 0 else { return }
+        if signal == 0 && exitCode == outOfMemoryStatus {
+            throw StoreError(file: path, object: "string storage",
+                             message: "libhdf5 needed more than \(memoryLimitBytes >> 20) MiB to read the file's strings (a corrupt string length)",
+                             fix: "the file is corrupt: write it again")
+        }
         let how = signal != 0 ? "crashed (signal \(signal))" : "failed (exit \(exitCode))"
         throw StoreError(file: path, object: "string storage",
                          message: "libhdf5 \(how) reading the file's strings (a corrupt global heap)",
                          fix: "the file is corrupt: write it again")
     }
 
+    /// The probe itself: caps this process's heap at ``memoryLimitBytes``, reads `path`'s strings
+    /// and returns the exit status for ``check(_:)``: 0 when the reads finished (errors included:
+    /// the tool reports those), ``outOfMemoryStatus`` when one failed for want of memory.
+    public static func probe(path: String) -> Int32 {
+        var limit = rlimit(rlim_cur: rlim_t(memoryLimitBytes), rlim_max: rlim_t(memoryLimitBytes))
+        #if os(Linux)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit)
+        #else
+        _ = setrlimit(RLIMIT_DATA, &limit)
+        #endif
+        return readDumpStrings(path: path) ? 0 : outOfMemoryStatus
+    }
+
     /// What opening a dump reads as strings — the root attributes and `/classes` — read here and
-    /// now, errors ignored (the open reports those). `penultimate-probe` runs this; it may crash
-    /// or hang on a corrupt heap, which is the point of running it in a process of its own.
-    public static func readDumpStrings(path: String) {
-        guard let file = try? File(path: path, mode: .readOnly) else { return }
+    /// now. It may crash or hang on a corrupt heap, which is the point of running it in a process
+    /// of its own. Returns false when a read failed because libhdf5 could not allocate memory;
+    /// other errors are ignored (the open reports those).
+    static func readDumpStrings(path: String) -> Bool {
+        var enoughMemory = true
+        func attempt<T>(_ read: () throws -> T) -> T? {
+            do { return try read() } catch {
+                if let error = error as? HDF5Error, error.stackMentions("allocation failed") { enoughMemory = false }
+                return nil
+            }
+        }
+        guard let file = attempt({ try File(path: path, mode: .readOnly) }) else { return enoughMemory }
         let root = file.root
         // By name as well as by listing: a corrupt attribute table can hide names from the
         // listing that the open still reads directly.
-        let names = Set(DumpAttributes.stringAttributeNames + ((try? root.attributeNames()) ?? []))
+        let names = Set(DumpAttributes.stringAttributeNames + (attempt { try root.attributeNames() } ?? []))
         for name in names where root.hasAttribute(name) {
-            _ = try? root.readStringAttribute(name)
-            _ = try? root.readStringArrayAttribute(name)
+            _ = attempt { try root.readStringAttribute(name) }
+            _ = attempt { try root.readStringArrayAttribute(name) }
         }
         for dataset in ["/classes/wnid", "/classes/name"] where root.kind(of: dataset) == .dataset {
-            _ = try? root.dataset(dataset).readStrings()
+            _ = attempt { try root.dataset(dataset).readStrings() }
         }
+        return enoughMemory
     }
 }

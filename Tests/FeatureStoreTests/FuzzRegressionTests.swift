@@ -6,10 +6,11 @@ import TestSupport
 // Regressions found by Fuzz/ (FuzzDump): inputs that must end in a StoreError, not a trap.
 @Suite struct FuzzRegressionTests {
     /// FuzzDump findings inside libhdf5 1.10.8 (Fuzz/regressions/): corrupt global heaps on which
-    /// converting a variable-length string segfaults or loops forever. The strings are read in a
-    /// forked child first (StringProbe), so the open ends in a one-line error instead.
+    /// converting a variable-length string segfaults, loops forever, or allocates and fills 2.5 GB
+    /// for a 21 KB file (`libhdf5-string-oom.h5`, a corrupt string length). The strings are read in
+    /// a child process first (StringProbe), so the open ends in a one-line error instead.
     @Test(arguments: [("libhdf5-heap-crash-1.h5", "crashed (signal"), ("libhdf5-heap-crash-2.h5", "crashed (signal"),
-                      ("libhdf5-heap-loop.h5", "did not finish")])
+                      ("libhdf5-heap-loop.h5", "did not finish"), ("libhdf5-string-oom.h5", "needed more than 1024 MiB")])
     func aCorruptStringHeapIsReportedNotFatal(file: String, expected: String) throws {
         let path = packageRoot + "/Fuzz/regressions/" + file
         let error = #expect(throws: StoreError.self) { try Dump.open(path) }
