@@ -198,6 +198,19 @@ public final class Dump: @unchecked Sendable {
         return try hdf5(f.path, p) { () throws(HDF5Error) in try f.root.dataset(p) }
     }
 
+    /// Checks that every part of `d`'s extent was written. A dump whose datasets were created at
+    /// full size and filled as training went (a run that stopped early) has parts without storage,
+    /// which libhdf5 reads back as zeros: centroids from them would be silently wrong.
+    static func checkWritten(_ d: Dataset, file: String, object: String) throws(StoreError) {
+        guard let (stored, spanned) = try hdf5(file, object, { () throws(HDF5Error) in try d.storageCoverage() }),
+              stored < spanned else { return }
+        let what = try hdf5(file, object) { () throws(HDF5Error) in try d.chunkShape } == nil
+            ? "was never written (no storage)"
+            : "has \(spanned - stored) of \(spanned) chunks never written (they would read as zeros)"
+        throw StoreError(file: file, object: object, message: what,
+                         fix: "the run that wrote it stopped early or skipped rows: write the dump again")
+    }
+
     /// Checks that every filter of `d` can be decoded here.
     static func checkFilters(_ d: Dataset, file: String, object: String) throws(StoreError) {
         let filters = try hdf5(file, object) { () throws(HDF5Error) in try d.filters }
@@ -221,6 +234,7 @@ public final class Dump: @unchecked Sendable {
             throw StoreError(file: file, object: object, message: "has shape \(shape), expected \(want)")
         }
         try checkFilters(d, file: file, object: object)
+        try checkWritten(d, file: file, object: object)
         return shape
     }
 

@@ -141,6 +141,7 @@ public final class SplitReader: @unchecked Sendable {
                 throw StoreError(file: f.path, object: p, message: "has shape \(s), expected (\(n),) to match \(fp)")
             }
             try Dump.checkFilters(d, file: f.path, object: p)
+            try Dump.checkWritten(d, file: f.path, object: p)
             return try hdf5(f.path, p) { () throws(HDF5Error) in try d.readAll(as: Int64.self) }
         }
         let lp = base + "/labels"

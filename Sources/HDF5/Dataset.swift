@@ -272,6 +272,27 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         return a == haddr_t.max ? nil : UInt64(a)
     }
 
+    /// How much of the extent has storage: chunks stored and chunks the extent spans for a chunked
+    /// layout; 0 or 1 of 1 for a contiguous one (libhdf5 allocates it at the first write). Parts
+    /// without storage were never written and read back as the fill value. nil for compact and
+    /// virtual layouts, and for an empty extent.
+    public func storageCoverage() throws(HDF5Error) -> (stored: Int, spanned: Int)? {
+        let dims = try shape
+        guard !dims.contains(0) else { return nil }
+        if let chunk = try chunkShape {
+            guard chunk.count == dims.count, !chunk.contains(0) else { return nil }
+            var spanned = 1
+            for (d, c) in zip(dims, chunk) {
+                let (product, overflow) = spanned.multipliedReportingOverflow(by: (d + c - 1) / c)
+                spanned = overflow ? Int.max : product
+            }
+            return (try storedChunkCount(), spanned)
+        }
+        let dcpl = try creationList()
+        guard withExtendedLifetime(dcpl, { H5Pget_layout(dcpl.id) == H5D_CONTIGUOUS }) else { return nil }
+        return (contiguousAddress == nil ? 0 : 1, 1)
+    }
+
     /// The number of chunks actually stored (chunked layouts only).
     public func storedChunkCount() throws(HDF5Error) -> Int {
         let s = try space()

@@ -88,7 +88,15 @@ def write_spec(path: Path, spec: dict, libver=LIBVER) -> None:
                 kwargs.setdefault("dtype", VLEN)
             if kwargs.get("chunks") and np.ndim(data) != len(kwargs["chunks"]):
                 kwargs.pop("chunks")
-            f.create_dataset(name, data=data, track_times=False, **kwargs)
+            # Rows from `unwritten_from` on are never written, as by a run that created its datasets
+            # at full size and stopped early: libhdf5 allocates no storage for them.
+            unwritten = kwargs.pop("unwritten_from", None)
+            if unwritten is None:
+                f.create_dataset(name, data=data, track_times=False, **kwargs)
+            else:
+                ds = f.create_dataset(name, shape=data.shape, dtype=data.dtype, track_times=False, **kwargs)
+                if unwritten > 0:
+                    ds[:unwritten] = data[:unwritten]
 
 
 def edited(edit) -> dict:
@@ -317,6 +325,17 @@ def make(out: Path) -> list[dict]:
     (out / files[1]).unlink()
     corpus.add("manifest_missing_shard", ["manifest_missing_shard.h5"], expect=[files[1]],
                why="the manifest's rank-1 source file is gone; libhdf5 would silently read fill values")
+
+    # Half-finished runs: datasets created at full size, filled as training went, never finished.
+    # libhdf5 reads the missing parts as zeros; a reader must refuse them, not average them.
+    corpus.dump("stopped_early_features", edited(set_ds("splits/train/features", train["splits/train/features"],
+                                                        chunks=(4, D), unwritten_from=8)),
+                expect=["splits/train/features", "never written"],
+                why=f"train features chunked 4 rows at a time; rows 8..<{n} (2 of 4 chunks) never written")
+    corpus.dump("never_written_labels", edited(set_ds("splits/train/labels", train["splits/train/labels"],
+                                                      unwritten_from=0)),
+                expect=["splits/train/labels", "never written"],
+                why="train labels created (contiguous) but never written: no storage at all")
 
     # Valid edge cases.
     corpus.dump("single_row_class", edited(with_rows(labels=lambda a: np.where(

@@ -44,6 +44,20 @@ let badCases: [BadCase] = [
             fragments: ["/splits/train/features: stored as int32; expected float16, float32 or float64"]),
     BadCase(name: "labels out of range", script: #"x, y = toy(); y[4] = 3; y[6] = -1; write_dump("d.h5", x, y)"#,
             fragments: ["/splits/train/labels: 2 label(s) outside 0..<3 (first: row 4 = 3)"]),
+    BadCase(name: "stopped early: chunks never written", script: #"""
+        x, y = toy(N=12)
+        def preallocated(f):
+            del f["splits/train/features"]
+            f.create_dataset("splits/train/features", shape=x.shape, chunks=(4, 4), dtype="f4")[:4] = x[:4]
+        write_dump("d.h5", x, y, extra=preallocated)
+        """#, fragments: ["/splits/train/features: has 2 of 3 chunks never written (they would read as zeros)", "stopped early"]),
+    BadCase(name: "labels never written", script: #"""
+        x, y = toy()
+        def empty(f):
+            del f["splits/train/labels"]
+            f.create_dataset("splits/train/labels", shape=y.shape, dtype="i8")
+        write_dump("d.h5", x, y, extra=empty)
+        """#, fragments: ["/splits/train/labels: was never written (no storage)"]),
     BadCase(name: "LZF", script: #"x, y = toy(); write_dump("d.h5", x, y, compression="lzf")"#,
             fragments: ["/splits/train/features: compressed with the LZF filter (id 32000)", "h5repack -f GZIP=4 in.h5 out.h5"]),
     BadCase(name: "blosc", script: #"x, y = toy(); write_dump("d.h5", x, y, compression="blosc")"#,
