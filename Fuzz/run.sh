@@ -35,13 +35,25 @@ for target in "${targets[@]}"; do
         *) echo "run.sh: unknown target $target" >&2; exit 64 ;;
     esac
     mkdir -p "work/$target" "artifacts/$target"
+    # First, deterministically: every seed and every committed regression input once. These must
+    # all pass before any random input is tried (the regressions are files the fuzzer once broke).
+    replay=("$seeds")
+    [ "$target" = FuzzDump ] && replay+=(regressions)
+    if ! "$bin/$target" -runs=0 -timeout=20 -rss_limit_mb=3072 -malloc_limit_mb=2048 "${replay[@]}" \
+            > "work/$target.replay.log" 2>&1; then
+        echo "== $target: replaying ${replay[*]} failed:"
+        grep -E '^(==[0-9]+==ERROR|SUMMARY| +#[0-9]+ 0x)' "work/$target.replay.log" | head -n 20 | cut -c1-220
+        status=1
+        continue
+    fi
+    echo "== $target: replayed ${replay[*]}: all pass"
     echo "== $target: ${seconds}s"
     rc=0
     # Fork mode keeps fuzzing after a finding (each is saved under artifacts/); libhdf5's own
     # bugs on corrupt files would otherwise end every run at the first one.
     [ -x "$bin/$target" ] || { echo "run.sh: $bin/$target was not built" >&2; exit 70; }
     "$bin/$target" "work/$target" "$seeds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len="$max_len" \
+        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -malloc_limit_mb=2048 -max_len="$max_len" \
         -artifact_prefix="artifacts/$target/" -print_final_stats=1 "${extra[@]}" > "work/$target.log" 2>&1 || rc=$?
     grep -E '^(==[0-9]+==ERROR|SUMMARY|INFO: fuzzed for|INFO: exiting|#[0-9]+: cov)' "work/$target.log" | tail -n 12 || true
     # Triage: a finding whose first frame outside the sanitizer, libFuzzer and libc runtimes is
@@ -51,8 +63,10 @@ for target in "${targets[@]}"; do
     mkdir -p "artifacts/$target/libhdf5"
     # slow-unit-* are inputs that took long but ended (a looping heap is waited out by the
     # string probe): not findings.
+    # A single allocation of 2 GiB or more (for an input of at most 32 KB) is an OOM finding with
+    # its stack; RSS over 3 GiB is one without (the replay may then not reproduce it).
     for finding in $(find "artifacts/$target" -maxdepth 1 -type f ! -name 'slow-unit-*'); do
-        frame=$("$bin/$target" -timeout=5 -rss_limit_mb=3072 "$finding" 2>&1 \
+        frame=$("$bin/$target" -timeout=5 -rss_limit_mb=3072 -malloc_limit_mb=2048 "$finding" 2>&1 \
             | grep -E '^ +#[0-9]+ 0x' \
             | grep -vE 'sanitizer|compiler-rt|fuzzer::|libc\.so|__interceptor|___interceptor|in (memcpy|memmove|memset)' \
             | head -n 1 || true)

@@ -54,6 +54,10 @@ final class ChunkPlan: @unchecked Sendable {
     /// Target bytes of one contiguous piece.
     static let contiguousPieceBytes = 8 << 20
 
+    /// The largest filtered chunk a worker decodes whole. Writers chunk by about 1 MiB; a file with
+    /// larger compressed chunks is read through libhdf5, which holds one at a time, not one per worker.
+    static let maxChunkBytes = 256 << 20
+
     init?(dataset d: Dataset, rows: Int, dim: Int) {
         guard Self.enabled, rows > 0, dim > 0,
               let type = try? d.elementType, type == .float32 || type == .float16,
@@ -77,6 +81,7 @@ final class ChunkPlan: @unchecked Sendable {
             guard chunk.count == 2, chunk[1] == dim, chunk[0] > 0,
                   let stored = try? d.storedChunkCount(), stored == (rows + chunk[0] - 1) / chunk[0] else { return nil }
             let whole = chunk[0] * dim * elementBytes
+            guard filters.isEmpty || whole <= Self.maxChunkBytes else { return nil }
             pieces.reserveCapacity(stored)
             for i in 0..<stored {
                 guard let info = (try? d.chunkInfo(at: [i * chunk[0], 0])) ?? nil, info.byteCount > 0 else { return nil }
