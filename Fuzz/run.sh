@@ -3,6 +3,8 @@
 # Needs Swift 6.x on Linux (the toolchain ships libclang_rt.fuzzer) and python3 with h5py/numpy
 # for the seeds. Findings land in Fuzz/artifacts/<target>/ (crash-*, timeout-*, oom-*); the run
 # exits non-zero when a target finds one. Working corpora grow in Fuzz/work/<target>/.
+# FUZZ_SEED=N fixes libFuzzer's seed (the test command's short run uses 1, so that CI tries the
+# same inputs on every machine, as far as its speed reaches); unset, each run explores anew.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-30}"
@@ -54,7 +56,8 @@ for target in "${targets[@]}"; do
     [ -x "$bin/$target" ] || { echo "run.sh: $bin/$target was not built" >&2; exit 70; }
     "$bin/$target" "work/$target" "$seeds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -malloc_limit_mb=2048 -max_len="$max_len" \
-        -artifact_prefix="artifacts/$target/" -print_final_stats=1 "${extra[@]}" > "work/$target.log" 2>&1 || rc=$?
+        -seed="${FUZZ_SEED:-0}" -artifact_prefix="artifacts/$target/" -print_final_stats=1 "${extra[@]}" \
+        > "work/$target.log" 2>&1 || rc=$?
     grep -E '^(==[0-9]+==ERROR|SUMMARY|INFO: fuzzed for|INFO: exiting|#[0-9]+: cov)' "work/$target.log" | tail -n 12 || true
     # Triage: a finding whose first frame outside the sanitizer, libFuzzer and libc runtimes is
     # in libhdf5 is upstream (libhdf5 1.10.8 on a corrupt file; see README) and moves to

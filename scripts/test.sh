@@ -34,6 +34,6 @@ fi
 
 if [ -f Fuzz/run.sh ] && [ "${PENULTIMATE_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzz: a short run of each target"
-  bash Fuzz/run.sh "${PENULTIMATE_FUZZ_SECONDS:-20}"
+  FUZZ_SEED="${FUZZ_SEED:-1}" bash Fuzz/run.sh "${PENULTIMATE_FUZZ_SECONDS:-20}"
 fi
 echo "== all tests passed"
