@@ -72,6 +72,20 @@ def _probe_libhdf5_1_10(path: Path) -> None:
                       "rewrite with libver=('earliest', 'v110')")
 
 
+def _unwritten(ds) -> str | None:
+    """Why part of `ds` was never written (libhdf5 would read it as the fill value), or None."""
+    if ds.size == 0 or ds.is_virtual:
+        return None
+    if ds.chunks:
+        spanned = int(np.prod([-(-n // c) for n, c in zip(ds.shape, ds.chunks)]))
+        stored = ds.id.get_num_chunks()
+        return f"{spanned - stored} of {spanned} chunks never written" if stored < spanned else None
+    layout = ds.id.get_create_plist().get_layout()
+    if layout == h5py.h5d.CONTIGUOUS and ds.id.get_offset() is None:
+        return "never written (no storage)"
+    return None
+
+
 def _open(path: Path) -> h5py.File:
     try:
         return h5py.File(path, "r")
@@ -119,6 +133,9 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             if ds not in f:
                 raise Bad(f"{name}: {ds}: missing")
         weight, bias = f["classifier/weight"], f["classifier/bias"]
+        for ds in (weight, bias):
+            if why := _unwritten(ds):
+                raise Bad(f"{name}: {ds.name.lstrip('/')}: {why}")
         if weight.ndim != 2 or weight.shape[0] != count:
             raise Bad(f"{name}: classifier/weight: shape {weight.shape}, expected ({count}, D)")
         dim = weight.shape[1]
@@ -143,6 +160,9 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
                 if code not in BUILTIN_FILTERS:
                     raise Bad(f"{name}: {where}/features: filter {fname.decode()} ({code}) is not available "
                               "in libhdf5 1.10.8; h5repack -f GZIP=4 in.h5 out.h5")
+            for ds in group.values():
+                if isinstance(ds, h5py.Dataset) and (why := _unwritten(ds)):
+                    raise Bad(f"{name}: {ds.name.lstrip('/')}: {why}")
             rows = feats.shape[0]
             if labs.dtype.kind not in "iu":
                 raise Bad(f"{name}: {where}/labels: type {labs.dtype}, expected integers")
