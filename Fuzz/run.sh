@@ -3,8 +3,8 @@
 # Needs Swift 6.x on Linux (the toolchain ships libclang_rt.fuzzer) and python3 with h5py/numpy
 # for the seeds. Findings land in Fuzz/artifacts/<target>/ (crash-*, timeout-*, oom-*); the run
 # exits non-zero when a target finds one. Working corpora grow in Fuzz/work/<target>/.
-# FUZZ_SEED=N fixes libFuzzer's seed (the test command's short run uses 1, so that CI tries the
-# same inputs on every machine, as far as its speed reaches); unset, each run explores anew.
+# FUZZ_SEED=N fixes libFuzzer's seed (the test command's short run uses 1, so that CI starts from
+# the same mutations everywhere; fork mode's timed jobs still vary); unset, each run explores anew.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-30}"
