@@ -202,12 +202,16 @@ public final class Dump: @unchecked Sendable {
     /// full size and filled as training went (a run that stopped early) has parts without storage,
     /// which libhdf5 reads back as zeros: centroids from them would be silently wrong.
     static func checkWritten(_ d: Dataset, file: String, object: String) throws(StoreError) {
-        guard let (stored, spanned) = try hdf5(file, object, { () throws(HDF5Error) in try d.storageCoverage() }),
-              stored < spanned else { return }
-        let what = try hdf5(file, object) { () throws(HDF5Error) in try d.chunkShape } == nil
-            ? "was never written (no storage)"
-            : "has \(spanned - stored) of \(spanned) chunks never written (they would read as zeros)"
-        throw StoreError(file: file, object: object, message: what,
+        let message: String
+        switch try hdf5(file, object, { () throws(HDF5Error) in try d.storageCoverage() }) {
+        case let .chunks(stored, spanned) where stored < spanned:
+            message = "has \(spanned - stored) of \(spanned) chunks never written (they would read as zeros)"
+        case .contiguous(allocated: false):
+            message = "was never written (no storage)"
+        default:
+            return
+        }
+        throw StoreError(file: file, object: object, message: message,
                          fix: "the run that wrote it stopped early or skipped rows: write the dump again")
     }
 

@@ -273,11 +273,18 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         return a == haddr_t.max ? nil : UInt64(a)
     }
 
-    /// How much of the extent has storage: chunks stored and chunks the extent spans for a chunked
-    /// layout; 0 or 1 of 1 for a contiguous one (libhdf5 allocates it at the first write). Parts
-    /// without storage were never written and read back as the fill value. nil for compact and
-    /// virtual layouts, and for an empty extent.
-    public func storageCoverage() throws(HDF5Error) -> (stored: Int, spanned: Int)? {
+    /// How much of the extent has storage. libhdf5 allocates a contiguous dataset's storage at the
+    /// first write and a chunk's when it is written; parts without storage were never written and
+    /// read back as the fill value.
+    public enum StorageCoverage: Equatable, Sendable {
+        /// Chunks stored, of the chunks the extent spans.
+        case chunks(stored: Int, spanned: Int)
+        /// Whether the contiguous storage exists.
+        case contiguous(allocated: Bool)
+    }
+
+    /// See ``StorageCoverage``; nil for compact and virtual layouts and for an empty extent.
+    public func storageCoverage() throws(HDF5Error) -> StorageCoverage? {
         let dims = try shape
         guard !dims.contains(0) else { return nil }
         if let chunk = try chunkShape {
@@ -287,11 +294,11 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
                 let (product, overflow) = spanned.multipliedReportingOverflow(by: (d + c - 1) / c)
                 spanned = overflow ? Int.max : product
             }
-            return (try storedChunkCount(), spanned)
+            return .chunks(stored: try storedChunkCount(), spanned: spanned)
         }
         let dcpl = try creationList()
         guard withExtendedLifetime(dcpl, { H5Pget_layout(dcpl.id) == H5D_CONTIGUOUS }) else { return nil }
-        return (contiguousAddress == nil ? 0 : 1, 1)
+        return .contiguous(allocated: contiguousAddress != nil)
     }
 
     /// The number of chunks actually stored (chunked layouts only).

@@ -65,6 +65,31 @@ import TestSupport
         }
     }
 
+    /// Storage a half-finished writer leaves: chunks written only for the first rows, and a
+    /// contiguous dataset never written. Both read back as zeros through libhdf5.
+    @Test func storageCoverageCountsChunksNeverWritten() throws {
+        let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("s.h5").path
+        do {
+            let f = try File(path: path, mode: .truncate)
+            let partial = try f.root.createDataset("partial", type: .float32, shape: [10, 3], chunk: [4, 3])
+            try [Float](repeating: 1, count: 12).withUnsafeBufferPointer { try partial.write(rows: 0..<4, from: $0) }
+            let full = try f.root.createDataset("full", type: .float32, shape: [10, 3], chunk: [4, 3])
+            try [Float](repeating: 1, count: 30).withUnsafeBufferPointer { try full.write(rows: 0..<10, from: $0) }
+            _ = try f.root.createDataset("unwritten", type: .int(bits: 64, signed: true), shape: [5])
+            let written = try f.root.createDataset("written", type: .int(bits: 64, signed: true), shape: [5])
+            try [Int64](repeating: 2, count: 5).withUnsafeBufferPointer { try written.write(rows: 0..<5, from: $0) }
+            _ = try f.root.createDataset("empty", type: .float32, shape: [0, 3], maxShape: [-1, 3], chunk: [4, 3])
+        }
+        let f = try File(path: path)
+        #expect(try f.root.dataset("partial").storageCoverage() == .chunks(stored: 1, spanned: 3))
+        #expect(try f.root.dataset("full").storageCoverage() == .chunks(stored: 3, spanned: 3))
+        #expect(try f.root.dataset("unwritten").storageCoverage() == .contiguous(allocated: false))
+        #expect(try f.root.dataset("written").storageCoverage() == .contiguous(allocated: true))
+        #expect(try f.root.dataset("empty").storageCoverage() == nil)
+        // What the coverage guards against: the unwritten rows read as the fill value.
+        #expect(try f.root.dataset("partial").readAll(as: Float.self)[12...].allSatisfy { $0 == 0 })
+    }
+
     @Test func float16WrittenAsStoredBytesReadsAsFloat() throws {
         let path = URL(fileURLWithPath: try temporaryDirectory(prefix: "hdf5-tests")).appendingPathComponent("h.h5").path
         // -0.9999962 is the value libhdf5's own float->half conversion gets wrong.
