@@ -121,8 +121,8 @@ public enum StringProbe {
         // By name as well as by listing: a corrupt attribute table can hide names from the
         // listing that the open still reads directly.
         let names = Set(DumpAttributes.stringAttributeNames + (attempt { try root.attributeNames() } ?? []))
+        // The array read is what a single-string read does too (it only checks the count after).
         for name in names where root.hasAttribute(name) {
-            _ = attempt { try root.readStringAttribute(name) }
             _ = attempt { try root.readStringArrayAttribute(name) }
         }
         for dataset in ["/classes/wnid", "/classes/name"] where root.kind(of: dataset) == .dataset {
