@@ -91,6 +91,8 @@ extension AttributeHolder {
         let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
         defer { withExtendedLifetime(s) {} }
         let count = Int(H5Sget_simple_extent_npoints(s.id))
+        try checkWholeRead(count: count, stride: MemoryLayout<T>.stride, "read attribute '\(name)'", objectPath,
+                           "\(count) values: too many to read (corrupt dataspace?)")
         var values = [T](repeating: 0, count: count)
         try check("read attribute '\(name)'", objectPath) {
             values.withUnsafeMutableBytes { H5Aread(a.id, memType, $0.baseAddress) }

@@ -169,24 +169,15 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         }
     }
 
-    /// The most bytes ``readAll(as:)`` allocates: a corrupt (or absurd) dataspace can claim
-    /// trillions of elements, and allocating for them would abort the process. Whole-dataset
-    /// reads here are labels, sample indices and classifiers, far below this (the labels of
-    /// ImageNet-21k's 14 million images take 112 MB, a 21,841 × 4096 classifier 358 MB).
-    public static let maxReadAllBytes = 1 << 30
-
-    /// Reads the whole dataset, converting to `T`.
+    /// Reads the whole dataset, converting to `T` (at most ``maxWholeReadBytes``).
     public func readAll<T: HDF5Numeric & Numeric>(as: T.Type = T.self) throws(HDF5Error) -> [T] {
         let dims = try shape
-        var n = 1
-        for d in dims {
+        let n = dims.reduce(1) { n, d in
             let (product, overflow) = n.multipliedReportingOverflow(by: d)
-            guard d >= 0, !overflow, product <= Self.maxReadAllBytes / MemoryLayout<T>.stride else {
-                throw HDF5Error(operation: "read", object: objectPath,
-                                stack: ["shape \(dims) is too large to read whole (corrupt dataspace?)"])
-            }
-            n = product
+            return n < 0 || d < 0 || overflow ? -1 : product
         }
+        try checkWholeRead(count: n, stride: MemoryLayout<T>.stride, "read", objectPath,
+                           "shape \(dims) is too large to read whole (corrupt dataspace?)")
         var values = [T](repeating: 0, count: n)
         if n == 0 { return values }
         try check("read", objectPath) {

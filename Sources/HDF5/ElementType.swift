@@ -100,8 +100,6 @@ func variableString(_ object: String) throws(HDF5Error) -> Handle {
 
 /// The most strings ``readStrings(fileType:space:count:_:read:)`` reads in one call.
 let maxStringCount = 1 << 26
-/// The most bytes (stored strings or heap references) it reads in one call.
-let maxStringBytes = 1 << 30
 
 /// Reads strings (variable- or fixed-length) from a dataset or attribute through `read`.
 func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
@@ -111,15 +109,13 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
                         stack: ["stored type is \(ElementType(typeID: fileType)), not string"])
     }
     if count == 0 { return [] }
-    // A corrupt (or absurd) dataspace can claim trillions of strings; allocating for them would
-    // abort the process. No string list this library reads comes near 2^26 entries or 1 GiB.
-    let stored = H5Tis_variable_str(fileType) > 0 ? MemoryLayout<UnsafeRawPointer>.size : H5Tget_size(fileType)
-    let (total, overflow) = count.multipliedReportingOverflow(by: max(stored, 1))
-    guard count >= 0, count <= maxStringCount, !overflow, total <= maxStringBytes else {
-        throw HDF5Error(operation: "read strings", object: object,
-                        stack: ["\(count) strings of \(stored) bytes each: too many to read (corrupt dataspace?)"])
-    }
-    if H5Tis_variable_str(fileType) > 0 {
+    // No string list this library reads comes near 2^26 entries (each becomes a Swift String).
+    let variable = H5Tis_variable_str(fileType) > 0
+    let stored = variable ? MemoryLayout<UnsafeRawPointer>.size : H5Tget_size(fileType)
+    let tooMany = "\(count) strings of \(stored) bytes each: too many to read (corrupt dataspace?)"
+    guard count <= maxStringCount else { throw HDF5Error(operation: "read strings", object: object, stack: [tooMany]) }
+    try checkWholeRead(count: count, stride: stored, "read strings", object, tooMany)
+    if variable {
         let mem = try variableString(object)
         defer { withExtendedLifetime(mem) {} }
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)

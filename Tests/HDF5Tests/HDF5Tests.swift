@@ -195,4 +195,8 @@ import TestSupport
     let d = try f.root.createDataset("labels", type: .int(bits: 64, signed: true), shape: [1 << 40], chunk: [1 << 16])
     let error = #expect(throws: HDF5Error.self) { try d.readAll(as: Int64.self) }
     #expect(error?.description.contains("too large to read whole") == true)
+    // The limit itself: one Int64 more than 1 GiB is refused before anything is allocated.
+    let justOver = try f.root.createDataset("over", type: .int(bits: 64, signed: true),
+                                            shape: [maxWholeReadBytes / 8 + 1], chunk: [1 << 16])
+    #expect(throws: HDF5Error.self) { try justOver.readAll(as: Int64.self) }
 }
