@@ -38,20 +38,19 @@ extension AttributeHolder {
         return r > 0
     }
 
-    private func openAttribute(_ name: String) throws(HDF5Error) -> Handle {
-        Handle(try check("open attribute '\(name)'", objectPath) { H5Aopen(objectID, name, shim_P_DEFAULT()) },
-               close: H5Aclose)
+    /// Opens attribute `name` with its stored type and dataspace for the duration of `body`.
+    private func withAttribute<R>(_ name: String,
+                                  _ body: (_ attribute: hid_t, _ type: hid_t, _ space: hid_t) throws(HDF5Error) -> R) throws(HDF5Error) -> R {
+        let a = Handle(try check("open attribute '\(name)'", objectPath) { H5Aopen(objectID, name, shim_P_DEFAULT()) },
+                       close: H5Aclose)
+        let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
+        let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
+        return try withExtendedLifetime((a, t, s)) { () throws(HDF5Error) in try body(a.id, t.id, s.id) }
     }
 
     /// The stored type and shape (empty for a scalar) of an attribute.
     public func attributeInfo(_ name: String) throws(HDF5Error) -> (type: ElementType, shape: [Int]) {
-        let a = try openAttribute(name)
-        defer { withExtendedLifetime(a) {} }
-        let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
-        defer { withExtendedLifetime(t) {} }
-        let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
-        defer { withExtendedLifetime(s) {} }
-        return (ElementType(typeID: t.id), dimensions(of: s.id))
+        try withAttribute(name) { _, type, space in (ElementType(typeID: type), dimensions(of: space)) }
     }
 
     /// Reads a string attribute (variable- or fixed-length, scalar or one-element array).
@@ -66,38 +65,30 @@ extension AttributeHolder {
 
     /// Reads a string-array attribute (a scalar string reads as one element).
     public func readStringArrayAttribute(_ name: String) throws(HDF5Error) -> [String] {
-        let a = try openAttribute(name)
-        defer { withExtendedLifetime(a) {} }
-        let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
-        defer { withExtendedLifetime(t) {} }
-        let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
-        defer { withExtendedLifetime(s) {} }
-        let count = Int(H5Sget_simple_extent_npoints(s.id))
-        return try readStrings(fileType: t.id, space: s.id, count: count, "\(objectPath) attribute '\(name)'") {
-            H5Aread(a.id, $0, $1)
+        try withAttribute(name) { attribute, type, space throws(HDF5Error) in
+            let count = Int(H5Sget_simple_extent_npoints(space))
+            return try readStrings(fileType: type, space: space, count: count, "\(objectPath) attribute '\(name)'") {
+                H5Aread(attribute, $0, $1)
+            }
         }
     }
 
     private func readNumbers<T: Numeric>(_ name: String, memType: hid_t, as: T.Type) throws(HDF5Error) -> [T] {
-        let a = try openAttribute(name)
-        defer { withExtendedLifetime(a) {} }
-        let t = Handle(try check("get attribute type", objectPath) { H5Aget_type(a.id) }, close: H5Tclose)
-        defer { withExtendedLifetime(t) {} }
-        let cls = H5Tget_class(t.id)
-        guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
-            throw HDF5Error(operation: "read attribute '\(name)'", object: objectPath,
-                            stack: ["stored type is \(ElementType(typeID: t.id)), not a number"])
+        try withAttribute(name) { attribute, type, space throws(HDF5Error) in
+            let cls = H5Tget_class(type)
+            guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
+                throw HDF5Error(operation: "read attribute '\(name)'", object: objectPath,
+                                stack: ["stored type is \(ElementType(typeID: type)), not a number"])
+            }
+            let count = Int(H5Sget_simple_extent_npoints(space))
+            try checkWholeRead(count: count, stride: MemoryLayout<T>.stride, "read attribute '\(name)'", objectPath,
+                               "\(count) values: too many to read (corrupt dataspace?)")
+            var values = [T](repeating: 0, count: count)
+            try check("read attribute '\(name)'", objectPath) {
+                values.withUnsafeMutableBytes { H5Aread(attribute, memType, $0.baseAddress) }
+            }
+            return values
         }
-        let s = Handle(try check("get attribute space", objectPath) { H5Aget_space(a.id) }, close: H5Sclose)
-        defer { withExtendedLifetime(s) {} }
-        let count = Int(H5Sget_simple_extent_npoints(s.id))
-        try checkWholeRead(count: count, stride: MemoryLayout<T>.stride, "read attribute '\(name)'", objectPath,
-                           "\(count) values: too many to read (corrupt dataspace?)")
-        var values = [T](repeating: 0, count: count)
-        try check("read attribute '\(name)'", objectPath) {
-            values.withUnsafeMutableBytes { H5Aread(a.id, memType, $0.baseAddress) }
-        }
-        return values
     }
 
     /// Reads a scalar integer attribute (any stored integer width).
