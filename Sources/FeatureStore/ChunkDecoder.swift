@@ -78,8 +78,8 @@ final class ChunkPlan: @unchecked Sendable {
         shuffleIndex = shuffle
         var pieces: [Piece] = []
         if let chunk = (try? d.chunkShape) ?? nil {
-            guard chunk.count == 2, chunk[1] == dim, chunk[0] > 0,
-                  let stored = try? d.storedChunkCount(), stored == (rows + chunk[0] - 1) / chunk[0] else { return nil }
+            guard chunk.count == 2, chunk[1] == dim, chunk[0] > 0 else { return nil }
+            let stored = (rows + chunk[0] - 1) / chunk[0]
             let whole = chunk[0] * dim * elementBytes
             guard filters.isEmpty || whole <= Self.maxChunkBytes else { return nil }
             pieces.reserveCapacity(stored)

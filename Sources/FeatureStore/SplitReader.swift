@@ -174,9 +174,9 @@ public final class SplitReader: @unchecked Sendable {
             _ = try Dump.checkFloat(d, file: f.path, object: gp, shape: [n, classCount])
             logits = d
         }
+        let plan = ChunkPlan(dataset: features, rows: n, dim: dim)
         return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex,
-                           raw: RawRowReader(dataset: features, rows: n, dim: dim),
-                           plan: ChunkPlan(dataset: features, rows: n, dim: dim))
+                           raw: RawRowReader(plan: plan), plan: plan)
     }
 
     /// Every kept row's label, in stream order.
