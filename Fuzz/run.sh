@@ -29,6 +29,9 @@ export PENULTIMATE_PROBE="$(cd .. && swift build -c debug --show-bin-path)/penul
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
 # Swift's own crash backtracer and ASan fight over the crashing thread's stack; let ASan report.
 export SWIFT_BACKTRACE=enable=no
+# One allocation of 2 GiB or more (for an input of at most 32 KB) is a finding with its stack; a
+# process over 3 GiB is one without. The same limits for the replays, the run and the triage.
+limits=(-rss_limit_mb=3072 -malloc_limit_mb=2048)
 status=0
 for target in "${targets[@]}"; do
     case "$target" in
@@ -41,7 +44,7 @@ for target in "${targets[@]}"; do
     # all pass before any random input is tried (the regressions are files the fuzzer once broke).
     replay=("$seeds")
     [ "$target" = FuzzDump ] && replay+=(regressions)
-    if ! "$bin/$target" -runs=0 -timeout=20 -rss_limit_mb=3072 -malloc_limit_mb=2048 "${replay[@]}" \
+    if ! "$bin/$target" -runs=0 -timeout=20 "${limits[@]}" "${replay[@]}" \
             > "work/$target.replay.log" 2>&1; then
         echo "== $target: replaying ${replay[*]} failed:"
         grep -E '^(==[0-9]+==ERROR|SUMMARY| +#[0-9]+ 0x)' "work/$target.replay.log" | head -n 20 | cut -c1-220
@@ -55,7 +58,7 @@ for target in "${targets[@]}"; do
     # bugs on corrupt files would otherwise end every run at the first one.
     [ -x "$bin/$target" ] || { echo "run.sh: $bin/$target was not built" >&2; exit 70; }
     "$bin/$target" "work/$target" "$seeds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -malloc_limit_mb=2048 -max_len="$max_len" \
+        -max_total_time="$seconds" -timeout=20 "${limits[@]}" -max_len="$max_len" \
         -seed="${FUZZ_SEED:-0}" -artifact_prefix="artifacts/$target/" -print_final_stats=1 "${extra[@]}" \
         > "work/$target.log" 2>&1 || rc=$?
     grep -E '^(==[0-9]+==ERROR|SUMMARY|INFO: fuzzed for|INFO: exiting|#[0-9]+: cov)' "work/$target.log" | tail -n 12 || true
@@ -66,10 +69,8 @@ for target in "${targets[@]}"; do
     mkdir -p "artifacts/$target/libhdf5"
     # slow-unit-* are inputs that took long but ended (a looping heap is waited out by the
     # string probe): not findings.
-    # A single allocation of 2 GiB or more (for an input of at most 32 KB) is an OOM finding with
-    # its stack; RSS over 3 GiB is one without (the replay may then not reproduce it).
     for finding in $(find "artifacts/$target" -maxdepth 1 -type f ! -name 'slow-unit-*'); do
-        frame=$("$bin/$target" -timeout=5 -rss_limit_mb=3072 -malloc_limit_mb=2048 "$finding" 2>&1 \
+        frame=$("$bin/$target" -timeout=5 "${limits[@]}" "$finding" 2>&1 \
             | grep -E '^ +#[0-9]+ 0x' \
             | grep -vE 'sanitizer|compiler-rt|fuzzer::|libc\.so|__interceptor|___interceptor|in (memcpy|memmove|memset)' \
             | head -n 1 || true)
