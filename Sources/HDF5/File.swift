@@ -191,13 +191,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
             if shuffle { try check("set shuffle", object) { H5Pset_shuffle(dcpl.id) } }
             if let gzipLevel { try check("set gzip", object) { H5Pset_deflate(dcpl.id, UInt32(gzipLevel)) } }
         }
-        let lcpl = try propertyList(shim_P_LINK_CREATE(), object)
-        defer { withExtendedLifetime(lcpl) {} }
-        try check("set intermediate group creation", object) { H5Pset_create_intermediate_group(lcpl.id, 1) }
-        let id = try check("create dataset", object) {
-            H5Dcreate2(handle.id, name, fileType.id, space.id, lcpl.id, dcpl.id, shim_P_DEFAULT())
-        }
-        return Dataset(file: file, path: p, handle: Handle(id, close: H5Dclose))
+        return try link(name, path: p, type: fileType, space: space, creation: dcpl, "create dataset", object)
     }
 
     /// Creates a virtual dataset that concatenates `sources` along the first dimension, in order.
@@ -228,13 +222,20 @@ public final class Group: AttributeHolder, @unchecked Sendable {
             start += source.rows
         }
         try check("select all", object) { H5Sselect_all(space.id) }
+        return try link(name, path: p, type: fileType, space: space, creation: dcpl, "create virtual dataset", object)
+    }
+
+    /// Creates dataset `name` (missing groups on the way included) from its type, space and
+    /// creation properties.
+    private func link(_ name: String, path: String, type: Handle, space: Handle, creation: Handle,
+                      _ operation: String, _ object: String) throws(HDF5Error) -> Dataset {
         let lcpl = try propertyList(shim_P_LINK_CREATE(), object)
         defer { withExtendedLifetime(lcpl) {} }
         try check("set intermediate group creation", object) { H5Pset_create_intermediate_group(lcpl.id, 1) }
-        let id = try check("create virtual dataset", object) {
-            H5Dcreate2(handle.id, name, fileType.id, space.id, lcpl.id, dcpl.id, shim_P_DEFAULT())
+        let id = try check(operation, object) {
+            H5Dcreate2(handle.id, name, type.id, space.id, lcpl.id, creation.id, shim_P_DEFAULT())
         }
-        return Dataset(file: file, path: p, handle: Handle(id, close: H5Dclose))
+        return Dataset(file: file, path: path, handle: Handle(id, close: H5Dclose))
     }
 }
 
