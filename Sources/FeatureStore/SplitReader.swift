@@ -116,19 +116,13 @@ public final class SplitReader: @unchecked Sendable {
     static func openSource(_ f: DumpFile, base: String, dim: Int, classCount: Int,
                            requireSampleIndex: Bool) throws(StoreError) -> SplitSource {
         let fp = base + "/features"
-        let probe = try Dump.requireDataset(f, fp)
-        let stored = try hdf5(f.path, fp) { () throws(HDF5Error) in try probe.shape }
-        if stored.count == 2, stored[1] != dim {
-            throw StoreError(file: f.path, object: fp,
-                             message: "has \(stored[1]) columns but /classifier/weight has \(dim); both must have D columns")
-        }
-        let shape = try Dump.checkFloat(probe, file: f.path, object: fp, shape: [nil, dim])
-        let n = shape[0]
-        // A chunk cache that holds a few whole chunks, so row blocks never re-read a chunk.
-        let chunk = (try? probe.chunkShape) ?? nil
-        let chunkBytes = (chunk?.reduce(1, *) ?? 0) * 8
-        let features = try hdf5(f.path, fp) { () throws(HDF5Error) in
-            try f.root.dataset(fp, chunkCacheBytes: max(64 << 20, 4 * chunkBytes))
+        let (features, n) = try openForRows(f, fp) { (probe) throws(StoreError) -> Int in
+            let stored = try hdf5(f.path, fp) { () throws(HDF5Error) in try probe.shape }
+            if stored.count == 2, stored[1] != dim {
+                throw StoreError(file: f.path, object: fp,
+                                 message: "has \(stored[1]) columns but /classifier/weight has \(dim); both must have D columns")
+            }
+            return try Dump.checkFloat(probe, file: f.path, object: fp, shape: [nil, dim])[0]
         }
 
         func integers(_ p: String) throws(StoreError) -> [Int64] {
@@ -170,13 +164,32 @@ public final class SplitReader: @unchecked Sendable {
         let gp = base + "/logits"
         var logits: Dataset?
         if f.root.kind(of: gp) != nil {
-            let d = try Dump.requireDataset(f, gp)
-            _ = try Dump.checkFloat(d, file: f.path, object: gp, shape: [n, classCount])
-            logits = d
+            logits = try openForRows(f, gp) { (probe) throws(StoreError) in
+                _ = try Dump.checkFloat(probe, file: f.path, object: gp, shape: [n, classCount])
+            }.0
         }
         let plan = ChunkPlan(dataset: features, rows: n, dim: dim)
         return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex,
                            raw: RawRowReader(plan: plan), plan: plan)
+    }
+
+    /// Opens dataset `p` for reading row blocks through libhdf5, with a chunk cache of two decoded
+    /// chunks (at least 64 MiB) so that a block straddling a chunk boundary decodes each chunk
+    /// once. `check` runs on a first handle, closed before the reading one opens: libhdf5 shares
+    /// one chunk cache among a dataset's open handles, sized by the first open.
+    static func openForRows<R>(_ f: DumpFile, _ p: String,
+                               check: (Dataset) throws(StoreError) -> R) throws(StoreError) -> (Dataset, R) {
+        let (checked, chunkBytes) = try { () throws(StoreError) -> (R, Int) in
+            let probe = try Dump.requireDataset(f, p)
+            let checked = try check(probe)
+            let chunk = (try? probe.chunkShape) ?? nil
+            let elementBytes = ((try? probe.elementType)?.byteCount) ?? 8
+            return (checked, (chunk?.reduce(1, *) ?? 0) * elementBytes)
+        }()
+        let dataset = try hdf5(f.path, p) { () throws(HDF5Error) in
+            try f.root.dataset(p, chunkCacheBytes: max(64 << 20, 2 * chunkBytes))
+        }
+        return (dataset, checked)
     }
 
     /// Every kept row's label, in stream order.

@@ -94,6 +94,21 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         }
     }
 
+    /// The chunk cache this handle reads through, in bytes. libhdf5 shares one cache among all
+    /// open handles of a dataset, sized by the first open, so this can differ from what
+    /// ``Group/dataset(_:chunkCacheBytes:)`` asked for.
+    public var chunkCacheBytes: Int {
+        get throws(HDF5Error) {
+            let dapl = Handle(try check("get access properties", objectPath) { H5Dget_access_plist(handle.id) },
+                              close: H5Pclose)
+            var slots = 0, bytes = 0, w0 = 0.0
+            _ = try withExtendedLifetime(dapl) { () throws(HDF5Error) in
+                try check("get chunk cache", objectPath) { H5Pget_chunk_cache(dapl.id, &slots, &bytes, &w0) }
+            }
+            return bytes
+        }
+    }
+
     /// Whether this is a virtual dataset (its rows live in other files).
     public var isVirtual: Bool {
         get throws(HDF5Error) {

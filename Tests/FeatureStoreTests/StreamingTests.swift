@@ -66,6 +66,39 @@ import TestSupport
     }
 }
 
+extension RawReadTests {
+    /// A gzip chunk is decoded whole by each worker, so the fast path takes chunks of at most
+    /// 256 MiB (ChunkPlan.maxChunkBytes); larger ones are read through libhdf5, one at a time.
+    @Test func gzipChunksOver256MiBAreLeftToLibhdf5() throws {
+        let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try python(#"""
+        def one_chunk(rows):
+            x = np.zeros((rows, 1024), "f4"); x[:, 0] = np.arange(rows) % 7
+            def replace(f):
+                del f["splits/train/features"], f["splits/train/labels"]
+                f.create_dataset("splits/train/features", data=x, chunks=x.shape, compression="gzip", compression_opts=1)
+                f["splits/train/labels"] = np.zeros(rows, "i8")
+            return replace
+        x, y = toy(D=1024)
+        write_dump("at.h5", x, y, extra=one_chunk(65536))      # 256 MiB exactly
+        write_dump("over.h5", x, y, extra=one_chunk(65537))    # 4 KiB more
+        """#, in: dir)
+        let at = try Dump.open(dir.appendingPathComponent("at.h5").path).split("train")
+        #expect(at.sources[0].plan != nil)
+        let over = try Dump.open(dir.appendingPathComponent("over.h5").path).split("train")
+        #expect(over.sources[0].plan == nil)
+        // libhdf5 reads it through a cache that holds the chunk, so each block does not inflate
+        // all 256 MiB again (the cache is sized by a dataset's first open handle).
+        #expect(try over.sources[0].features.chunkCacheBytes == 2 * 65537 * 1024 * 4)
+        var firstColumn: [Float] = []
+        try over.forEachBlock(maxRows: 4096) { block in
+            firstColumn += (0..<block.rowCount).map { block.features[$0 * block.dim] }
+        }
+        #expect(firstColumn == (0..<65537).map { Float($0 % 7) })
+    }
+}
+
 @Test func finiteCheckSeesNonFiniteValuesInLanesAndTail() {
     var values = [Float](repeating: 1e30, count: 37)
     #expect(SplitReader.allFinite(values))
