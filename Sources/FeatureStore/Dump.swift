@@ -35,10 +35,18 @@ public final class Dump: @unchecked Sendable {
     let files: [DumpFile]
     /// Shard files behind the dump: 1 for a single file, the manifest's shard count, or the files given.
     let shardCount: Int
+    /// The shard ranks read and the shard count the files declare; nil when they declare none.
+    public let shards: ShardSet?
+    /// Whether a partial reading was asked for (``open(_:partial:)-([String],_)``).
+    public let partialAllowed: Bool
     private var splitReaders: [String: SplitReader] = [:]
 
     /// Opens a single file or manifest (one path) or shard files (several paths, any order).
-    public static func open(_ paths: [String]) throws(StoreError) -> Dump {
+    ///
+    /// - Parameter partial: accept part of a sharded dump (a lone shard, or a set missing ranks)
+    ///   and skip the check that a split holds all of its `sample_count` samples. Without it such
+    ///   a reading is refused: its numbers would silently describe only some of the data.
+    public static func open(_ paths: [String], partial: Bool = false) throws(StoreError) -> Dump {
         guard !paths.isEmpty else {
             throw StoreError(file: "(none)", object: "arguments", message: "no dump file given")
         }
@@ -51,24 +59,65 @@ public final class Dump: @unchecked Sendable {
         if opened.count > 1 {
             opened.sort { ($0.1.shardRank ?? 0) < ($1.1.shardRank ?? 0) }
             let first = opened[0].1
-            for (f, a) in opened.dropFirst()
-            where a.model != first.model || a.role != first.role || a.dataset != first.dataset || a.lsAlpha != first.lsAlpha {
-                throw StoreError(file: f.path, object: "root attributes",
-                                 message: "model/role/dataset/ls_alpha differ from \(opened[0].0.path): not shards of one dump")
-            }
-            if let count = first.shardCount, count != opened.count {
-                throw StoreError(file: opened[0].0.path, object: "attribute shard_count",
-                                 message: "is \(count) but \(opened.count) shard files were given",
-                                 fix: "pass every NAME.rank{r}.h5 file, or the manifest NAME.h5 alone")
-            }
-            let ranks = opened.compactMap { $0.1.shardRank }
-            if ranks.count == opened.count, Set(ranks).count != ranks.count {
-                throw StoreError(file: opened[0].0.path, object: "attribute shard_rank", message: "the same rank appears twice among the shard files")
+            for (f, a) in opened.dropFirst() {
+                if let name = first.modelAttributeDifferences(a).first {
+                    let mine = first.provenance[name] ?? "absent", theirs = a.provenance[name] ?? "absent"
+                    throw StoreError(file: f.path, object: "attribute \(name)",
+                                     message: "is \(theirs) but \(opened[0].0.path) has \(mine): not shards of one dump")
+                }
             }
         }
         let layout: Layout = opened.count > 1 ? .shards : (opened[0].0.root.hasAttribute("manifest_shards") ? .manifest : .single)
         let shardCount = layout == .manifest ? try checkManifestShards(opened[0].0) : opened.count
-        return try Dump(paths: paths, layout: layout, files: opened.map(\.0), attributes: opened[0].1, shardCount: shardCount)
+        let shards = layout == .manifest ? nil : try checkShardSet(opened, partial: partial)
+        let dump = try Dump(paths: paths, layout: layout, files: opened.map(\.0), attributes: opened[0].1,
+                            shardCount: shardCount, shards: shards, partial: partial)
+        return dump
+    }
+
+    /// Checks the `shard_rank`/`shard_count` attributes of the files given (not a manifest) and
+    /// returns what they say, or nil for files that carry none (an unsharded dump, or shards of an
+    /// older writer that did not record them).
+    ///
+    /// Where the files say how many shards there are, the set must be complete: every rank
+    /// `0..<shard_count` exactly once, all with the same count, unless `partial`.
+    static func checkShardSet(_ opened: [(DumpFile, DumpAttributes)], partial: Bool) throws(StoreError) -> ShardSet? {
+        let counted = opened.filter { $0.1.shardCount != nil || $0.1.shardRank != nil }
+        guard !counted.isEmpty else { return nil }
+        if let f = opened.first(where: { $0.1.shardCount == nil || $0.1.shardRank == nil }) {
+            let missing = f.1.shardCount == nil ? "shard_count" : "shard_rank"
+            let other = counted[0].0.path
+            throw StoreError(file: f.0.path, object: "attribute \(missing)",
+                             message: "missing, but \(other) has shard_rank/shard_count: mixed shard and non-shard files")
+        }
+        let count = opened[0].1.shardCount!
+        for (f, a) in opened {
+            guard a.shardCount == count else {
+                throw StoreError(file: f.path, object: "attribute shard_count",
+                                 message: "is \(a.shardCount!) but \(opened[0].0.path) has \(count): not shards of one dump")
+            }
+            guard count >= 1, let rank = a.shardRank, rank >= 0, rank < count else {
+                throw StoreError(file: f.path, object: "attribute shard_rank",
+                                 message: "is \(a.shardRank!), outside 0..<\(count) (shard_count)")
+            }
+        }
+        var seen: [Int64: String] = [:]
+        for (f, a) in opened {
+            if let earlier = seen.updateValue(f.path, forKey: a.shardRank!) {
+                throw StoreError(file: f.path, object: "attribute shard_rank",
+                                 message: "rank \(a.shardRank!) also in \(earlier): the same rank was given twice",
+                                 fix: "pass each NAME.rank{r}.h5 file once")
+            }
+        }
+        let ranks = opened.map { Int($0.1.shardRank!) }
+        if ranks.count < count && !partial {
+            let missing = (0..<Int(count)).filter { !ranks.contains($0) }
+            let shown = missing.prefix(8).map(String.init).joined(separator: ", ") + (missing.count > 8 ? ", ..." : "")
+            let what = ranks.count == 1 ? "is shard \(ranks[0]) of \(count)" : "holds shards \(ranks.map(String.init).joined(separator: ", ")) of \(count) (missing \(shown))"
+            throw StoreError(file: opened[0].0.path, object: "attribute shard_count",
+                             message: "\(what); pass all \(count) shards (or the manifest), or --partial to read one part")
+        }
+        return ShardSet(ranks: ranks, count: Int(count))
     }
 
     /// Every shard a manifest names must exist: libhdf5 reads a missing virtual-dataset source as
@@ -91,7 +140,7 @@ public final class Dump: @unchecked Sendable {
     }
 
     /// Opens one file, or shards, given as a single path or several.
-    public static func open(_ path: String) throws(StoreError) -> Dump { try open([path]) }
+    public static func open(_ path: String, partial: Bool = false) throws(StoreError) -> Dump { try open([path], partial: partial) }
 
     static func openFile(_ path: String) throws(StoreError) -> File {
         guard access(path, F_OK) == 0 else {
@@ -108,9 +157,12 @@ public final class Dump: @unchecked Sendable {
         }
     }
 
-    private init(paths: [String], layout: Layout, files: [DumpFile], attributes: DumpAttributes, shardCount: Int) throws(StoreError) {
+    private init(paths: [String], layout: Layout, files: [DumpFile], attributes: DumpAttributes, shardCount: Int,
+                 shards: ShardSet?, partial: Bool) throws(StoreError) {
         self.paths = paths
         self.shardCount = shardCount
+        self.shards = shards
+        self.partialAllowed = partial
         self.layout = layout
         self.files = files
         self.attributes = attributes
@@ -291,6 +343,42 @@ public final class Dump: @unchecked Sendable {
             }
         }
         return report
+    }
+}
+
+/// The shard ranks a dump's files hold, and how many ranks wrote the whole dump.
+public struct ShardSet: Sendable, Equatable {
+    /// The ranks read, ascending.
+    public var ranks: [Int]
+    /// The files' `shard_count`.
+    public var count: Int
+
+    /// Whether every rank `0..<count` is present.
+    public var isComplete: Bool { ranks.count == count }
+
+    /// "ranks 0, 2 of 3".
+    public var description: String {
+        "\(ranks.count == 1 ? "rank" : "ranks") \(ranks.map(String.init).joined(separator: ", ")) of \(count)"
+    }
+}
+
+extension Dump {
+    /// Whether this reading covers only part of the dump: some shard ranks are missing.
+    public var isPartial: Bool { shards.map { !$0.isComplete } ?? false }
+
+    /// Whether the files are one unsharded dump (one file without shard attributes, not a manifest).
+    public var isUnsharded: Bool { layout == .single && shards == nil }
+
+    /// The layout in words for outputs: "single file", "manifest over 3 shards",
+    /// "shards: ranks 0, 1 of 2 (partial)".
+    public var layoutDescription: String {
+        switch layout {
+        case .manifest: return "manifest over \(shardCount) shards"
+        case .single where shards == nil: return "single file"
+        default:
+            guard let shards else { return "\(files.count) shard files (no shard_rank/shard_count)" }
+            return "shards: \(shards.description)" + (shards.isComplete ? "" : " (partial)")
+        }
     }
 }
 

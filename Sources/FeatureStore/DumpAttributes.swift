@@ -77,6 +77,37 @@ public struct DumpAttributes: Sendable, Equatable {
         return p
     }
 
+    /// The root attributes that say which model and run the rows come from: shards of one dump
+    /// must agree on all of them. Not compared: `writer` (each process may run another version of
+    /// the writer), `config_json` (free text that may hold per-process fields such as the local
+    /// rank or host), and the per-file `shard_rank`; `shard_count` is checked with the ranks.
+    public static let modelAttributeNames = ["format_version", "model", "role", "dataset", "ls_alpha",
+                                             "teacher_model", "teacher_ls_alpha", "kd_temperature", "seed", "epoch"]
+
+    /// The names in ``modelAttributeNames`` whose values differ between `self` and `other`
+    /// (present in one and absent in the other counts as different; NaN equals NaN).
+    public func modelAttributeDifferences(_ other: DumpAttributes) -> [String] {
+        func same(_ a: Double?, _ b: Double?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): true
+            case let (x?, y?): x == y || (x.isNaN && y.isNaN)
+            default: false
+            }
+        }
+        var names: [String] = []
+        if formatVersion != other.formatVersion { names.append("format_version") }
+        if model != other.model { names.append("model") }
+        if role != other.role { names.append("role") }
+        if dataset != other.dataset { names.append("dataset") }
+        if !same(lsAlpha, other.lsAlpha) { names.append("ls_alpha") }
+        if teacherModel != other.teacherModel { names.append("teacher_model") }
+        if !same(teacherLSAlpha, other.teacherLSAlpha) { names.append("teacher_ls_alpha") }
+        if !same(kdTemperature, other.kdTemperature) { names.append("kd_temperature") }
+        if seed != other.seed { names.append("seed") }
+        if epoch != other.epoch { names.append("epoch") }
+        return names
+    }
+
     /// The root attributes opening a dump reads as strings (``StringProbe`` reads them first,
     /// out of process); `manifest_shards` is a string array.
     static let stringAttributeNames = ["format", "model", "role", "dataset", "teacher_model", "config_json",

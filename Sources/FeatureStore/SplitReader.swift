@@ -29,6 +29,8 @@ struct SplitSource: @unchecked Sendable {
     let raw: RawRowReader?
     /// Chunk locations and encoding for reading without libhdf5 on several threads, when decodable here.
     let plan: ChunkPlan?
+    /// The split group's `sample_count` attribute, when stored.
+    let sampleCount: Int64?
     /// nil: keep every row; else false marks a repeated sample_index.
     var keep: [Bool]?
     var rows: Int { labels.count }
@@ -54,7 +56,62 @@ public final class SplitReader: @unchecked Sendable {
     public let hasLogits: Bool
     /// Rows dropped because their sample_index had already been seen (DistributedSampler padding).
     public let duplicatesDropped: Int
+    /// The split's `sample_count` attribute (distinct samples in the whole split across all shards),
+    /// when the files store it.
+    public let sampleCount: Int?
     let sources: [SplitSource]
+
+    /// A reader over some of another reader's sources (one shard of a set).
+    private init(_ other: SplitReader, sources: [SplitSource]) {
+        name = other.name
+        dim = other.dim
+        classCount = other.classCount
+        storedType = other.storedType
+        chunkRows = other.chunkRows
+        compression = other.compression
+        hasLogits = sources.allSatisfy { $0.logits != nil }
+        sampleCount = other.sampleCount
+        let dropped = sources.reduce(0) { $0 + ($1.keep?.filter { !$0 }.count ?? 0) }
+        duplicatesDropped = dropped
+        rows = sources.reduce(0) { $0 + $1.rows } - dropped
+        self.sources = sources
+    }
+
+    /// One reader per source file, in rank order (one shard each; the reader itself for one file).
+    ///
+    /// A pass that runs over each and merges the results in this order sums exactly as separate
+    /// passes over the shard files merged in rank order do (rows dropped as repeats stay dropped).
+    public func shardReaders() -> [SplitReader] {
+        sources.count <= 1 ? [self] : sources.map { SplitReader(self, sources: [$0]) }
+    }
+
+    /// The source files behind this split, in rank order.
+    public var sourcePaths: [String] { sources.map(\.path) }
+
+    /// The kept rows' sample indices, sorted and run-length compressed as half-open ranges, or nil
+    /// when the files store no sample_index.
+    public func sampleRanges() -> [Range<Int64>]? {
+        guard sources.allSatisfy({ $0.sampleIndex != nil }) else { return nil }
+        var values: [Int64] = []
+        values.reserveCapacity(rows)
+        for s in sources {
+            if let keep = s.keep {
+                for (i, v) in s.sampleIndex!.enumerated() where keep[i] { values.append(v) }
+            } else {
+                values.append(contentsOf: s.sampleIndex!)
+            }
+        }
+        values.sort()
+        var ranges: [Range<Int64>] = []
+        for v in values {
+            if let last = ranges.last, last.upperBound == v {
+                ranges[ranges.count - 1] = last.lowerBound..<(v + 1)
+            } else if ranges.last?.contains(v) != true {
+                ranges.append(v..<(v + 1))
+            }
+        }
+        return ranges
+    }
 
     init(dump: Dump, name: String) throws(StoreError) {
         self.name = name
@@ -85,10 +142,13 @@ public final class SplitReader: @unchecked Sendable {
                     names.isEmpty ? "none" : names.reversed().joined(separator: "+"))
         }
         hasLogits = sources.allSatisfy { $0.logits != nil }
+        sampleCount = try Self.agreedSampleCount(sources, split: base)
         // Keep the first occurrence of each sample_index, in rank (then row) order.
         var dropped = 0
+        var distinct: Int?
         if sources.allSatisfy({ $0.sampleIndex != nil }) {
             var seen = Set<Int64>(minimumCapacity: sources.reduce(0) { $0 + $1.rows })
+            var firstRepeat: (source: Int, row: Int, value: Int64)?
             for s in sources.indices {
                 var keep = [Bool](repeating: true, count: sources[s].rows)
                 var any = false
@@ -96,8 +156,18 @@ public final class SplitReader: @unchecked Sendable {
                     keep[i] = false
                     any = true
                     dropped += 1
+                    if firstRepeat == nil { firstRepeat = (s, i, v) }
                 }
                 if any { sources[s].keep = keep }
+            }
+            distinct = seen.count
+            // One file that is not part of a shard set holds each sample once: a repeat there is a
+            // writer's bug (e.g. a sample_index of zeros), and dropping rows would hide it.
+            if dump.layout == .single, let r = firstRepeat {
+                let earlier = sources[r.source].sampleIndex!.firstIndex(of: r.value) ?? 0
+                throw StoreError(file: sources[r.source].path, object: base + "/sample_index",
+                                 message: "\(dropped) row(s) repeat an earlier sample_index (first: \(r.value) at rows \(earlier) and \(r.row)); a single file must hold each sample once",
+                                 fix: "write each sample once (only the shards of a DistributedSampler run repeat padding samples)")
             }
         }
         // DistributedSampler pads the last batch with at most (shards - 1) repeated samples; more
@@ -107,6 +177,9 @@ public final class SplitReader: @unchecked Sendable {
             throw StoreError(file: sources[0].path, object: base + "/sample_index",
                              message: "\(dropped) rows repeat an earlier sample_index, but padding over \(shards) shards repeats at most \(shards - 1): the shards overlap",
                              fix: "pass the shard files of one run only")
+        }
+        if let count = sampleCount {
+            try Self.checkAgainstSampleCount(sources, count: count, distinct: distinct, dump: dump, split: base)
         }
         duplicatesDropped = dropped
         rows = sources.reduce(0) { $0 + $1.rows } - dropped
@@ -170,7 +243,65 @@ public final class SplitReader: @unchecked Sendable {
         }
         let plan = ChunkPlan(dataset: features, rows: n, dim: dim)
         return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex,
-                           raw: RawRowReader(plan: plan), plan: plan)
+                           raw: RawRowReader(plan: plan), plan: plan, sampleCount: try readSampleCount(f, base: base))
+    }
+
+    /// The optional `sample_count` attribute of the split group: a non-negative integer.
+    static func readSampleCount(_ f: DumpFile, base: String) throws(StoreError) -> Int64? {
+        let object = "attribute sample_count of \(base)"
+        let group = try hdf5(f.path, base) { () throws(HDF5Error) in try f.root.group(base) }
+        guard group.hasAttribute("sample_count") else { return nil }
+        let (type, shape) = try hdf5(f.path, object) { () throws(HDF5Error) in try group.attributeInfo("sample_count") }
+        guard case .int = type, shape.reduce(1, *) == 1 else {
+            throw StoreError(file: f.path, object: object, message: "stored as \(type) with shape \(shape); expected one integer",
+                             fix: "store it as a scalar int64 (the number of samples in the split)")
+        }
+        let value = try hdf5(f.path, object) { () throws(HDF5Error) in try group.readInt64Attribute("sample_count") }
+        guard value >= 0 else {
+            throw StoreError(file: f.path, object: object, message: "is \(value); a number of samples cannot be negative")
+        }
+        return value
+    }
+
+    /// The split's `sample_count`: every file must store the same value, or none of them any.
+    static func agreedSampleCount(_ sources: [SplitSource], split: String) throws(StoreError) -> Int? {
+        let first = sources[0]
+        for s in sources.dropFirst() where s.sampleCount != first.sampleCount {
+            let (mine, theirs) = (first.sampleCount.map(String.init) ?? "absent", s.sampleCount.map(String.init) ?? "absent")
+            throw StoreError(file: s.path, object: "attribute sample_count of \(split)",
+                             message: "is \(theirs) but \(first.path) has \(mine): not shards of one dump")
+        }
+        return first.sampleCount.map { Int($0) }
+    }
+
+    /// With `sample_count` known: every sample_index lies in `0..<sample_count`, and a reading of
+    /// the whole dump (not `partial`) holds exactly `sample_count` distinct samples.
+    static func checkAgainstSampleCount(_ sources: [SplitSource], count: Int, distinct: Int?, dump: Dump,
+                                        split: String) throws(StoreError) {
+        for s in sources {
+            guard let index = s.sampleIndex else { continue }
+            if let row = index.firstIndex(where: { $0 < 0 || $0 >= Int64(count) }) {
+                let outside = index.lazy.filter { $0 < 0 || $0 >= Int64(count) }.count
+                throw StoreError(file: s.path, object: split + "/sample_index",
+                                 message: "\(outside) value(s) outside 0..<\(count) (sample_count) (first: row \(row) = \(index[row]))")
+            }
+        }
+        guard !dump.partialAllowed else { return }
+        let have = distinct ?? sources.reduce(0) { $0 + $1.rows }
+        guard have != count else { return }
+        let files = dump.paths.joined(separator: ", ")
+        guard distinct != nil else {
+            throw StoreError(file: files, object: split,
+                             message: "holds \(have) rows but sample_count is \(count), and there is no sample_index to tell which samples they are",
+                             fix: "write every sample once, with sample_index")
+        }
+        var present = [Bool](repeating: false, count: count)
+        for s in sources { for v in s.sampleIndex! { present[Int(v)] = true } }
+        let missing = present.indices.filter { !present[$0] }
+        let shown = missing.prefix(5).map(String.init).joined(separator: ", ") + (missing.count > 5 ? ", ..." : "")
+        throw StoreError(file: files, object: split + "/sample_index",
+                         message: "holds \(have) distinct samples but sample_count is \(count): the reading is incomplete (missing \(missing.count): \(shown))",
+                         fix: "pass every shard (or the manifest), or --partial to read part of the split")
     }
 
     /// Opens dataset `p` for reading row blocks through libhdf5, with a chunk cache of two decoded
