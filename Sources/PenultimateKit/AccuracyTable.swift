@@ -17,15 +17,17 @@ public struct AccuracyMeasurement: Sendable, Equatable {
     public var topK: Int
     /// Rows measured (after dropping shard padding duplicates).
     public var rows: Int
+    /// What part of a sharded dump was read (``CentroidCoverage/summary``); empty for one whole file.
+    public var coverage = ""
 
     /// Reads `split` of the dump at `paths` (one file, shards or a manifest) and counts the rows
     /// whose label is the top-1 and among the top-5 logits (ties: see `topKCorrect`), streaming
     /// the logits block by block.
     /// - Throws: ``InputError/noLogits(path:split:)`` when the split stores no logits;
     ///   `StoreError` for unreadable dumps or a missing split.
-    public static func measure(_ paths: [String], split: String) throws -> AccuracyMeasurement {
+    public static func measure(_ paths: [String], split: String, partial: Bool = false) throws -> AccuracyMeasurement {
         let path = paths.joined(separator: ",")
-        let dump = try Dump.open(paths)
+        let dump = try Dump.open(paths, partial: partial)
         let reader = try dump.split(split)
         guard reader.hasLogits else { throw InputError.noLogits(path: path, split: split) }
         let classCount = reader.classCount
@@ -38,9 +40,11 @@ public struct AccuracyMeasurement: Sendable, Equatable {
             correctK += try topKCorrect(logits: logits, labels: block.labels, classCount: classCount, k: k)
         }
         guard rows > 0 else { throw InputError.emptySplit(path: path, split: split) }
-        return AccuracyMeasurement(path: path, attributes: dump.attributes, split: split,
-                                   top1: 100 * Double(correct1) / Double(rows), top5: 100 * Double(correctK) / Double(rows),
-                                   topK: k, rows: rows)
+        var measured = AccuracyMeasurement(path: path, attributes: dump.attributes, split: split,
+                                           top1: 100 * Double(correct1) / Double(rows), top5: 100 * Double(correctK) / Double(rows),
+                                           topK: k, rows: rows)
+        if dump.isPartial || !dump.isUnsharded { measured.coverage = CentroidCoverage(dump: dump, reader: reader).summary }
+        return measured
     }
 
     /// The table row this dump belongs in: teachers first, then students by temperature.

@@ -6,7 +6,7 @@ import ToolSupport
 
 /// Per-class sums and counts of one split of one model, saved so that η need not reread the dump.
 ///
-/// Format "penultimate-centroids" v1 (HDF5):
+/// Format "penultimate-centroids" v2 (HDF5):
 /// ```
 /// /  attrs: format, format_version (int64), split, row_normalization ("none" | "unitLength"),
 ///           source_model, source_role, source_ls_alpha, source_teacher_ls_alpha, source_kd_temperature,
@@ -14,14 +14,17 @@ import ToolSupport
 /// /classes/wnid, /classes/name  (C,) strings (as in the dump; either may be absent, not both)
 /// /sums    (C, D) float64
 /// /counts  (C,)   int64
+/// /coverage  which rows were summed (``CentroidCoverage``; new in version 2)
 /// ```
 /// Sums and counts (not means) are stored because they add: the files of a dump's shards merge
-/// into the file of the whole dump (``merged(_:)``).
+/// into the file of the whole dump (``merged(_:partial:)``), which refuses files that share a sample
+/// and, unless partial, sets that miss ranks or samples. Version-1 files (no `/coverage`) are still
+/// read: one alone is used as the whole split, but they are never merged.
 public struct CentroidFile: Sendable {
     /// The `format` attribute's value.
     public static let formatName = "penultimate-centroids"
     /// The version this code writes and reads.
-    public static let currentFormatVersion: Int64 = 1
+    public static let currentFormatVersion: Int64 = 2
 
     /// The files this set was read from or built from (dumps or centroid files).
     public var paths: [String]
@@ -39,11 +42,14 @@ public struct CentroidFile: Sendable {
     public var skippedZero: Int
     /// The provenance JSON stored in the file (empty when built in memory).
     public var provenance: String
+    /// Which rows of the split were summed.
+    public var coverage: CentroidCoverage
 
     /// A set built from a centroid pass.
     public init(paths: [String], split: String, classes: ClassList, source: ModelDescription,
-                accumulator: CentroidAccumulator, provenance: String = "") {
+                accumulator: CentroidAccumulator, coverage: CentroidCoverage = .unknown, provenance: String = "") {
         self.paths = paths
+        self.coverage = coverage
         self.split = split
         self.classes = classes
         self.source = source
@@ -60,7 +66,8 @@ public struct CentroidFile: Sendable {
         let accumulator = try CentroidPass.run(dump: dump, split: split, rowNormalization: rowNormalization,
                                                invalidRows: invalidRows, progress: progress)
         return CentroidFile(paths: dump.paths, split: split, classes: dump.classes,
-                            source: ModelDescription(dump.attributes), accumulator: accumulator)
+                            source: ModelDescription(dump.attributes), accumulator: accumulator,
+                            coverage: CentroidCoverage(dump: dump, reader: try dump.split(split)))
     }
 
     /// Whether `path` is an HDF5 file whose `format` attribute says "penultimate-centroids".
@@ -93,8 +100,8 @@ public struct CentroidFile: Sendable {
         }
         claimsFormat = true
         let version = try io("attribute format_version", { try root.readInt64Attribute("format_version") })
-        guard version == currentFormatVersion else {
-            throw fail("attribute format_version", "is \(version); this eta reads version \(currentFormatVersion)",
+        guard version == 1 || version == currentFormatVersion else {
+            throw fail("attribute format_version", "is \(version); this eta reads versions 1 and \(currentFormatVersion)",
                        fix: "rebuild it with this version's `eta centroids`")
         }
         func string(_ name: String) throws -> String {
@@ -137,8 +144,9 @@ public struct CentroidFile: Sendable {
         guard counts.allSatisfy({ $0 >= 0 }) else { throw fail("/counts", "holds a negative count") }
         let accumulator = try CentroidAccumulator(classCount: classes.count, dim: shape[1], rowNormalization: rowNormalization,
                                                   sums: sums, counts: counts, invalidRowPolicy: .skip)
+        let coverage = version == 1 ? .unknown : try CentroidCoverage.read(from: root) { fail($0, $1) }
         var result = CentroidFile(paths: [path], split: split, classes: classes, source: source,
-                                  accumulator: accumulator, provenance: provenance)
+                                  accumulator: accumulator, coverage: coverage, provenance: provenance)
         result.skippedNonFinite = try int("skipped_nonfinite")
         result.skippedZero = try int("skipped_zero")
         return result
@@ -183,16 +191,35 @@ public struct CentroidFile: Sendable {
         try accumulator.counts.map(Int64.init).withUnsafeBufferPointer { b throws(HDF5Error) in
             try counts.write(rows: 0..<c, from: b)
         }
+        try coverage.write(to: root)
         try file.flush()
     }
 
     /// The sum of several sets of one model and split (the files of a dump's shards).
     ///
-    /// Throws unless all share the split, the classes (same wnids and names in the same order),
-    /// the dimension and the row normalisation.
-    public static func merged(_ sets: [CentroidFile]) throws -> CentroidFile {
+    /// Sets are added in shard-rank order (whatever order they are given in), which is the order
+    /// a pass over the shard files themselves uses, so both give the same bits. Throws unless all
+    /// share the split, the classes (same wnids and names in the same order), the dimension and the
+    /// row normalisation; when two sets share a sample or a rank, or a set's coverage is unknown
+    /// (version 1) and there are several; and, unless `partial`, when the result (or a single set)
+    /// misses shard ranks or samples.
+    public static func merged(_ sets: [CentroidFile], partial: Bool = false) throws -> CentroidFile {
+        let sets = sets.enumerated().sorted { a, b in
+            (a.element.coverage.ranks?.first ?? Int.max, a.offset) < (b.element.coverage.ranks?.first ?? Int.max, b.offset)
+        }.map(\.element)
         guard var result = sets.first else {
             throw InputError(file: "eta", object: "centroid files", message: "none given")
+        }
+        // Pairwise first, so the error names the two files that share a sample.
+        for (i, a) in sets.enumerated() {
+            guard let mine = a.coverage.sampleRanges else { continue }
+            for b in sets[(i + 1)...] where b.split == a.split {
+                if let theirs = b.coverage.sampleRanges, let shared = CentroidCoverage.firstShared(mine, theirs) {
+                    throw InputError(file: b.paths.joined(separator: ", "), object: "/coverage/sample_ranges",
+                                     message: "shares samples with \(a.paths.joined(separator: ", ")) (first: sample_index \(shared)); merging would count them twice (DistributedSampler padding in two ranks?)",
+                                     fix: "compute the centroids from all shard files (or the manifest) in one `eta centroids` or `eta` run, which drops the repeats")
+                }
+            }
         }
         for other in sets.dropFirst() {
             let here = other.paths.joined(separator: ", ")
@@ -209,11 +236,14 @@ public struct CentroidFile: Sendable {
                 throw InputError(file: here, object: "/sums",
                                  message: "has dimension \(other.accumulator.dim), but \(result.paths[0]) has \(result.accumulator.dim)")
             }
+            result.coverage = try result.coverage.merged(with: other.coverage, path: result.paths.joined(separator: ", "),
+                                                         otherPath: here)
             try result.accumulator.merge(other.accumulator)
             result.skippedNonFinite += other.skippedNonFinite
             result.skippedZero += other.skippedZero
             result.paths += other.paths
         }
+        if !partial { try result.coverage.requireWhole(path: result.paths.joined(separator: ", ")) }
         return result
     }
 }

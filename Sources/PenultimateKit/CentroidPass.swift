@@ -36,19 +36,27 @@ public enum CentroidPass {
         // same chunks, so a file gives the same bits on every run.
         // Float16 rows come unconverted and are widened in registers while they are added (exact,
         // so the sums are the bits a Float copy would give), saving a pass over a Float buffer.
-        let states = try reader.forEachRowsConcurrently(maxRows: blockRows(dim: dim), halfRows: true) { _ in
-            try CentroidAccumulator(classCount: classCount, dim: dim, rowNormalization: rowNormalization,
-                                    invalidRowPolicy: .skip)
-        } _: { accumulator, rows in
-            if let halves = rows.halves {
-                try accumulator.add(halfRows: halves, labels: rows.labels)
-            } else {
-                try accumulator.add(rows: rows.features, labels: rows.labels)
+        // A shard set is summed shard by shard, each shard's sums then added in rank order: the
+        // order separate passes over the shard files (`eta centroids` per rank) and their merge use,
+        // so both ways give the same bits. One file is one part: the fast path is unchanged.
+        var total: CentroidAccumulator?
+        for part in reader.shardReaders() {
+            let states = try part.forEachRowsConcurrently(maxRows: blockRows(dim: dim), halfRows: true) { _ in
+                try CentroidAccumulator(classCount: classCount, dim: dim, rowNormalization: rowNormalization,
+                                        invalidRowPolicy: .skip)
+            } _: { accumulator, rows in
+                if let halves = rows.halves {
+                    try accumulator.add(halfRows: halves, labels: rows.labels)
+                } else {
+                    try accumulator.add(rows: rows.features, labels: rows.labels)
+                }
+                progress?.advance(by: rows.rowCount)
             }
-            progress?.advance(by: rows.rowCount)
+            var accumulator = states[0]
+            for other in states.dropFirst() { try accumulator.merge(other) }
+            if total == nil { total = accumulator } else { try total!.merge(accumulator) }
         }
-        var accumulator = states[0]
-        for other in states.dropFirst() { try accumulator.merge(other) }
+        let accumulator = total!
         if invalidRows == .refuse {
             let files = dump.paths.joined(separator: ", ")
             if accumulator.skippedNonFinite > 0 {

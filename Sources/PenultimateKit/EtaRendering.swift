@@ -42,6 +42,9 @@ extension EtaReport {
         for entry in classesWithoutRows {
             lines.append("classes without rows: \(entry.path), split \(entry.split): \(entry.classes.map(classLabel).joined(separator: ", ")); \(Self.withoutRowsText(request.normalization))")
         }
+        for entry in coverage {
+            lines.append("coverage: \(entry.path), split \(entry.split): \(entry.summary)")
+        }
         if !skipped.isEmpty { lines.append("skipped targets: \(skipped.count) target × split × T2 cases (empty set or class without rows; listed in JSON)") }
         return lines
     }
@@ -189,7 +192,7 @@ extension EtaReport {
         let bootstrap = request.bootstrapReplicates.map {
             JSONText.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level))])
         } ?? "null"
-        let conventions = JSONText.object([
+        var conventionPairs: [(String, String)] = [
             ("normalize", JSONText.string(request.normalization.rawValue)), ("unit", JSONText.string(unit(options))),
             ("s1_rule", JSONText.string(request.s1Description)), ("s2_rule", JSONText.string(request.s2Description)),
             ("split", JSONText.string(request.splits.joined(separator: ","))), ("bootstrap", bootstrap),
@@ -198,7 +201,16 @@ extension EtaReport {
                                  ("classes", JSONText.array(entry.classes.map { JSONText.string(classIDs[$0]) })),
                                  ("effect", JSONText.string(Self.withoutRowsText(request.normalization)))])
             })),
-        ])
+        ]
+        // Only where there is something to say (shards, repeats dropped, partial, centroid files),
+        // so one-file reports keep their shape.
+        if !coverage.isEmpty {
+            conventionPairs.append(("coverage", JSONText.array(coverage.map { entry in
+                JSONText.object([("path", JSONText.string(entry.path)), ("split", JSONText.string(entry.split)),
+                                 ("summary", JSONText.string(entry.summary))])
+            })))
+        }
+        let conventions = JSONText.object(conventionPairs)
         let rowItems = rows.map { row in
             JSONText.object([
                 ("target", JSONText.string(row.targetID)), ("target_name", JSONText.string(row.targetName)),

@@ -60,6 +60,10 @@ public struct EtaReport: Sendable {
     /// Classes with no rows, per model path and split (class indices, ascending). They have no
     /// centroid, so they are left out of the centroid-scale mean; η needing them is refused.
     public var classesWithoutRows: [(path: String, split: String, classes: [Int])] = []
+    /// What each model's centroids cover, per split, where it is worth saying: shard sets and
+    /// manifests, rows dropped as repeated samples, partial readings, centroid files
+    /// (``CentroidCoverage/isNotable``).
+    public var coverage: [(path: String, split: String, summary: String)] = []
 
     /// Computes η for `t1` against each of `t2` (one centroid pass per model and split, then an
     /// optional bootstrap pass over the needed classes only).
@@ -83,6 +87,9 @@ public struct EtaReport: Sendable {
             let file = try input.centroids(split: split, rowNormalization: rowNormalization,
                                            invalidRows: request.invalidRows, progress: progress)
             report.skippedRows[input.label, default: 0] += file.skippedNonFinite + file.skippedZero
+            if file.coverage.isNotable, !report.coverage.contains(where: { $0.path == input.label && $0.split == split }) {
+                report.coverage.append((input.label, split, file.coverage.summary))
+            }
             let c = file.accumulator.centroids()
             let empty = (0..<c.classCount).filter { c.counts[$0] == 0 }
             if !empty.isEmpty, !report.classesWithoutRows.contains(where: { $0.path == input.label && $0.split == split }) {

@@ -19,8 +19,16 @@ public final class ModelInput: @unchecked Sendable {
     /// Centroids computed from the dump, by split and row normalisation.
     private var computed: [String: CentroidFile] = [:]
 
+    /// Whether part of a dump (some shards, or centroid files of some shards) was accepted.
+    public let partial: Bool
+
     /// Opens `paths`: all centroid files, or the files of one dump.
-    public init(paths: [String]) throws {
+    ///
+    /// - Parameter partial: accept a lone shard, a shard set missing ranks, or centroid files that
+    ///   do not cover the whole split (``Dump/open(_:partial:)-([String],_)``,
+    ///   ``CentroidFile/merged(_:partial:)``); outputs then say what they cover.
+    public init(paths: [String], partial: Bool = false) throws {
+        self.partial = partial
         guard !paths.isEmpty else { throw InputError(file: "eta", object: "input", message: "no file given") }
         self.paths = paths
         let isCentroid = paths.map(CentroidFile.isCentroidFile)
@@ -28,7 +36,6 @@ public final class ModelInput: @unchecked Sendable {
             let files = try paths.map(CentroidFile.read)
             var bySplit: [String: [CentroidFile]] = [:]
             for file in files { bySplit[file.split, default: []].append(file) }
-            for (split, group) in bySplit { stored[split] = try CentroidFile.merged(group) }
             for file in files.dropFirst() {
                 try ClassResolution.requireSameClasses(files[0].classes, files[0].paths[0], file.classes, file.paths[0])
                 // Files of one model only: a glob that also catches another student's files would mix them.
@@ -37,6 +44,7 @@ public final class ModelInput: @unchecked Sendable {
                                      message: "describe \(Self.describe(file.source)), but \(files[0].paths[0]) describes \(Self.describe(files[0].source)); give the centroid files of one model per side")
                 }
             }
+            for split in bySplit.keys.sorted() { stored[split] = try CentroidFile.merged(bySplit[split]!, partial: partial) }
             classes = files[0].classes
             source = files[0].source
             dump = nil
@@ -44,7 +52,7 @@ public final class ModelInput: @unchecked Sendable {
             throw InputError(file: paths.joined(separator: ", "), object: "input",
                              message: "mixes centroid files and feature dumps; give one kind per model")
         } else {
-            let dump = try Dump.open(paths)
+            let dump = try Dump.open(paths, partial: partial)
             self.dump = dump
             classes = dump.classes
             source = ModelDescription(dump.attributes)

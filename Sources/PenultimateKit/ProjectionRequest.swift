@@ -21,11 +21,14 @@ public struct ProjectionRequest: Sendable {
     /// Whether rows holding NaN or infinity are left out (and counted in the conventions) rather
     /// than refused, as eta's `--skip-nonfinite` does.
     public var skipNonFinite: Bool
+    /// Whether part of a sharded dump may be read (``Dump/open(_:partial:)-([String],_)``).
+    public var partial: Bool
 
     /// A request from its parts.
     public init(dumpPaths: [String], classes: [String], method: ProjectionMethod = .muller, splits: [String],
                 selection: SampleSelection = .all, wordnetDirectory: String? = nil, fitSelection: SampleSelection? = nil,
-                skipNonFinite: Bool = false) {
+                skipNonFinite: Bool = false, partial: Bool = false) {
+        self.partial = partial
         self.fitSelection = fitSelection
         self.skipNonFinite = skipNonFinite
         self.dumpPaths = dumpPaths
@@ -78,7 +81,7 @@ extension ProjectionRequest {
     /// Runs the request: resolves the classes, reads only their rows, projects, and returns the
     /// file content (``ProjectionFile``) with `provenance` recorded.
     public func run(provenance: Provenance) throws -> ProjectionFile {
-        let dump = try Dump.open(dumpPaths)
+        let dump = try Dump.open(dumpPaths, partial: partial)
         let path = dumpPaths[0]
         let indices = try resolveClasses(dump: dump, path: path)
         let names = displayNames(dump: dump, indices: indices)
@@ -166,6 +169,9 @@ extension ProjectionRequest {
         let conventionsJSON = JSONText.object(conventions.map { ($0.0, JSONText.string($0.1)) })
         var provenance = provenance
         for (name, value) in conventions { provenance.setConvention(name, value) }
+        for split in splits where dump.isPartial || !dump.isUnsharded {
+            provenance.setConvention("coverage_\(split)", CentroidCoverage(dump: dump, reader: try dump.split(split)).summary)
+        }
 
         var source: [String: String] = ["model": dump.attributes.model, "role": dump.attributes.role.rawValue,
                                         "dataset": dump.attributes.dataset, "ls_alpha": String(dump.attributes.lsAlpha)]

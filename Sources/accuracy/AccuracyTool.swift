@@ -25,6 +25,7 @@ struct AccuracyTool: ParsableCommand {
     var split: String = "val"
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var partial: PartialOption
 
     func validate() throws {
         guard !dumps.isEmpty else { throw ValidationError("give at least one DUMP") }
@@ -40,7 +41,9 @@ struct AccuracyTool: ParsableCommand {
             var measurements: [AccuracyMeasurement] = []
             for path in dumps {
                 try provenance.addInput(path: path)
-                measurements.append(try AccuracyMeasurement.measure([path], split: split))
+                let measured = try AccuracyMeasurement.measure([path], split: split, partial: partial.partial)
+                if !measured.coverage.isEmpty { provenance.setOption("coverage \(path)", measured.coverage) }
+                measurements.append(measured)
             }
             let table = try AccuracyTable(measurements)
             let datasets = Set(measurements.map(\.attributes.dataset)).sorted().joined(separator: ", ")

@@ -11,7 +11,11 @@ struct CentroidsCommand: ParsableCommand {
         discussion: """
             Several DUMP files are read as the shards of one dump. In a job array, write one centroid
             file per shard and let `eta` sum them: `eta --t1 c.rank0.h5 --t1 c.rank1.h5 --t2 ...`.
-            The file records the split, the row normalisation, the model's attributes and provenance.
+            The file records the split, the row normalisation, the model's attributes, provenance
+            and which samples it summed (shard ranks, sample_index ranges, repeats dropped), so
+            `eta` refuses files that share a sample (DistributedSampler padding counted in two
+            ranks: then pass all shard files to one `eta centroids` or `eta` run instead) and,
+            unless --partial, sets that miss ranks or samples.
 
             Example:
               eta centroids run.rank3.h5 --split train -o T1.train.rank3.h5
@@ -35,7 +39,10 @@ struct CentroidsCommand: ParsableCommand {
     func run() throws {
         runTool(name: "eta") {
             let normalization = try DistanceNormalization.parse(normalize)
-            let opened = try Dump.open(dump)
+            // One shard is this command's normal input (a job array writes one file per rank), so
+            // part of a dump is accepted; the file records what it covers, and merging the files
+            // refuses overlaps and, unless --partial, missing ranks or samples.
+            let opened = try Dump.open(dump, partial: true)
             var provenance = Provenance(tool: "eta")
             for path in dump { try provenance.addInput(path: path) }
             provenance.setOption("split", split)
@@ -45,6 +52,7 @@ struct CentroidsCommand: ParsableCommand {
             let file = try CentroidFile.compute(dump: opened, split: split, rowNormalization: normalization.rowNormalization,
                                                 invalidRows: skipNonfinite ? .skip : .refuse, progress: progress)
             progress.finish()
+            provenance.setConvention("coverage", file.coverage.summary)
             try AtomicOutput.write(to: output) { temporary in
                 try file.write(to: temporary, provenance: provenance.json())
             }

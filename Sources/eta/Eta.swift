@@ -66,8 +66,8 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         runTool(name: "eta") {
-            let first = try ModelInput(paths: t1)
-            let second = try ModelInput(paths: t2)
+            let first = try ModelInput(paths: t1, partial: options.partial.partial)
+            let second = try ModelInput(paths: t2, partial: options.partial.partial)
             try requireOrdered(first, second)
             try options.run(t1: first, t2: [second], paths: t1 + t2)
         }

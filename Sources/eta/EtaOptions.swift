@@ -57,6 +57,7 @@ struct EtaOptions: ParsableArguments {
     var skipNonfinite = false
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var partial: PartialOption
     @OptionGroup var wordNet: WordNetOption
 
     func validate() throws {
@@ -96,6 +97,8 @@ struct EtaOptions: ParsableArguments {
         provenance.setConvention("s1_rule", request.s1Description)
         provenance.setConvention("s2_rule", request.s2Description)
         provenance.setConvention("invalid_rows", request.invalidRows.rawValue)
+        if partial.partial { provenance.setOption("partial", "true") }
+        for entry in report.coverage { provenance.setConvention("coverage \(entry.path) \(entry.split)", entry.summary) }
         let embed = output.output != nil || output.format == .json
         try output.emit(report.render(output.format, options: renderOptions, provenance: embed ? provenance : nil))
     }

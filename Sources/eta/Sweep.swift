@@ -25,7 +25,7 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         runTool(name: "eta") {
-            let inputs = try files.map { try ModelInput(paths: [$0]) }
+            let inputs = try files.map { try ModelInput(paths: [$0], partial: options.partial.partial) }
             var temperatures: [(Double, ModelInput)] = []
             for input in inputs {
                 guard let t = input.source.kdTemperature else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureStore
 import Foundation
 import PenultimateKit
+import ToolOptions
 
 /// `inspect`: describe a feature dump (one file, shards, or a manifest) and check it against format v1.
 struct Inspect: ParsableCommand {
@@ -27,9 +28,11 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Exit with status 65 when the dump breaks the format or holds NaN/Inf features.")
     var validate = false
 
+    @OptionGroup var partial: PartialOption
+
     func run() throws {
         runTool(name: "inspect") {
-            let dump = try Dump.open(files)
+            let dump = try Dump.open(files, partial: partial.partial)
             let report = dump.validate()
             // A failed run prints no description (nothing on stdout that looks like a result) and
             // exactly one stderr line: the first problem, then any others after "; ".
@@ -54,6 +57,7 @@ struct Inspect: ParsableCommand {
 
     func printText(_ dump: Dump, _ report: ValidationReport) {
         print("dump: \(dump.paths.joined(separator: ", ")) (\(dump.layout.rawValue))")
+        if !dump.isUnsharded { print("layout: \(dump.layoutDescription)") }
         for (key, value) in dump.attributes.provenance.sorted(by: { $0.key < $1.key }) {
             // A run's whole config can be kilobytes: the text view shows its start, --json all of it.
             let shown = value.count > 100 ? "\(value.prefix(100))… (\(value.count) characters; --json shows all)" : value
@@ -68,6 +72,9 @@ struct Inspect: ParsableCommand {
             print("split \(name): \(s.rows) rows, dim \(s.dim), \(s.storedType), chunk rows \(reader.chunkRows.map(String.init) ?? "none"), compression \(reader.compression)\(reader.hasLogits ? ", logits" : "")")
             print("  rows per class: min \(c.min), median \(c.median), max \(c.max)")
             print("  NaN: \(s.nanCount), Inf: \(s.infCount), duplicates dropped: \(s.duplicatesDropped)")
+            if dump.isPartial || !dump.isUnsharded || reader.sampleCount != nil {
+                print("  coverage: \(CentroidCoverage(dump: dump, reader: reader).summary)")
+            }
         }
         print(report.isValid ? "valid: yes" : "valid: no")
     }
@@ -82,10 +89,14 @@ struct Inspect: ParsableCommand {
                 "compression": reader.compression, "has_logits": reader.hasLogits,
                 "duplicates_dropped": s.duplicatesDropped, "nan": s.nanCount, "inf": s.infCount,
                 "rows_per_class": ["min": c.min, "median": c.median, "max": c.max],
+                "sample_count": reader.sampleCount ?? NSNull(),
+                "coverage": CentroidCoverage(dump: dump, reader: reader).summary,
             ] as [String: Any]
         }
         let object: [String: Any] = [
-            "files": dump.paths, "layout": dump.layout.rawValue,
+            "files": dump.paths, "layout": dump.layout.rawValue, "layout_description": dump.layoutDescription,
+            "shard_ranks": dump.shards?.ranks ?? NSNull(), "shard_count": dump.shards?.count ?? NSNull(),
+            "partial": dump.isPartial,
             "format_version": dump.attributes.formatVersion, "attributes": dump.attributes.provenance,
             "classes": dump.classes.count, "dim": dump.dim, "splits": splits,
             "valid": report.isValid, "messages": report.messages,

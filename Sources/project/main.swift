@@ -53,6 +53,7 @@ struct Project: ParsableCommand {
 
     /// `--wordnet DIR`, for lemma lookup and display names.
     @OptionGroup var wordNet: WordNetOption
+    @OptionGroup var partial: PartialOption
 
     func validate() throws {
         guard ProjectionMethod(rawValue: method) != nil else { throw ValidationError("--method must be muller or qr-pca") }
@@ -70,7 +71,7 @@ struct Project: ParsableCommand {
             let request = ProjectionRequest(
                 dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                 method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordNet.directory,
-                fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite)
+                fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite, partial: partial.partial)
             var provenance = Provenance(tool: "project")
             for path in dump { try provenance.addInput(path: path) }
             provenance.setOption("classes", classes)
