@@ -385,10 +385,169 @@ def make(out: Path) -> list[dict]:
     corpus.add("wordnet_corrupt_data_noun", ["wordnet_corrupt_data_noun"], kind="wordnet",
                expect=["data.noun"], why="data.noun holds garbage lines (bad offsets, counts, pointers, bytes)")
 
+    make_dump_semantics(corpus, out)
+
     cases = sorted(corpus.cases, key=lambda c: c["name"])
     (out / "corpus.json").write_text(json.dumps({"format": "penultimate-corpus", "version": 1,
                                                  "seed": SEED, "cases": cases}, indent=1) + "\n")
     return cases
+
+
+# --------------------------------------------------------------------------- shard sets, repeats, sample_count, centroid coverage
+# (issues #10 and #11: a lone shard or a set missing a rank passes for the whole dump; repeats in a
+# single file are dropped silently; shards disagreeing on the model merge; per-shard centroid files
+# count DistributedSampler padding twice.)
+
+def semantic_shard(rank, count, samples, sample_count=None, attrs=None):
+    """One shard file's spec holding a val split with the given sample indices."""
+    spec = base()
+    for split in ("train", "val"):
+        for name in ("features", "labels", "sample_index", "logits"):
+            del spec["datasets"][f"splits/{split}/{name}"]
+    samples = np.asarray(samples, dtype=np.int64)
+    r = np.random.default_rng(SEED + 100 + rank)
+    spec["datasets"]["splits/val/features"] = r.normal(size=(samples.size, D)).astype(np.float32)
+    spec["datasets"]["splits/val/labels"] = samples % C
+    spec["datasets"]["splits/val/sample_index"] = samples
+    spec["attrs"]["shard_rank"] = np.int64(rank)
+    spec["attrs"]["shard_count"] = np.int64(count)
+    spec["attrs"].update(attrs or {})
+    if sample_count is not None:
+        spec["group_attrs"] = {"splits/val": {"sample_count": np.int64(sample_count)}}
+    return spec
+
+
+def write_semantic(out: Path, file: str, spec: dict) -> str:
+    write_spec(out / file, spec)
+    if spec.get("group_attrs"):
+        with h5py.File(out / file, "a") as f:
+            for group, attrs in spec["group_attrs"].items():
+                for key, value in attrs.items():
+                    f[group].attrs.create(key, value)
+    return file
+
+
+def ddp_samples(rank, count, n):
+    """DistributedSampler without shuffling: pad 0..n-1 to a multiple of count with the first
+    indices, then rank r takes positions r, r + count, ..."""
+    total = -(-n // count) * count
+    padded = list(range(n)) + list(range(total - n))
+    return padded[rank::count]
+
+
+def write_centroid_file(path: Path, *, rank, count, samples, sample_count, version=2, whole=False):
+    """A penultimate-centroids file as `eta centroids` writes it, for the val split."""
+    rng = np.random.default_rng(SEED + 200 + rank)
+    with h5py.File(path, "w", libver=LIBVER, track_order=False) as f:
+        for key, value in (("format", "penultimate-centroids"), ("split", "val"), ("row_normalization", "none"),
+                           ("source_model", "resnet18"), ("source_role", "teacher"), ("provenance", "{}")):
+            f.attrs.create(key, value, dtype=VLEN)
+        f.attrs.create("format_version", np.int64(version))
+        for key, value in (("source_ls_alpha", 0.1), ("source_teacher_ls_alpha", np.nan), ("source_kd_temperature", np.nan)):
+            f.attrs.create(key, np.float64(value))
+        f.attrs.create("skipped_nonfinite", np.int64(0))
+        f.attrs.create("skipped_zero", np.int64(0))
+        f.create_dataset("classes/wnid", data=np.array(WNIDS, dtype=object), dtype=VLEN, track_times=False)
+        f.create_dataset("classes/name", data=np.array(NAMES, dtype=object), dtype=VLEN, track_times=False)
+        labels = np.asarray(samples) % C
+        f.create_dataset("sums", data=rng.normal(size=(C, D)), track_times=False)
+        f.create_dataset("counts", data=np.bincount(labels, minlength=C).astype(np.int64), track_times=False)
+        if version < 2:
+            return
+        g = f.create_group("coverage", track_order=False)
+        g.attrs.create("rows", np.int64(len(samples)))
+        g.attrs.create("duplicates_dropped", np.int64(0))
+        g.attrs.create("whole", np.int64(1 if whole else 0))
+        g.attrs.create("shard_count", np.int64(count))
+        g.attrs.create("sample_count", np.int64(sample_count))
+        g.create_dataset("files", data=np.array([f"run.rank{rank}.h5"], dtype=object), dtype=VLEN, track_times=False)
+        g.create_dataset("shard_ranks", data=np.array([rank], np.int64), track_times=False)
+        values = np.unique(np.asarray(samples, np.int64))
+        breaks = np.flatnonzero(np.diff(values) != 1) + 1
+        runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(values, breaks)]
+        g.create_dataset("sample_ranges", data=np.array(runs, np.int64).reshape(-1, 2), track_times=False)
+
+
+def make_dump_semantics(corpus: "Corpus", out: Path) -> None:
+    """Shard completeness and agreement, repeated samples, sample_count, centroid coverage."""
+    # A single file repeating a sample_index: a writer's bug, not DistributedSampler padding.
+    spec = edited(with_rows(sample_index=lambda a: np.zeros_like(a)))
+    corpus.dump("single_repeated_sample_index", spec, expect=["splits/train/sample_index", "repeat"],
+                why="one unsharded file whose train sample_index is all zeros: 15 repeats would be dropped silently")
+
+    # 11 samples over 2 ranks (DistributedSampler pads to 12 by repeating sample 0).
+    n = 11
+    files = [write_semantic(out, "lone_shard.rank0.h5", semantic_shard(0, 2, ddp_samples(0, 2, n), n))]
+    corpus.add("lone_shard", files, expect=["shard 0 of 2", "--partial"],
+               why="rank 0 of 2 alone: half the data would pass for the whole dump")
+    files = [write_semantic(out, f"shards_missing_rank.rank{r}.h5", semantic_shard(r, 3, ddp_samples(r, 3, n), n))
+             for r in (0, 2)]
+    corpus.add("shards_missing_rank", files, expect=["shard_count", "missing 1"],
+               why="ranks 0 and 2 of 3: rank 1 is missing")
+    files = [write_semantic(out, f"shards_rank_twice.copy{c}.h5", semantic_shard(0, 2, ddp_samples(0, 2, n), n))
+             for c in (0, 1)]
+    corpus.add("shards_rank_twice", files, expect=["shard_rank", "twice"],
+               why="the same rank-0 file given twice (under two names) as a 2-shard set")
+    student = {"role": "student", "teacher_model": "resnet50", "teacher_ls_alpha": np.float64(0.1),
+               "kd_temperature": np.float64(1.0)}
+    for key, other in (("kd_temperature", np.float64(64.0)), ("ls_alpha", np.float64(0.0)), ("model", "resnet50")):
+        name = f"shards_disagree_{key}"
+        files = [write_semantic(out, f"{name}.rank{r}.h5",
+                                semantic_shard(r, 2, ddp_samples(r, 2, n), n,
+                                               {**student, **({key: other} if r == 1 else {})}))
+                 for r in (0, 1)]
+        corpus.add(name, files, expect=[key], why=f"rank 1's {key} differs from rank 0's: two runs mixed")
+    files = [write_semantic(out, f"shards_disagree_sample_count.rank{r}.h5",
+                            semantic_shard(r, 2, ddp_samples(r, 2, n), n + r)) for r in (0, 1)]
+    corpus.add("shards_disagree_sample_count", files, expect=["sample_count"],
+               why="rank 0 says 11 samples, rank 1 says 12")
+    files = [write_semantic(out, f"shards_incomplete_sample_count.rank{r}.h5",
+                            semantic_shard(r, 2, ddp_samples(r, 2, n), n + 2)) for r in (0, 1)]
+    corpus.add("shards_incomplete_sample_count", files, expect=["sample_count", "incomplete"],
+               why="both ranks present, but they hold 11 samples of the 13 sample_count says")
+    files = [write_semantic(out, f"shards_sample_count_ok.rank{r}.h5", semantic_shard(r, 2, ddp_samples(r, 2, n), n))
+             for r in (0, 1)]
+    corpus.add("shards_sample_count_ok", files, expect_ok=True,
+               why="2 shards of 11 samples with sample_count 11; sample 0 repeats once as padding (drop 1)")
+
+    # sample_count on a single file (train: 16 rows, sample_index 0..15).
+    def count_attr(value):
+        def edit(spec):
+            spec["group_attrs"] = {"splits/train": {"sample_count": np.int64(value)}}
+        return edit
+    for name, edits, expect, why in (
+            ("sample_count_ok", [count_attr(16)], None, "train sample_count 16 = its 16 distinct samples"),
+            ("sample_index_outside_sample_count", [count_attr(16), with_rows(sample_index=put(3, 16))],
+             ["splits/train/sample_index", "sample_count"], "row 3's sample_index 16 lies outside 0..<16"),
+            ("incomplete_vs_sample_count", [count_attr(20)], ["splits/train/sample_index", "incomplete"],
+             "16 distinct samples where sample_count says 20")):
+        spec = base()
+        for e in edits:
+            e(spec)
+        write_semantic(out, f"{name}.h5", spec)
+        corpus.add(name, [f"{name}.h5"], expect=expect or [], expect_ok=expect is None, why=why)
+
+    # Centroid files (as `eta centroids` writes them per shard), run as `eta --t1 FILES --t2 FILES`.
+    args = ["--targets", "0", "--s1", "1", "--s2", "2", "--split", "val"]
+    def centroid_case(name, ranks, count, samples_of, *, version=2, expect, why):
+        files = []
+        for rank in ranks:
+            files.append(f"{name}.rank{rank}.centroids.h5")
+            write_centroid_file(out / files[-1], rank=rank, count=count, samples=samples_of(rank), sample_count=n,
+                                version=version)
+        paths = [f"{{dir}}/{f}" for f in files]
+        corpus.add(name, files, kind="centroids", expect=expect, why=why,
+                   tool_args=["eta", "--t1", *paths, "--t2", *paths, *args])
+    centroid_case("centroids_padding_twice", (0, 1), 2, lambda r: ddp_samples(r, 2, n),
+                  expect=["sample_ranges", "sample_index 0"],
+                  why="per-shard centroid files of a padded 2-rank run: sample 0 is summed in both ranks")
+    centroid_case("centroids_missing_rank", (0,), 2, lambda r: ddp_samples(r, 2, n),
+                  expect=["shard_ranks", "--partial"], why="the centroid file of rank 0 of 2 alone")
+    centroid_case("centroids_incomplete_samples", (0, 1), 2, lambda r: [s for s in ddp_samples(r, 2, n) if s not in (0, 5)],
+                  expect=["sample_ranges", "sample_count 11"],
+                  why="both ranks, but samples 0 and 5 are in neither file (9 of sample_count 11)")
+    centroid_case("centroids_v1_merge", (0, 1), 2, lambda r: list(range(r * 6, r * 6 + 6)), version=1,
+                  expect=["format_version"], why="two version-1 centroid files: coverage unknown, merging could count rows twice")
 
 
 def main(argv: list[str]) -> int:

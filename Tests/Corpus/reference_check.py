@@ -192,6 +192,7 @@ def check_dump(paths: list[Path], wordnet: Path | None = None) -> None:
             raise Bad(f"{path.name}: classes/wnid: differs from {paths[0].name}")
         if not np.array_equal(info["weight"], infos[0]["weight"]):
             raise Bad(f"{path.name}: classifier/weight: differs from {paths[0].name}")
+    check_dump_semantics(paths, infos)
     # Repeated sample indices: DistributedSampler pads at most shard_count - 1 rows in all.
     manifest = "manifest_shards" in infos[0]["attrs"]
     padding = len(infos[0]["attrs"]["manifest_shards"]) - 1 if manifest else shard_count - 1
@@ -209,6 +210,110 @@ def check_dump(paths: list[Path], wordnet: Path | None = None) -> None:
             present = np.bincount(labels, minlength=infos[0]["count"])
             for k in np.flatnonzero(present == 0):
                 raise Bad(f"{paths[0].name}: splits/{split}: class {k} ({infos[0]['labels'][k]}) has no rows")
+
+
+# --------------------------------------------------------------------------- shard sets, repeats, sample_count, centroid coverage
+
+#: Root attributes shards of one dump must agree on (writer, config_json and shard_rank may differ).
+MODEL_ATTRIBUTES = ("format_version", "model", "role", "dataset", "ls_alpha", "teacher_model", "teacher_ls_alpha",
+                    "kd_temperature", "seed", "epoch")
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)) and np.isnan(a) and np.isnan(b):
+        return True
+    return a == b
+
+
+def check_dump_semantics(paths: list[Path], infos: list[dict]) -> None:
+    """Shards complete and agreeing, no repeats in one file, sample_count kept."""
+    first = infos[0]["attrs"]
+    for path, info in zip(paths[1:], infos[1:]):
+        for key in MODEL_ATTRIBUTES:
+            if not _same(first.get(key), info["attrs"].get(key)):
+                raise Bad(f"{path.name}: attribute {key}: {info['attrs'].get(key)!r} differs from "
+                          f"{paths[0].name}'s {first.get(key)!r}: not shards of one dump")
+    manifest = "manifest_shards" in first
+    if not manifest and any("shard_count" in i["attrs"] or "shard_rank" in i["attrs"] for i in infos):
+        counts = {int(i["attrs"].get("shard_count", -1)) for i in infos}
+        if len(counts) != 1 or -1 in counts:
+            raise Bad(f"{paths[0].name}: attribute shard_count: missing or differing among the shard files")
+        count = counts.pop()
+        ranks = [int(i["attrs"].get("shard_rank", -1)) for i in infos]
+        if any(r < 0 or r >= count for r in ranks):
+            raise Bad(f"{paths[0].name}: attribute shard_rank: outside 0..<{count}")
+        if len(set(ranks)) != len(ranks):
+            raise Bad(f"{paths[0].name}: attribute shard_rank: the same rank was given twice")
+        if len(ranks) < count:
+            missing = ", ".join(str(r) for r in range(count) if r not in ranks)
+            raise Bad(f"{paths[0].name}: attribute shard_count: is shard {ranks[0]} of {count} (missing {missing}); "
+                      f"pass all {count} shards (or the manifest), or --partial to read one part")
+    single = len(paths) == 1 and not manifest
+    for split in infos[0]["splits"]:
+        indices = [info["splits"][split][1] for info in infos]
+        if single and indices[0] is not None:
+            values, counts = np.unique(indices[0], return_counts=True)
+            if (counts > 1).any():
+                raise Bad(f"{paths[0].name}: splits/{split}/sample_index: {int((counts - 1).sum())} rows repeat "
+                          f"an earlier sample_index (first value {values[counts > 1][0]}); a single file holds each sample once")
+        declared = []
+        for path in paths:
+            with h5py.File(path, "r") as f:
+                attrs = f[f"splits/{split}"].attrs
+                declared.append(int(attrs["sample_count"]) if "sample_count" in attrs else None)
+        if len(set(declared)) != 1:
+            raise Bad(f"{paths[-1].name}: splits/{split} attribute sample_count: {declared} differ among the files")
+        sample_count = declared[0]
+        if sample_count is None:
+            continue
+        if any(i is None for i in indices):
+            rows = sum(info["splits"][split][0].size for info in infos)
+            if rows != sample_count:
+                raise Bad(f"{paths[0].name}: splits/{split}: {rows} rows but sample_count is {sample_count}")
+            continue
+        joined = np.concatenate(indices)
+        outside = np.flatnonzero((joined < 0) | (joined >= sample_count))
+        if outside.size:
+            raise Bad(f"{paths[0].name}: splits/{split}/sample_index: value {joined[outside[0]]} outside "
+                      f"0..<{sample_count} (sample_count)")
+        distinct = np.unique(joined).size
+        if distinct != sample_count:
+            raise Bad(f"{paths[0].name}: splits/{split}/sample_index: {distinct} distinct samples but sample_count "
+                      f"is {sample_count}: the reading is incomplete")
+
+
+def check_centroids(paths: list[Path]) -> None:
+    """Merging centroid files: coverage recorded (version 2), no shared sample, all ranks and samples."""
+    covers = []
+    for path in paths:
+        with _open(path) as f:
+            if f.attrs.get("format") != "penultimate-centroids":
+                raise Bad(f"{path.name}: /: format is {f.attrs.get('format')!r}, expected 'penultimate-centroids'")
+            version = int(f.attrs["format_version"])
+            if version == 1:
+                if len(paths) > 1:
+                    raise Bad(f"{path.name}: attribute format_version: is 1, which records no coverage: not merged")
+                return
+            g = f["coverage"]
+            values = set()
+            for start, end in g["sample_ranges"][()]:
+                values.update(range(int(start), int(end)))
+            covers.append((path, set(int(r) for r in g["shard_ranks"][()]), int(g.attrs["shard_count"]),
+                           int(g.attrs["sample_count"]), values))
+    for i, (pa, _, _, _, va) in enumerate(covers):
+        for pb, _, _, _, vb in covers[i + 1:]:
+            if va & vb:
+                raise Bad(f"{pb.name}: coverage/sample_ranges: shares samples with {pa.name} "
+                          f"(first: sample_index {min(va & vb)})")
+    ranks = set().union(*(c[1] for c in covers))
+    count, sample_count = covers[0][2], covers[0][3]
+    if len(ranks) < count:
+        raise Bad(f"{covers[0][0].name}: coverage/shard_ranks: covers {sorted(ranks)} of {count}; pass all, or --partial")
+    samples = set().union(*(c[4] for c in covers))
+    if len(samples) != sample_count:
+        raise Bad(f"{covers[0][0].name}: coverage/sample_ranges: covers {len(samples)} of sample_count {sample_count} samples")
 
 
 def check_projection(path: Path) -> None:
@@ -229,6 +334,8 @@ def run_case(out: Path, case: dict) -> str | None:
             check_dump(files, wordnet)
         elif case["kind"] == "projection":
             check_projection(files[0])
+        elif case["kind"] == "centroids":
+            check_centroids(files)
         else:
             _wordnet_offsets(files[0])
     except Bad as error:

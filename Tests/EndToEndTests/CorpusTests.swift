@@ -52,6 +52,10 @@ let corpusPlans: [CorpusToolPlan] = [
         case "wordnet":
             return ["--t1", corpus.validDump, "--t2", corpus.validDump,
                     "--wordnet", corpus.paths(c)[0], "--targets", "retrievers"]
+        case "centroids":
+            // Per-shard centroid files merged on each side (overlapping, incomplete, version 1).
+            let p = corpus.paths(c)
+            return ["--t1"] + p + ["--t2"] + p + ["--targets", "0", "--s1", "1", "--s2", "2", "--split", "val"]
         default: return nil
         }
     }, outcome: { c in

@@ -11,7 +11,7 @@ import pytest
 import make_corpus
 import reference_check
 
-KINDS = {"dump", "projection", "wordnet"}
+KINDS = {"dump", "projection", "wordnet", "centroids"}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,11 @@ def test_deterministic_and_small(corpus, tmp_path):
     "blosc_features", "libver_latest_gzip", "shards_overlap", "shards_disagree_classes",
     "shards_disagree_classifier", "manifest_missing_shard", "projection_future_version",
     "wordnet_missing_data_noun", "wordnet_corrupt_data_noun",
+    "single_repeated_sample_index", "lone_shard", "shards_missing_rank", "shards_rank_twice",
+    "shards_disagree_kd_temperature", "shards_disagree_ls_alpha", "shards_disagree_model",
+    "shards_disagree_sample_count", "shards_incomplete_sample_count", "shards_sample_count_ok",
+    "sample_count_ok", "sample_index_outside_sample_count", "incomplete_vs_sample_count",
+    "centroids_padding_twice", "centroids_missing_rank", "centroids_incomplete_samples", "centroids_v1_merge",
 ])
 def test_case_is_what_it_claims(corpus, name):
     out, cases = corpus
