@@ -20,7 +20,7 @@ public final class Dump: @unchecked Sendable {
     /// How the dump is stored.
     public enum Layout: String, Sendable { case single, shards, manifest }
 
-    /// The paths as given to ``open(_:)``.
+    /// The paths as given to ``open(_:partial:)-([String],_)``.
     public let paths: [String]
     /// Single file, shards, or manifest.
     public let layout: Layout

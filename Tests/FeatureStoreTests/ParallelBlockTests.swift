@@ -180,8 +180,10 @@ private func assemble(_ states: [Seen], rows: Int, dim: Int) -> (features: [Floa
         r = np.random.default_rng(3)
         x = r.standard_normal((300, 8)).astype("f4"); y = np.sort(r.integers(0, 4, 300))
         write_dump("sorted.h5", x, y, C=4, extra=lambda f: None)
-        s = np.arange(300); s[-5:] = s[:5]              # padding repeats: 5 duplicates
-        write_dump("dup.h5", x, y, C=4, sample_index=s)
+        s = np.arange(300); s[-1] = 0                   # rank 1's padding repeats sample 0
+        for r in range(2):
+            write_dump(f"dup.rank{r}.h5", x[r * 150:(r + 1) * 150], y[r * 150:(r + 1) * 150], C=4,
+                       sample_index=s[r * 150:(r + 1) * 150], attrs=dict(shard_rank=np.int64(r), shard_count=np.int64(2)))
         """#, in: dir)
         let sorted = try Dump.open(dir.appendingPathComponent("sorted.h5").path).split("train")
         let picked = try collectConcurrently(sorted, workers: 2, classes: [2])
@@ -190,10 +192,10 @@ private func assemble(_ states: [Seen], rows: Int, dim: Int) -> (features: [Floa
         try sorted.forEachBlock(classes: [2]) { sequential += $0.labels }
         #expect(picked[0].labels == sequential && !sequential.isEmpty && sequential.allSatisfy { $0 == 2 })
 
-        let dup = try Dump.open(dir.appendingPathComponent("dup.h5").path).split("train")
-        #expect(!dup.readsConcurrently && dup.duplicatesDropped == 5)
+        let dup = try Dump.open([0, 1].map { dir.appendingPathComponent("dup.rank\($0).h5").path }).split("train")
+        #expect(!dup.readsConcurrently && dup.duplicatesDropped == 1)
         let states = try collectConcurrently(dup, workers: 2)
-        #expect(states.count == 1 && states[0].labels.count == 295)
+        #expect(states.count == 1 && states[0].labels.count == 299)
     }
 
     @Test func corruptGzipChunkIsAnErrorNamingTheFile() throws {
