@@ -125,18 +125,23 @@ for t, S1, S2 in targets:
         var features: [Float] = [], labels: [Int32] = []
         try dump.split("train").forEachBlock { block in features += block.features; labels += block.labels }
         let half = labels.count / 2
-        for (name, range) in [("a", 0..<half), ("b", half..<labels.count)] {
-            let writer = try FeatureWriter(path: dir + "/\(name).h5", attributes: dump.attributes, classes: dump.classes,
+        // They are shards 0 and 1 of 2 with sample indices, as a DDP run writes them: per-shard
+        // centroid files record what they cover, and only then do they merge.
+        for (rank, (name, range)) in [("a", 0..<half), ("b", half..<labels.count)].enumerated() {
+            var attributes = dump.attributes
+            attributes.shardRank = Int64(rank)
+            attributes.shardCount = 2
+            let writer = try FeatureWriter(path: dir + "/\(name).h5", attributes: attributes, classes: dump.classes,
                                            weight: [Float](repeating: 0, count: 12 * 6), bias: [Float](repeating: 0, count: 12))
             try writer.append(split: "train", features: Array(features[(range.lowerBound * 6)..<(range.upperBound * 6)]),
-                              labels: Array(labels[range]))
+                              labels: Array(labels[range]), sampleIndex: range.map(Int64.init))
             try writer.finish()
         }
         for rows in [CentroidAccumulator.RowNormalization.none, .unitLength] {
             let single = try CentroidFile.compute(dump: dump, split: "train", rowNormalization: rows, invalidRows: .refuse)
             var paths: [String] = []
             for name in ["a", "b"] {
-                let part = try CentroidFile.compute(dump: try Dump.open(dir + "/\(name).h5"), split: "train",
+                let part = try CentroidFile.compute(dump: try Dump.open(dir + "/\(name).h5", partial: true), split: "train",
                                                     rowNormalization: rows, invalidRows: .refuse)
                 let path = dir + "/\(name).\(rows.rawValue).centroids.h5"
                 try part.write(to: path, provenance: "{\"test\": true}")
@@ -152,12 +157,17 @@ for t, S1, S2 in targets:
             #expect(m.accumulator.counts == single.accumulator.counts)
             #expect(zip(m.accumulator.sums, single.accumulator.sums).allSatisfy { close($0, $1, 1e-12) })
         }
+        // Two whole (unsharded) dumps' files do not merge: nothing says they are parts of one split.
+        let single = try CentroidFile.compute(dump: dump, split: "train", rowNormalization: .none, invalidRows: .refuse)
+        try single.write(to: dir + "/whole.centroids.h5", provenance: "{}")
+        let twice = etaErrorText { _ = try ModelInput(paths: [dir + "/whole.centroids.h5", dir + "/whole.centroids.h5"]) }
+        #expect(twice.contains("already covers the whole split"))
         // Files of different row normalisations do not merge.
         let mixed = etaErrorText { _ = try ModelInput(paths: [dir + "/a.none.centroids.h5", dir + "/b.unitLength.centroids.h5"]) }
         #expect(mixed.contains("b.unitLength.centroids.h5: attribute row_normalization: is unitLength"))
         // A file built for raw rows cannot serve --normalize unit.
         let wrong = etaErrorText {
-            _ = try ModelInput(paths: [dir + "/a.none.centroids.h5"]).centroids(split: "train", rowNormalization: .unitLength, invalidRows: .refuse)
+            _ = try ModelInput(paths: [dir + "/a.none.centroids.h5"], partial: true).centroids(split: "train", rowNormalization: .unitLength, invalidRows: .refuse)
         }
         #expect(wrong.contains("rebuild it with `eta centroids --normalize unit`"))
     }
