@@ -134,6 +134,80 @@ import TestSupport
         #expect(a.count == 40 && a == b)
     }
 
+    /// Two students (T = 1, 3) written as 2-rank DDP shard sets over `n` samples, as
+    /// DistributedSampler deals them (an odd `n` pads rank 1 with sample 0), with `sample_count`.
+    func writeDDPRuns(_ n: Int, prefix: String) throws -> (t1: [String], t3: [String]) {
+        try python("""
+        import numpy as np, h5py
+        n, C, D = \(n), 4, 5
+        padded = list(range(n)) + list(range(-(-n // 2) * 2 - n))
+        for T, seed in ((1.0, 1), (3.0, 2)):
+            r = np.random.default_rng(seed)
+            y = (np.arange(n) // 2) % C  # every class in each rank
+            x = (np.eye(C, D)[y] * (4 + T) + r.standard_normal((n, D))).astype("f4")
+            for rank in range(2):
+                idx = np.array(padded[rank::2])
+                with h5py.File(f"\(prefix)T{int(T)}.rank{rank}.h5", "w", libver=("earliest", "v110")) as f:
+                    for k, v in dict(format="penultimate-features", format_version=np.int64(1), model="resnet18",
+                                     role="student", dataset="toy", ls_alpha=0.0, teacher_model="resnet50",
+                                     teacher_ls_alpha=0.1, kd_temperature=T, shard_rank=np.int64(rank),
+                                     shard_count=np.int64(2)).items():
+                        f.attrs[k] = v
+                    f["classes/wnid"] = np.array([f"n{i:08d}" for i in range(C)], dtype=h5py.string_dtype())
+                    f["classifier/weight"] = np.ones((C, D), "f4"); f["classifier/bias"] = np.zeros(C, "f4")
+                    g = f.create_group("splits/train"); g.attrs["sample_count"] = np.int64(n)
+                    g["features"] = x[idx]; g["labels"] = y[idx].astype("i8"); g["sample_index"] = idx.astype("i8")
+        """, in: dir)
+        let files = { (t: Int) in (0..<2).map { "\(self.dir)/\(prefix)T\(t).rank\($0).h5" } }
+        return (files(1), files(3))
+    }
+
+    @Test func perShardCentroidFilesRefusePaddingCountedTwice() throws {
+        let classes = ["--targets", "0", "--s1", "1", "--s2", "2", "--split", "train"]
+        func centroids(_ shards: [String], _ name: String) throws -> [String] {
+            try shards.enumerated().map { rank, shard in
+                let out = "\(dir)/\(name).rank\(rank).centroids.h5"
+                let r = try ToolRunner.run("eta", ["centroids", shard, "--split", "train", "-o", out])
+                #expect(r.status == 0, "\(r.stderr)")  // one shard is this command's normal input
+                return out
+            }
+        }
+        func json(_ r: ProcessResult) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        // 41 samples: rank 1's last row repeats sample 0.
+        let padded = try writeDDPRuns(41, prefix: "pad")
+        let c1 = try centroids(padded.t1, "padT1"), c3 = try centroids(padded.t3, "padT3")
+        let refused = try ToolRunner.run("eta", ["--t1"] + c1 + ["--t2"] + c3 + classes)
+        #expect(refused.status == 65 && refused.stdout.isEmpty)
+        #expect(refused.stderrLines.count == 1 && refused.stderr.contains("\(c1[1]): /coverage/sample_ranges: shares samples with \(c1[0]) (first: sample_index 0)"))
+        // The shard files themselves: the repeat is dropped, and the output says so.
+        let whole = try ToolRunner.run("eta", ["--t1"] + padded.t1 + ["--t2"] + padded.t3 + classes + ["--format", "json"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let conventions = try #require(try json(whole)["conventions"] as? [String: Any])
+        let coverage = try #require(conventions["coverage"] as? [[String: Any]])
+        #expect(coverage.count == 2)
+        #expect((coverage[0]["summary"] as? String) == "shards: ranks 0, 1 of 2; 41 rows; 1 repeated sample_index row(s) dropped; 41 of sample_count 41 samples; whole split")
+        #expect(whole.stdout.contains("\"coverage \(padded.t1.joined(separator: ", ")) train\""))  // in the provenance too
+        // A lone shard is refused, and read with --partial, saying so.
+        let lone = try ToolRunner.run("eta", ["--t1", padded.t1[0], "--t2", padded.t3[0]] + classes)
+        #expect(lone.status == 65 && lone.stderrLines == ["eta: \(padded.t1[0]): attribute shard_count: is shard 0 of 2; pass all 2 shards (or the manifest), or --partial to read one part"])
+        let part = try ToolRunner.run("eta", ["--t1", padded.t1[0], "--t2", padded.t3[0], "--partial"] + classes)
+        #expect(part.status == 0 && part.stdout.contains("coverage: \(padded.t1[0]), split train: shards: rank 0 of 2; 21 rows; 0 repeated sample_index row(s) dropped; 21 of sample_count 41 samples; PARTIAL"))
+        // 40 samples, no padding: per-shard files then merge give the η of the shard files, exactly.
+        let even = try writeDDPRuns(40, prefix: "even")
+        let e1 = try centroids(even.t1, "evenT1"), e3 = try centroids(even.t3, "evenT3")
+        let merged = try ToolRunner.run("eta", ["--t1", e1[1], e1[0], "--t2"] + e3 + classes + ["--format", "json"])
+        let direct = try ToolRunner.run("eta", ["--t1"] + even.t1 + ["--t2"] + even.t3 + classes + ["--format", "json"])
+        #expect(merged.status == 0 && direct.status == 0, "\(merged.stderr) \(direct.stderr)")
+        let rowsOf = { (r: ProcessResult) throws -> [Double] in
+            let rows = try #require(try json(r)["rows"] as? [[String: Any]])
+            return rows.flatMap { [$0["eta_s1"] as! Double, $0["eta_s2"] as! Double] }
+        }
+        let a = try rowsOf(merged), b = try rowsOf(direct)
+        #expect(a.count == 2 && a == b)
+    }
+
     @Test func sweepReportsEveryHigherTemperatureAgainstTheLowest() throws {
         let t2 = try EtaFixture.writeDump(dir + "/t2.h5", temperature: 2, seed: 3)
         let r = try ToolRunner.run("eta", ["sweep", t3, t1, t2, "--split", "val", "--targets", "retrievers", "--format", "csv"])
