@@ -39,6 +39,8 @@ public final class Dump: @unchecked Sendable {
     public let shards: ShardSet?
     /// Whether a partial reading was asked for (``open(_:partial:)-([String],_)``).
     public let partialAllowed: Bool
+    /// A manifest's shard files (resolved paths, rank order); empty for other layouts.
+    let manifestShards: [String]
     private var splitReaders: [String: SplitReader] = [:]
 
     /// Opens a single file or manifest (one path) or shard files (several paths, any order).
@@ -68,10 +70,11 @@ public final class Dump: @unchecked Sendable {
             }
         }
         let layout: Layout = opened.count > 1 ? .shards : (opened[0].0.root.hasAttribute("manifest_shards") ? .manifest : .single)
-        let shardCount = layout == .manifest ? try checkManifestShards(opened[0].0) : opened.count
+        let manifestShards = layout == .manifest ? try checkManifestShards(opened[0].0) : []
+        let shardCount = layout == .manifest ? manifestShards.count : opened.count
         let shards = layout == .manifest ? nil : try checkShardSet(opened, partial: partial)
         let dump = try Dump(paths: paths, layout: layout, files: opened.map(\.0), attributes: opened[0].1,
-                            shardCount: shardCount, shards: shards, partial: partial)
+                            shardCount: shardCount, shards: shards, partial: partial, manifestShards: manifestShards)
         return dump
     }
 
@@ -122,21 +125,23 @@ public final class Dump: @unchecked Sendable {
 
     /// Every shard a manifest names must exist: libhdf5 reads a missing virtual-dataset source as
     /// fill values (labels -1, features NaN) instead of failing.
-    /// Returns the number of shards.
-    static func checkManifestShards(_ f: DumpFile) throws(StoreError) -> Int {
+    /// Returns the shard files' paths, in rank order.
+    static func checkManifestShards(_ f: DumpFile) throws(StoreError) -> [String] {
         let entries = try hdf5(f.path, "attribute manifest_shards") { () throws(HDF5Error) in
             try f.root.readStringArrayAttribute("manifest_shards")
         }
         let folder = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
+        var paths: [String] = []
         for entry in entries {
             let resolved = entry.hasPrefix("/") ? entry : folder + entry
+            paths.append(resolved)
             guard access(resolved, R_OK) == 0 else {
                 throw StoreError(file: f.path, object: "attribute manifest_shards",
                                  message: "shard \(entry) is missing (\(resolved))",
                                  fix: "keep every shard file beside the manifest, or pass the shard files themselves")
             }
         }
-        return entries.count
+        return paths
     }
 
     /// Opens one file, or shards, given as a single path or several.
@@ -158,8 +163,9 @@ public final class Dump: @unchecked Sendable {
     }
 
     private init(paths: [String], layout: Layout, files: [DumpFile], attributes: DumpAttributes, shardCount: Int,
-                 shards: ShardSet?, partial: Bool) throws(StoreError) {
+                 shards: ShardSet?, partial: Bool, manifestShards: [String]) throws(StoreError) {
         self.paths = paths
+        self.manifestShards = manifestShards
         self.shardCount = shardCount
         self.shards = shards
         self.partialAllowed = partial

@@ -123,6 +123,9 @@ public final class SplitReader: @unchecked Sendable {
             sources.append(try Self.openSource(f, base: base, dim: dim, classCount: classCount,
                                                requireSampleIndex: dump.layout == .shards))
         }
+        if dump.layout == .manifest, let direct = Self.manifestShardSources(dump, base: base, manifest: sources) {
+            sources = direct
+        }
         guard let first = sources.first else {
             // The name is a child of /splits that is not a group (e.g. a dataset).
             throw StoreError(file: dump.paths[0], object: base,
@@ -184,6 +187,33 @@ public final class SplitReader: @unchecked Sendable {
         duplicatesDropped = dropped
         rows = sources.reduce(0) { $0 + $1.rows } - dropped
         self.sources = sources
+    }
+
+    /// A manifest's split read from its shard files instead of its virtual datasets, when the
+    /// shards hold exactly the rows the manifest maps (labels and sample_index concatenated in rank
+    /// order); nil otherwise, and the virtual datasets are read. One source per shard lets a
+    /// centroid pass sum each shard and add them in rank order, as per-shard passes and their
+    /// merge do (the same bits), and lets each shard take the parallel chunk reader.
+    static func manifestShardSources(_ dump: Dump, base: String, manifest: [SplitSource]) -> [SplitSource]? {
+        guard manifest.count == 1, !dump.manifestShards.isEmpty else { return nil }
+        var sources: [SplitSource] = []
+        do {
+            for path in dump.manifestShards {
+                // Numeric datasets and integer attributes only: no strings are read here.
+                let file = DumpFile(path: path, file: try File(path: path, mode: .readOnly))
+                guard file.root.kind(of: base) == .group else { return nil }
+                sources.append(try openSource(file, base: base, dim: dump.dim, classCount: dump.classes.count,
+                                              requireSampleIndex: true))
+            }
+        } catch {
+            return nil
+        }
+        let m = manifest[0]
+        guard m.labels == sources.flatMap(\.labels), let index = m.sampleIndex,
+              index == sources.flatMap({ $0.sampleIndex ?? [] }),
+              m.sampleCount == nil || sources.allSatisfy({ $0.sampleCount == m.sampleCount }),
+              (m.logits != nil) == sources.allSatisfy({ $0.logits != nil }) else { return nil }
+        return sources
     }
 
     static func openSource(_ f: DumpFile, base: String, dim: Int, classCount: Int,

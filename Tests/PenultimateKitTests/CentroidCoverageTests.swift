@@ -38,6 +38,9 @@ import TestSupport
                 g["labels"] = y[idx].astype("i8")
                 g["sample_index"] = idx.astype("i8")
         sums = np.zeros((C, D)); np.add.at(sums, y, x.astype("f8"))
+        import sys; sys.path.insert(0, \"\(packageRoot)/notebooks-export\")
+        import penultimate_writer as pw
+        pw.write_manifest("run.h5", [f"run.rank{rank}.h5" for rank in range(K)])
         sums.tofile("expected.f64")
         scale = np.zeros((C, D)); np.add.at(scale, y, np.abs(x.astype("f8"))); scale.tofile("scale.f64")
         np.bincount(y, minlength=C).astype("i8").tofile("counts.i64")
@@ -84,6 +87,10 @@ import TestSupport
         let merged = try CentroidFile.merged(try [files[2], files[0], files[1]].map(CentroidFile.read))
         #expect(merged.accumulator.sums.map(\.bitPattern) == whole.accumulator.sums.map(\.bitPattern))
         #expect(merged.accumulator.counts == whole.accumulator.counts)
+        // The manifest is read through its shard files: the same bits again.
+        let manifest = try pass([dir.appendingPathComponent("run.h5").path])
+        #expect(manifest.accumulator.sums.map(\.bitPattern) == whole.accumulator.sums.map(\.bitPattern))
+        #expect(manifest.coverage.whole && manifest.coverage.sampleRanges == [0..<6000])
         // What eta reads from either input: the same bits.
         let fromFiles = try ModelInput(paths: files.reversed()).centroids(split: "train", rowNormalization: .none, invalidRows: .refuse)
         let fromDump = try ModelInput(paths: shards).centroids(split: "train", rowNormalization: .none, invalidRows: .refuse)
