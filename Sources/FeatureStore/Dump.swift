@@ -87,6 +87,10 @@ public final class Dump: @unchecked Sendable {
     static func checkShardSet(_ opened: [(DumpFile, DumpAttributes)], partial: Bool) throws(StoreError) -> ShardSet? {
         let counted = opened.filter { $0.1.shardCount != nil || $0.1.shardRank != nil }
         guard !counted.isEmpty else { return nil }
+        for (f, a) in counted where (a.shardCount == nil) != (a.shardRank == nil) {
+            let (missing, present) = a.shardCount == nil ? ("shard_count", "shard_rank") : ("shard_rank", "shard_count")
+            throw StoreError(file: f.path, object: "attribute \(missing)", message: "missing although \(present) is set; a shard file needs both")
+        }
         if let f = opened.first(where: { $0.1.shardCount == nil || $0.1.shardRank == nil }) {
             let missing = f.1.shardCount == nil ? "shard_count" : "shard_rank"
             let other = counted[0].0.path
@@ -94,12 +98,15 @@ public final class Dump: @unchecked Sendable {
                              message: "missing, but \(other) has shard_rank/shard_count: mixed shard and non-shard files")
         }
         let count = opened[0].1.shardCount!
+        guard count >= 1 else {
+            throw StoreError(file: opened[0].0.path, object: "attribute shard_count", message: "is \(count); expected at least 1")
+        }
         for (f, a) in opened {
             guard a.shardCount == count else {
                 throw StoreError(file: f.path, object: "attribute shard_count",
                                  message: "is \(a.shardCount!) but \(opened[0].0.path) has \(count): not shards of one dump")
             }
-            guard count >= 1, let rank = a.shardRank, rank >= 0, rank < count else {
+            guard let rank = a.shardRank, rank >= 0, rank < count else {
                 throw StoreError(file: f.path, object: "attribute shard_rank",
                                  message: "is \(a.shardRank!), outside 0..<\(count) (shard_count)")
             }

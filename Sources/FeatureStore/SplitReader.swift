@@ -101,7 +101,8 @@ public final class SplitReader: @unchecked Sendable {
                 values.append(contentsOf: s.sampleIndex!)
             }
         }
-        values.sort()
+        // Rows are usually written in sample order: check before paying for a sort.
+        if zip(values, values.dropFirst()).contains(where: { $0 > $1 }) { values.sort() }
         var ranges: [Range<Int64>] = []
         for v in values {
             if let last = ranges.last, last.upperBound == v {
@@ -325,12 +326,19 @@ public final class SplitReader: @unchecked Sendable {
                              message: "holds \(have) rows but sample_count is \(count), and there is no sample_index to tell which samples they are",
                              fix: "write every sample once, with sample_index")
         }
-        var present = [Bool](repeating: false, count: count)
-        for s in sources { for v in s.sampleIndex! { present[Int(v)] = true } }
-        let missing = present.indices.filter { !present[$0] }
-        let shown = missing.prefix(5).map(String.init).joined(separator: ", ") + (missing.count > 5 ? ", ..." : "")
+        // The first few missing samples, from the sorted distinct values (no array of sample_count
+        // flags: a corrupt sample_count could be huge).
+        let present = Set(sources.flatMap { $0.sampleIndex! }).sorted()
+        var firstMissing: [Int64] = []
+        var next: Int64 = 0
+        for v in present + [Int64(count)] where firstMissing.count < 5 {
+            while next < v && firstMissing.count < 5 { firstMissing.append(next); next += 1 }
+            next = v + 1
+        }
+        let missing = count - have
+        let shown = firstMissing.map(String.init).joined(separator: ", ") + (missing > firstMissing.count ? ", ..." : "")
         throw StoreError(file: files, object: split + "/sample_index",
-                         message: "holds \(have) distinct samples but sample_count is \(count): the reading is incomplete (missing \(missing.count): \(shown))",
+                         message: "holds \(have) distinct samples but sample_count is \(count): the reading is incomplete (missing \(missing): \(shown))",
                          fix: "pass every shard (or the manifest), or --partial to read part of the split")
     }
 

@@ -92,6 +92,20 @@ import TestSupport
         let plain = d.appendingPathComponent("plain.h5").path
         let e3 = #expect(throws: StoreError.self) { try Dump.open(a + [plain]) }
         #expect(e3?.description.hasPrefix("\(plain): attribute shard_count: missing, but \(a[0]) has shard_rank/shard_count") == true)
+        try python(#"""
+        x, y = toy()
+        write_dump("zero.h5", x, y, sample_index=np.arange(10), attrs=dict(shard_rank=np.int64(0), shard_count=np.int64(0)))
+        write_dump("rankonly.h5", x, y, sample_index=np.arange(10), attrs=dict(shard_rank=np.int64(0)))
+        write_dump("one.h5", x, y, sample_index=np.arange(10), attrs=dict(shard_rank=np.int64(0), shard_count=np.int64(1)))
+        """#, in: d)
+        let zero = d.appendingPathComponent("zero.h5").path, rankOnly = d.appendingPathComponent("rankonly.h5").path
+        #expect(throws: StoreError(file: zero, object: "attribute shard_count", message: "is 0; expected at least 1")) { try Dump.open(zero) }
+        #expect(throws: StoreError(file: rankOnly, object: "attribute shard_count", message: "missing although shard_rank is set; a shard file needs both")) {
+            try Dump.open(rankOnly)
+        }
+        // One shard of one is the whole dump.
+        let one = try Dump.open(d.appendingPathComponent("one.h5").path)
+        #expect(!one.isPartial && one.shards == ShardSet(ranks: [0], count: 1))
     }
 
     @Test(arguments: [("kd_temperature", "kd_temperature=64.0", "is 64.0 but", "has 1.0"),
@@ -150,5 +164,13 @@ import TestSupport
         let e5 = #expect(throws: StoreError.self) { try Dump.open(rows) }
         #expect(e5?.description.hasPrefix("\(rows): /splits/train: holds 10 rows but sample_count is 12") == true)
         #expect(try Dump.open(d.appendingPathComponent("fits.h5").path).split("train").sampleCount == 10)
+        // A corrupt, huge sample_count is refused without allocating anything of its size.
+        try python(#"""
+        x, y = toy()
+        write_dump("huge.h5", x, y, sample_index=np.arange(10), extra=lambda f: f["splits/train"].attrs.create("sample_count", np.int64(2**62)))
+        """#, in: d)
+        let huge = d.appendingPathComponent("huge.h5").path
+        let e6 = #expect(throws: StoreError.self) { try Dump.open(huge) }
+        #expect(e6?.description == "\(huge): /splits/train/sample_index: holds 10 distinct samples but sample_count is 4611686018427387904: the reading is incomplete (missing 4611686018427387894: 10, 11, 12, 13, 14, ...); pass every shard (or the manifest), or --partial to read part of the split")
     }
 }
