@@ -149,6 +149,17 @@ public struct CentroidFile: Sendable {
                                   accumulator: accumulator, coverage: coverage, provenance: provenance)
         result.skippedNonFinite = try int("skipped_nonfinite")
         result.skippedZero = try int("skipped_zero")
+        if coverage.known {
+            // The record must describe these sums: every row read was counted or skipped, and
+            // the sample ranges hold one sample per row.
+            let summed = counts.reduce(0, +) + result.skippedNonFinite + result.skippedZero
+            guard summed == coverage.rows else {
+                throw fail("/counts", "sum to \(summed) rows (with the skipped ones) but /coverage says \(coverage.rows) rows were read")
+            }
+            if let total = coverage.sampleTotal, total != coverage.rows {
+                throw fail("/coverage/sample_ranges", "hold \(total) samples but /coverage says \(coverage.rows) rows were read")
+            }
+        }
         return result
     }
 

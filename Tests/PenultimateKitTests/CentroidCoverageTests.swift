@@ -157,6 +157,16 @@ import TestSupport
         let v1 = try CentroidFile.read(old)
         #expect(!v1.coverage.known && v1.accumulator.sums == file.accumulator.sums)
         #expect(try CentroidFile.merged([v1]).accumulator.counts == file.accumulator.counts)
+        // A record that does not describe the sums is refused (rows read vs counted).
+        try python("""
+        import h5py, shutil, numpy as np
+        shutil.copy("c.h5", "lying.h5")
+        with h5py.File("lying.h5", "a") as f:
+            f["coverage"].attrs["rows"] = np.int64(50)
+        """, in: dir.path)
+        let lying = dir.appendingPathComponent("lying.h5").path
+        let lie = #expect(throws: InputError.self) { try CentroidFile.read(lying) }
+        #expect(lie?.description.hasPrefix("\(lying): /counts: sum to 108 rows (with the skipped ones) but /coverage says 50 rows were read") == true)
         let merge = #expect(throws: InputError.self) { try CentroidFile.merged([v1, try CentroidFile.read(old)], partial: true) }
         #expect(merge?.description.hasPrefix("\(old): attribute format_version: is 1: the file does not record which samples it covers") == true)
     }
