@@ -78,7 +78,7 @@ extension ProjectionRequest {
     /// Runs the request: resolves the classes, reads only their rows, projects, and returns the
     /// file content (``ProjectionFile``) with `provenance` recorded.
     public func run(provenance: Provenance) throws -> ProjectionFile {
-        let dump = try Dump.open(dumpPaths)
+        let dump = try Dump.openInput(dumpPaths)
         let path = dumpPaths[0]
         let indices = try resolveClasses(dump: dump, path: path)
         let names = displayNames(dump: dump, indices: indices)

@@ -32,10 +32,16 @@ struct CentroidsCommand: ParsableCommand {
     @Flag(help: "Leave out rows holding NaN/Inf (and all-zero rows under unit) and record how many.")
     var skipNonfinite = false
 
+    func validate() throws {
+        try OptionCheck.list(split, "--split")
+        _ = try DistanceNormalization.parse(normalize)
+    }
+
     func run() throws {
         runTool(name: "eta") {
+            try OutputTarget.check(output, inputs: dump)
             let normalization = try DistanceNormalization.parse(normalize)
-            let opened = try Dump.open(dump)
+            let opened = try Dump.openInput(dump)
             var provenance = Provenance(tool: "eta")
             for path in dump { try provenance.addInput(path: path) }
             provenance.setOption("split", split)

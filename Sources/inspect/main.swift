@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureStore
 import Foundation
 import PenultimateKit
+import ToolOptions
 
 /// `inspect`: describe a feature dump (one file, shards, or a manifest) and check it against format v1.
 struct Inspect: ParsableCommand {
@@ -95,4 +96,4 @@ struct Inspect: ParsableCommand {
     }
 }
 
-Inspect.main()
+Inspect.runAsTool(name: "inspect")

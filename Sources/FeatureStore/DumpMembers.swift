@@ -1,0 +1,13 @@
+/// The files a dump is read from, for callers that must not write over them.
+extension Dump {
+    /// The paths given to ``open(_:)`` and, for a manifest, the shard files its
+    /// `manifest_shards` attribute names (resolved against the manifest's folder). libhdf5 reads
+    /// a manifest's rows from those shards, so replacing one destroys the dump as much as
+    /// replacing the manifest itself.
+    public var memberFiles: [String] {
+        guard layout == .manifest, let manifest = files.first else { return paths }
+        let entries = (try? manifest.root.readStringArrayAttribute("manifest_shards")) ?? []
+        let folder = manifest.path.lastIndex(of: "/").map { String(manifest.path[...$0]) } ?? ""
+        return paths + entries.map { $0.hasPrefix("/") ? $0 : folder + $0 }
+    }
+}
