@@ -76,6 +76,8 @@ struct Plot: ParsableCommand {
         if let width { try OptionCheck.finite(width, "--width", in: Self.inchRange, unit: " inches") }
         if let height { try OptionCheck.finite(height, "--height", in: Self.inchRange, unit: " inches") }
         if let split { try OptionCheck.nonEmpty(split, "--split") }
+        if let eta { try OptionCheck.nonEmpty(eta, "--eta") }
+        if let accuracy { try OptionCheck.nonEmpty(accuracy, "--accuracy") }
         do { _ = try OutputFormat(path: output) } catch {
             throw ValidationError("-o \(output): unknown figure format; use .png, .pdf or .svg")
         }
