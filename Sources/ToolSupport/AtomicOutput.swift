@@ -171,9 +171,12 @@ public enum AtomicOutput {
         return folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
     }
 
+    /// A replaced file keeps its mode and, when we may set it (root), its owner and group.
     private static func matchExistingPermissions(of path: String, on temporary: String) {
         var info = stat()
-        if stat(path, &info) == 0 { chmod(temporary, info.st_mode & 0o7777) }
+        guard stat(path, &info) == 0 else { return }
+        if geteuid() == 0 { _ = chown(temporary, info.st_uid, info.st_gid) }
+        chmod(temporary, info.st_mode & 0o7777)
     }
 
     /// Makes the rename durable; failures here do not undo a completed write.

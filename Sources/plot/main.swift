@@ -37,7 +37,7 @@ struct Plot: ParsableCommand {
     @Option(help: "With --accuracy: the split to chart (default val when present).")
     var split: String?
 
-    @Option(help: "Grid as ROWSxCOLUMNS, e.g. 2x4 (default: one row).")
+    @Option(help: "Grid as ROWSxCOLUMNS, each 1 to 8, e.g. 2x4 (default: one row).")
     var grid: String?
 
     @Option(name: .customLong("row-titles"), help: "Comma-separated row labels, e.g. \"T = 1,T = 3\".")

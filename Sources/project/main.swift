@@ -62,7 +62,7 @@ struct Project: ParsableCommand {
         if let n = fitPerClass { try OptionCheck.integer(n, "--fit-per-class", in: 1...Int.max) }
         try OptionCheck.list(classes, "--classes")
         let count = classes.split(separator: ",", omittingEmptySubsequences: false).count
-        guard count == 3 else { throw ValidationError("--classes '\(classes)': give exactly three classes, not \(count)") }
+        guard count == 3 else { throw ValidationError("--classes '\(classes)': give exactly 3 classes, not \(count)") }
         try OptionCheck.nonEmpty(split, "--split")
         do { _ = try ProjectionFileFormat(path: output) } catch {
             throw ValidationError("-o \(output): unknown extension; use .h5, .csv or .json")

@@ -15,6 +15,12 @@ import TestSupport
         #expect(FileManager.default.contents(atPath: path) == Data([0, 1, 2, 255]))
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)  // an existing file keeps its permissions
+        if geteuid() == 0 {  // and, for root, its owner and group
+            #expect(chown(path, 4321, 8765) == 0)
+            try AtomicOutput.write("owned\n", to: path)
+            var info = stat()
+            #expect(stat(path, &info) == 0 && info.st_uid == 4321 && info.st_gid == 8765)
+        }
         #expect(try temporaryLeftovers(in: dir).isEmpty)
     }
 
