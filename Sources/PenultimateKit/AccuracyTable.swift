@@ -27,7 +27,7 @@ public struct AccuracyMeasurement: Sendable, Equatable {
     ///   `StoreError` for unreadable dumps or a missing split.
     public static func measure(_ paths: [String], split: String, partial: Bool = false) throws -> AccuracyMeasurement {
         let path = paths.joined(separator: ",")
-        let dump = try Dump.open(paths, partial: partial)
+        let dump = try Dump.openInput(paths, partial: partial)
         let reader = try dump.split(split)
         guard reader.hasLogits else { throw InputError.noLogits(path: path, split: split) }
         let classCount = reader.classCount

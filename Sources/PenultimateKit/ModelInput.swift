@@ -52,7 +52,7 @@ public final class ModelInput: @unchecked Sendable {
             throw InputError(file: paths.joined(separator: ", "), object: "input",
                              message: "mixes centroid files and feature dumps; give one kind per model")
         } else {
-            let dump = try Dump.open(paths, partial: partial)
+            let dump = try Dump.openInput(paths, partial: partial)
             self.dump = dump
             classes = dump.classes
             source = ModelDescription(dump.attributes)

@@ -81,7 +81,7 @@ extension ProjectionRequest {
     /// Runs the request: resolves the classes, reads only their rows, projects, and returns the
     /// file content (``ProjectionFile``) with `provenance` recorded.
     public func run(provenance: Provenance) throws -> ProjectionFile {
-        let dump = try Dump.open(dumpPaths, partial: partial)
+        let dump = try Dump.openInput(dumpPaths, partial: partial)
         let path = dumpPaths[0]
         let indices = try resolveClasses(dump: dump, path: path)
         let names = displayNames(dump: dump, indices: indices)

@@ -11,6 +11,11 @@ public struct WordNetOption: ParsableArguments {
     /// The option unset.
     public init() {}
 
+    /// An empty `--wordnet` is a usage error, not a search of the current folder.
+    public func validate() throws {
+        if let directory { try OptionCheck.nonEmpty(directory, "--wordnet") }
+    }
+
     /// Opens WordNet from the resolved directory.
     public func load() throws -> WordNet { try WordNet(directory: directory) }
 }

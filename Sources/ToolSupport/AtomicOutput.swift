@@ -23,25 +23,36 @@ public struct AtomicOutputError: Error, BadInput, CustomStringConvertible, Equat
 /// atomic), which is flushed with `fsync` and then renamed over the target. On failure, on a
 /// thrown error and on SIGINT/SIGTERM the temporary file is removed and an existing target is
 /// left byte-identical.
+///
+/// What the path leads to decides how (``OutputTarget`` states the whole `-o` policy): a symlink
+/// is written through (its final file is replaced, in that file's folder; the link stays); a
+/// device, FIFO or socket (`/dev/null`, a named pipe) and `/dev/stdout` are written in place, and
+/// a failed write or close there (ENOSPC on `/dev/full`, EPIPE) is an error; a folder, a block
+/// device and any input registered with ``OutputTarget/protectInputs(_:)`` are refused before
+/// anything is written.
 public enum AtomicOutput {
-    /// Writes `data` to `path` atomically.
+    /// Writes `data` to `path` atomically (in place for devices, FIFOs and `/dev/stdout`).
     public static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { temporary in
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            guard fd >= 0 else { throw systemError(path, "create temporary file \(temporary)") }
-            defer { close(fd) }
-            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-                var done = 0
-                while done < buffer.count {
-                    let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw systemError(path, "write")
-                    }
-                    done += n
+        let target = try OutputTarget.resolve(path)
+        try OutputTarget.refuseProtectedInput(path, target: target)
+        switch target {
+        case .file(let file):
+            try replace(file, reportedAs: path) { temporary in
+                let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+                guard fd >= 0 else { throw systemError(path, "create temporary file \(temporary)") }
+                do {
+                    try writeAll(data, to: fd, path: path)
+                    guard fsync(fd) == 0 else { throw systemError(path, "fsync") }
+                } catch {
+                    close(fd)
+                    throw error
                 }
+                guard close(fd) == 0 else { throw systemError(path, "close") }
             }
-            guard fsync(fd) == 0 else { throw systemError(path, "fsync") }
+        case .stream(let node):
+            try writeInPlace(data, node: node, path: path)
+        case .descriptor(let fd):
+            try withoutSIGPIPE { try writeAll(data, to: fd, path: path) }
         }
     }
 
@@ -53,20 +64,45 @@ public enum AtomicOutput {
     /// Hands `body` a fresh temporary path next to `path` (the file does not exist yet) for a
     /// library that writes files itself (e.g. HDF5); renames it over `path` when `body` returns,
     /// removes it when `body` throws. The temporary path is removed on SIGINT/SIGTERM too.
+    /// When `path` is a device, FIFO or `/dev/stdout`, the temporary file is made in the system's
+    /// temporary folder and its bytes are copied to `path` when `body` returns.
     @discardableResult
     public static func write<T>(to path: String, using body: (_ temporaryPath: String) throws -> T) throws -> T {
+        let target = try OutputTarget.resolve(path)
+        try OutputTarget.refuseProtectedInput(path, target: target)
+        if case .file(let file) = target { return try replace(file, reportedAs: path, using: body) }
+        let scratch = NSTemporaryDirectory() + "/" + ((path as NSString).lastPathComponent)
+        var result: T?
+        try replace(scratch, reportedAs: path, rename: false) { temporary in
+            result = try body(temporary)
+            guard let bytes = FileManager.default.contents(atPath: temporary) else {
+                throw AtomicOutputError(path: path, operation: "finish", reason: "the writer created no file at \(temporary)")
+            }
+            try write(bytes, to: path)
+        }
+        return result!
+    }
+
+    /// Runs `body` on a temporary path in `file`'s folder and renames the result over `file`
+    /// (or, with `rename: false`, removes it: the body has copied it elsewhere).
+    private static func replace<T>(_ file: String, reportedAs path: String, rename doRename: Bool = true,
+                                   using body: (_ temporaryPath: String) throws -> T) throws -> T {
         TemporaryFiles.installSignalCleanup()
-        let temporary = temporaryPath(for: path)
+        let temporary = temporaryPath(for: file)
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.unregister(temporary) }
         do {
             let result = try body(temporary)
+            guard doRename else {
+                unlink(temporary)
+                return result
+            }
             guard access(temporary, F_OK) == 0 else {
                 throw AtomicOutputError(path: path, operation: "finish", reason: "the writer created no file at \(temporary)")
             }
-            matchExistingPermissions(of: path, on: temporary)
-            guard rename(temporary, path) == 0 else { throw systemError(path, "rename from \(temporary)") }
-            syncDirectory(of: path)
+            matchExistingPermissions(of: file, on: temporary)
+            guard rename(temporary, file) == 0 else { throw systemError(path, "rename from \(temporary)") }
+            syncDirectory(of: file)
             return result
         } catch {
             unlink(temporary)
@@ -74,18 +110,73 @@ public enum AtomicOutput {
         }
     }
 
-    /// `<folder>/.<name>.<pid>.<random>.tmp`: hidden, in the target's folder, unique.
+    /// Opens an existing device, FIFO or socket for writing and writes `data` to it. Opening a
+    /// FIFO waits for a reader, as a shell redirection does.
+    private static func writeInPlace(_ data: Data, node: String, path: String) throws {
+        try withoutSIGPIPE {
+            var fd: Int32
+            repeat { fd = open(node, O_WRONLY | O_CLOEXEC | O_NOCTTY) } while fd < 0 && errno == EINTR
+            guard fd >= 0 else { throw systemError(path, "open") }
+            do {
+                try writeAll(data, to: fd, path: path)
+            } catch {
+                close(fd)
+                throw error
+            }
+            guard close(fd) == 0 else { throw systemError(path, "close") }
+        }
+    }
+
+    /// Writes every byte of `data` to `fd`, retrying short writes and EINTR.
+    private static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
+        try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard let base = buffer.baseAddress else { return }
+            var done = 0
+            while done < buffer.count {
+                let n = Foundation.write(fd, base + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw systemError(path, "write")
+                }
+                done += n
+            }
+        }
+    }
+
+    /// Runs `body` with SIGPIPE ignored, so that a pipe whose reader has gone is a write error
+    /// (EPIPE, reported) and not a silent death of the process.
+    private static func withoutSIGPIPE<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
+        return try body()
+    }
+
+    /// The longest file name most file systems accept (NAME_MAX).
+    static let nameMax = 255
+
+    /// `<folder>/.<name>.<pid>.<random>.tmp`: hidden, in the target's folder, unique. A long
+    /// `<name>` is shortened (at a character boundary) so the whole name fits ``nameMax`` bytes:
+    /// any name that is legal as an output gives a legal temporary name.
     public static func temporaryPath(for path: String) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        let unique = "\(getpid()).\(UInt32.random(in: .min ... .max))"
-        let file = ".\(name).\(unique).tmp"
+        let unique = ".\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+        let budget = nameMax - 1 - unique.utf8.count
+        var kept = ""
+        for character in name {
+            if kept.utf8.count + String(character).utf8.count > budget { break }
+            kept.append(character)
+        }
+        let file = "." + kept + unique
         return folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
     }
 
+    /// A replaced file keeps its mode and, when we may set it (root), its owner and group.
     private static func matchExistingPermissions(of path: String, on temporary: String) {
         var info = stat()
-        if stat(path, &info) == 0 { chmod(temporary, info.st_mode & 0o7777) }
+        guard stat(path, &info) == 0 else { return }
+        if geteuid() == 0 { _ = chown(temporary, info.st_uid, info.st_gid) }
+        chmod(temporary, info.st_mode & 0o7777)
     }
 
     /// Makes the rename durable; failures here do not undo a completed write.

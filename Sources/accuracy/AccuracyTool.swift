@@ -18,6 +18,9 @@ struct AccuracyTool: ParsableCommand {
             """,
         version: PenultimateVersion.string)
 
+    /// One-line usage errors (``ParsableCommand/runAsTool(name:)``).
+    static func main() { runAsTool(name: "accuracy") }
+
     @Argument(help: ArgumentHelp("Feature dumps (format v1) with logits.", valueName: "DUMP"))
     var dumps: [String]
 
@@ -29,10 +32,12 @@ struct AccuracyTool: ParsableCommand {
 
     func validate() throws {
         guard !dumps.isEmpty else { throw ValidationError("give at least one DUMP") }
+        try OptionCheck.nonEmpty(split, "--split")
     }
 
     func run() throws {
         runTool(name: "accuracy") {
+            try output.check(inputs: dumps)
             var provenance = Provenance(tool: "accuracy")
             provenance.setOption("split", split)
             provenance.setOption("format", output.format.rawValue)

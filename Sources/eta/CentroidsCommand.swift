@@ -36,13 +36,19 @@ struct CentroidsCommand: ParsableCommand {
     @Flag(help: "Leave out rows holding NaN/Inf (and all-zero rows under unit) and record how many.")
     var skipNonfinite = false
 
+    func validate() throws {
+        try OptionCheck.list(split, "--split")
+        _ = try DistanceNormalization.parse(normalize)
+    }
+
     func run() throws {
         runTool(name: "eta") {
+            try OutputTarget.check(output, inputs: dump)
             let normalization = try DistanceNormalization.parse(normalize)
             // One shard is this command's normal input (a job array writes one file per rank), so
             // part of a dump is accepted; the file records what it covers, and merging the files
             // refuses overlaps and, unless --partial, missing ranks or samples.
-            let opened = try Dump.open(dump, partial: true)
+            let opened = try Dump.openInput(dump, partial: true)
             var provenance = Provenance(tool: "eta")
             for path in dump { try provenance.addInput(path: path) }
             provenance.setOption("split", split)

@@ -5,6 +5,9 @@ import ToolOptions
 /// `eta`: the diffusion index η of Chandrasegaran et al. (ICML 2022) between two students.
 @main
 struct Eta: ParsableCommand {
+    /// One-line usage errors (``ParsableCommand/runAsTool(name:)``).
+    static func main() { runAsTool(name: "eta") }
+
     static let configuration = CommandConfiguration(
         commandName: "eta",
         abstract: "Diffusion index η: how a target class's centroid moves towards S1 and away from S2 between students distilled at T1 < T2.",
@@ -66,6 +69,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         runTool(name: "eta") {
+            try options.output.check(inputs: t1 + t2)
             let first = try ModelInput(paths: t1, partial: options.partial.partial)
             let second = try ModelInput(paths: t2, partial: options.partial.partial)
             try requireOrdered(first, second)

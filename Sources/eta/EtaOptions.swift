@@ -41,10 +41,16 @@ struct EtaOptions: ParsableArguments {
     @Flag(help: "Print η × 100 (percent, the unit of the paper's table) instead of fractions.")
     var percent = false
 
-    @Option(help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals (reads the needed classes' rows again; needs dumps, not centroid files).", valueName: "B"))
+    /// The most bootstrap replicates: each costs 16 bytes while its interval is formed (its η and
+    /// a sorted copy, both Double), so 10⁶ replicates hold 16 MB per interval; the time, B passes
+    /// over the rows of the target and its set for every interval, is the real limit.
+    static let maxBootstrap = 1_000_000
+
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals, 2 to 1000000 (reads the needed classes' rows again; needs dumps, not centroid files; 16 bytes and one pass over the classes' rows per replicate).", valueName: "B"))
     var bootstrap: Int?
 
-    @Option(help: "Seed of the bootstrap.")
+    @Option(parsing: .unconditional, help: "Seed of the bootstrap (0 to 2^64-1).")
     var seed: UInt64 = 0
 
     @Flag(help: "Add the members of S1 and S2 to every row.")
@@ -62,7 +68,16 @@ struct EtaOptions: ParsableArguments {
 
     func validate() throws {
         if let bootstrap, bootstrap < 2 { throw ValidationError("--bootstrap \(bootstrap): need at least 2 replicates") }
+        if let bootstrap, bootstrap > Self.maxBootstrap {
+            throw ValidationError("--bootstrap \(bootstrap): at most \(Self.maxBootstrap) replicates")
+        }
         _ = try DistanceNormalization.parse(normalize)
+        try OptionCheck.list(split, "--split")
+        try OptionCheck.list(targets, "--targets")
+        for (name, rule) in [("--s1", s1), ("--s2", s2)] {
+            guard let rule else { continue }
+            do { _ = try SetRule(parsing: rule) } catch { throw ValidationError("\(name): \(error)") }
+        }
     }
 
     var splits: [String] {

@@ -25,6 +25,7 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         runTool(name: "eta") {
+            try options.output.check(inputs: files)
             let inputs = try files.map { try ModelInput(paths: [$0], partial: options.partial.partial) }
             var temperatures: [(Double, ModelInput)] = []
             for input in inputs {

@@ -18,6 +18,8 @@ struct WordNetLookup: ParsableCommand {
 
     @OptionGroup var wordNet: WordNetOption
 
+    func validate() throws { try OptionCheck.nonEmpty(lookup, "--lookup") }
+
     func run() throws {
         runTool(name: "eta") {
             let net = try wordNet.load()

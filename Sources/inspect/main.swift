@@ -106,4 +106,4 @@ struct Inspect: ParsableCommand {
     }
 }
 
-Inspect.main()
+Inspect.runAsTool(name: "inspect")

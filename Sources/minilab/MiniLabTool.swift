@@ -21,6 +21,9 @@ struct MiniLabTool: ParsableCommand {
             """,
         version: PenultimateVersion.string,
         subcommands: [Run.self])
+
+    /// One-line usage errors (``ParsableCommand/runAsTool(name:)``).
+    static func main() { runAsTool(name: "minilab") }
 }
 
 extension MiniLabTool {
@@ -39,10 +42,10 @@ extension MiniLabTool {
         @Option(name: .shortAndLong, help: ArgumentHelp("Output folder (created if missing).", valueName: "DIR"))
         var output: String
 
-        @Option(help: "Seed of initialisation and batch order.")
+        @Option(parsing: .unconditional, help: "Seed of initialisation and batch order (0 to 2^64-1).")
         var seed: UInt64 = 0
 
-        @Option(name: .customLong("data-seed"), help: "Seed of the simulated data.")
+        @Option(name: .customLong("data-seed"), parsing: .unconditional, help: "Seed of the simulated data (0 to 2^64-1).")
         var dataSeed: UInt64 = 1
 
         @Flag(help: "A short run for trying the tools: 200 training rows per class, 3 epochs.")
@@ -52,6 +55,15 @@ extension MiniLabTool {
         var fixture = false
 
         @OptionGroup var wordNetOption: WordNetOption
+
+        func validate() throws {
+            // -o names a folder here: an existing non-folder (a file, a device) is refused.
+            try OptionCheck.nonEmpty(output, "--output")
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), !isFolder.boolValue {
+                throw ValidationError("-o \(output): exists and is not a folder")
+            }
+        }
 
         func run() throws {
             runTool(name: "minilab") {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PenultimateKit
+import ToolOptions
 
 /// `plot`: paper-style figures from projection files, η reports and accuracy reports.
 struct Plot: ParsableCommand {
@@ -36,7 +37,7 @@ struct Plot: ParsableCommand {
     @Option(help: "With --accuracy: the split to chart (default val when present).")
     var split: String?
 
-    @Option(help: "Grid as ROWSxCOLUMNS, e.g. 2x4 (default: one row).")
+    @Option(help: "Grid as ROWSxCOLUMNS, each 1 to 8, e.g. 2x4 (default: one row).")
     var grid: String?
 
     @Option(name: .customLong("row-titles"), help: "Comma-separated row labels, e.g. \"T = 1,T = 3\".")
@@ -51,25 +52,42 @@ struct Plot: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: .png, .pdf or .svg.")
     var output: String
 
-    @Option(help: "PNG resolution.")
+    @Option(parsing: .unconditional, help: "PNG resolution, 10 to 2400.")
     var dpi: Double = 200
 
-    @Option(help: "Width in inches.")
+    @Option(parsing: .unconditional, help: "Width in inches, 0.5 to 100.")
     var width: Double?
 
-    @Option(help: "Height in inches.")
+    @Option(parsing: .unconditional, help: "Height in inches, 0.5 to 100.")
     var height: Double?
+
+    /// Ranges of the numeric options: beyond them a figure is unreadable or too big to draw.
+    static let dpiRange = 10.0...2400.0, inchRange = 0.5...100.0
+    /// The largest grid: enough for the paper's 2 x 4 and sweeps, small enough to stay legible.
+    static let maxGridSide = 8
 
     func validate() throws {
         let modes = [!inputs.isEmpty, eta != nil, accuracy != nil].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give projection files, or --eta FILE, or --accuracy FILE (exactly one)") }
-        if let grid, parseGrid(grid) == nil { throw ValidationError("--grid must look like 2x4") }
+        if let grid, parseGrid(grid) == nil {
+            throw ValidationError("--grid '\(grid)': expected ROWSxCOLUMNS with each from 1 to \(Self.maxGridSide), e.g. 2x4")
+        }
+        try OptionCheck.finite(dpi, "--dpi", in: Self.dpiRange)
+        if let width { try OptionCheck.finite(width, "--width", in: Self.inchRange, unit: " inches") }
+        if let height { try OptionCheck.finite(height, "--height", in: Self.inchRange, unit: " inches") }
+        if let split { try OptionCheck.nonEmpty(split, "--split") }
+        if let eta { try OptionCheck.nonEmpty(eta, "--eta") }
+        if let accuracy { try OptionCheck.nonEmpty(accuracy, "--accuracy") }
+        do { _ = try OutputFormat(path: output) } catch {
+            throw ValidationError("-o \(output): unknown figure format; use .png, .pdf or .svg")
+        }
     }
 
     func parseGrid(_ text: String) -> (rows: Int, columns: Int)? {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
-        return (parts[0], parts[1])
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let rows = Int(parts[0]), let columns = Int(parts[1]),
+              (1...Self.maxGridSide).contains(rows), (1...Self.maxGridSide).contains(columns) else { return nil }
+        return (rows, columns)
     }
 
     func list(_ text: String?) -> [String]? {
@@ -78,6 +96,9 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         runTool(name: "plot") {
+            // Projection arguments may be PATH:SPLIT; both spellings are protected.
+            let named = inputs.flatMap { argument in [argument] + (argument.lastIndex(of: ":").map { [String(argument[..<$0])] } ?? []) }
+            try OutputTarget.check(output, inputs: named + [eta, accuracy].compactMap { $0 })
             let format = try OutputFormat(path: output)
             var provenance = Provenance(tool: "plot")
             let figure: Figure
@@ -117,4 +138,4 @@ struct Plot: ParsableCommand {
     }
 }
 
-Plot.main()
+Plot.runAsTool(name: "plot")

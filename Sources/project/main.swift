@@ -33,16 +33,16 @@ struct Project: ParsableCommand {
     @Option(help: "train | val | all (every split of the dump); any split name works.")
     var split: String = "all"
 
-    @Option(name: .customLong("per-class"), help: "The first N rows of each class in sample_index order.")
+    @Option(name: .customLong("per-class"), parsing: .unconditional, help: "The first N rows of each class in sample_index order (N >= 1).")
     var perClass: Int?
 
-    @Option(help: "N rows per class drawn at random (with --seed).")
+    @Option(parsing: .unconditional, help: "N rows per class drawn at random (with --seed; N >= 1).")
     var sample: Int?
 
-    @Option(name: .customLong("fit-per-class"), help: "qr-pca: fit the PCA on the first N train rows per class (default: the points' own selection).")
+    @Option(name: .customLong("fit-per-class"), parsing: .unconditional, help: "qr-pca: fit the PCA on the first N train rows per class (default: the points' own selection; N >= 1).")
     var fitPerClass: Int?
 
-    @Option(help: "Seed for --sample.")
+    @Option(parsing: .unconditional, help: "Seed for --sample (0 to 2^64-1).")
     var seed: UInt64 = 0
 
     @Option(name: .shortAndLong, help: "Output: .h5 (default format), .csv or .json.")
@@ -58,13 +58,21 @@ struct Project: ParsableCommand {
     func validate() throws {
         guard ProjectionMethod(rawValue: method) != nil else { throw ValidationError("--method must be muller or qr-pca") }
         if perClass != nil && sample != nil { throw ValidationError("give --per-class or --sample, not both") }
-        if let n = perClass ?? sample, n < 1 { throw ValidationError("the number of rows per class must be at least 1") }
-        if let n = fitPerClass, n < 1 { throw ValidationError("--fit-per-class must be at least 1") }
+        if let n = perClass { try OptionCheck.integer(n, "--per-class", in: 1...Int.max) }
+        if let n = sample { try OptionCheck.integer(n, "--sample", in: 1...Int.max) }
+        if let n = fitPerClass { try OptionCheck.integer(n, "--fit-per-class", in: 1...Int.max) }
+        try OptionCheck.list(classes, "--classes")
+        let count = classes.split(separator: ",", omittingEmptySubsequences: false).count
+        guard count == 3 else { throw ValidationError("--classes '\(classes)': give exactly 3 classes, not \(count)") }
+        try OptionCheck.nonEmpty(split, "--split")
+        do { _ = try ProjectionFileFormat(path: output) } catch {
+            throw ValidationError("-o \(output): unknown extension; use .h5, .csv or .json")
+        }
     }
 
     func run() throws {
         runTool(name: "project") {
-            _ = try ProjectionFileFormat(path: output)
+            try OutputTarget.check(output, inputs: dump)
             let selection: SampleSelection = perClass.map { .firstPerClass($0) }
                 ?? sample.map { .randomPerClass($0, seed: seed) } ?? .all
             let splits = split == "all" ? [] : [split]  // empty: every split of the dump
@@ -88,4 +96,4 @@ struct Project: ParsableCommand {
     }
 }
 
-Project.main()
+Project.runAsTool(name: "project")

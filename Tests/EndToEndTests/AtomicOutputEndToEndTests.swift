@@ -165,3 +165,219 @@ struct AtomicOutputEndToEndTests {
         #expect(stopped ? run.stdout.isEmpty : true, "an interrupted inspect printed a report: \(run)")
     }
 }
+
+// MARK: - Where -o leads (issue #10): inputs are never replaced; devices, FIFOs and /dev/stdout
+// are written in place; symlinks are written through; long names work.
+
+/// A folder holding copies of two fixture students (X.h5 at T = 1, Y.h5 at T = 3) and a
+/// projection file p.h5 made from X.h5, for runs whose `-o` is aimed at them.
+struct OutputTargetFolder {
+    let url: URL
+    var path: String { url.path }
+    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    init() throws {
+        url = try atomicFolder("targets")
+        let fixtures = corpusPackageRoot.appendingPathComponent("Fixtures/minilab")
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("student-ls0.1-T1.h5"), to: url.appendingPathComponent("X.h5"))
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("student-ls0.1-T3.h5"), to: url.appendingPathComponent("Y.h5"))
+        let made = try CorpusTool.run("project", ["X.h5", "--classes", "0,1,2", "-o", "p.h5"], timeout: 60, currentDirectory: url)
+        guard made.status == 0 else { throw CorpusSetupError(message: "project for the plot input failed: \(made)") }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+
+    func bytes(_ name: String) -> Data? { FileManager.default.contents(atPath: file(name)) }
+
+    func leftovers() -> [String] { folderListing(url).filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp") } }
+}
+
+/// The tools' runs with `-o OUT`, each reading X.h5 (and Y.h5, p.h5 where named).
+let outputTargetRuns: [(tool: String, arguments: @Sendable (String) -> [String])] = [
+    ("accuracy", { ["X.h5", "--format", "csv", "-o", $0] }),
+    ("eta", { ["--t1", "X.h5", "--t2", "Y.h5", "--targets", "0", "--s1", "1", "--s2", "2", "-o", $0] }),
+    ("eta", { ["centroids", "X.h5", "--split", "train", "-o", $0] }),
+    ("project", { ["X.h5", "--classes", "0,1,2", "-o", $0] }),
+]
+
+func fileType(_ path: String) -> mode_t {
+    var info = stat()
+    return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : 0
+}
+
+@Suite("Output targets end to end", .serialized)
+struct OutputTargetEndToEndTests {
+    /// `-o` naming an input, by any spelling or link, is exit 64 with one line, before any work,
+    /// and the input is byte-identical afterwards.
+    @Test func anInputIsNeverReplaced() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        let x = try #require(folder.bytes("X.h5")), y = try #require(folder.bytes("Y.h5")), p = try #require(folder.bytes("p.h5"))
+        #expect(link(folder.file("X.h5"), folder.file("hard.h5")) == 0)
+        #expect(symlink("X.h5", folder.file("soft.h5")) == 0)
+        #expect(symlink(folder.file("p.h5"), folder.file("p-link.png")) == 0)
+        for (tool, arguments) in outputTargetRuns {
+            for spelling in ["X.h5", "./X.h5", folder.file("X.h5"), "hard.h5", "soft.h5"] {
+                let run = try CorpusTool.run(tool, arguments(spelling), timeout: 60, currentDirectory: folder.url)
+                #expect(!run.signaled && run.status == 64, "\(run)")
+                #expect(run.stderrLines.count == 1 && run.stderr.contains("is the input") && run.stderr.contains("X.h5"), "\(run)")
+            }
+        }
+        let eta = try CorpusTool.run("eta", ["--t1", "X.h5", "--t2", "Y.h5", "-o", "Y.h5"], timeout: 60, currentDirectory: folder.url)
+        #expect(eta.status == 64 && eta.stderrLines.count == 1, "\(eta)")
+        // plot: the figure's name is a link to its projection input.
+        let plot = try CorpusTool.run("plot", ["p.h5:train", "-o", "p-link.png"], timeout: 60, currentDirectory: folder.url)
+        #expect(plot.status == 64 && plot.stderrLines.count == 1 && plot.stderr.contains("is the input"), "\(plot)")
+        #expect(folder.bytes("X.h5") == x && folder.bytes("Y.h5") == y && folder.bytes("p.h5") == p)
+        #expect(fileType(folder.file("soft.h5")) == S_IFLNK && fileType(folder.file("p-link.png")) == S_IFLNK)
+        #expect(folder.leftovers().isEmpty, "\(folderListing(folder.url))")
+    }
+
+    /// A manifest's shards are inputs too: writing over one is refused, found when the dump opens.
+    @Test func aManifestsShardIsNeverReplaced() throws {
+        let corpus = try GeneratedCorpus.load()
+        let folder = try atomicFolder("manifest")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["shards_padding.h5", "shards_padding.rank0.h5", "shards_padding.rank1.h5"] {
+            try FileManager.default.copyItem(at: corpus.directory.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let before = folderListing(folder).map { FileManager.default.contents(atPath: folder.appendingPathComponent($0).path) }
+        for (tool, arguments) in [("eta", ["centroids", "shards_padding.h5", "--split", "val", "-o", "shards_padding.rank1.h5"]),
+                                  ("project", ["shards_padding.h5", "--classes", "0,1,2", "--split", "val", "-o", "shards_padding.rank0.h5"])] {
+            let run = try CorpusTool.run(tool, arguments, timeout: 60, currentDirectory: folder)
+            #expect(!run.signaled && run.status == 64 && run.stderrLines.count == 1 && run.stderr.contains("is the input"), "\(run)")
+        }
+        let after = folderListing(folder).map { FileManager.default.contents(atPath: folder.appendingPathComponent($0).path) }
+        #expect(before == after, "\(folderListing(folder))")
+    }
+
+    /// /dev/null takes the output and stays a device; /dev/full is a one-line failure, not exit 0.
+    @Test func devicesAreWrittenInPlace() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        // project picks its format by extension: it reaches the devices through links named .h5.
+        #expect(symlink("/dev/null", folder.file("null.h5")) == 0 && symlink("/dev/full", folder.file("full.h5")) == 0)
+        for (tool, arguments) in outputTargetRuns {
+            let viaLink = tool == "project"
+            let null = try CorpusTool.run(tool, arguments(viaLink ? "null.h5" : "/dev/null"), timeout: 60, currentDirectory: folder.url)
+            #expect(!null.signaled && null.status == 0, "\(null)")
+            let full = try CorpusTool.run(tool, arguments(viaLink ? "full.h5" : "/dev/full"), timeout: 60, currentDirectory: folder.url)
+            #expect(!full.signaled && full.status != 0 && full.stderrLines.count == 1, "\(full)")
+            #expect(full.stderr.contains("full\(viaLink ? ".h5" : ""): write: No space left on device"), "\(full)")
+        }
+        #expect(fileType("/dev/null") == S_IFCHR && fileType("/dev/full") == S_IFCHR)
+        #expect(fileType(folder.file("null.h5")) == S_IFLNK && fileType(folder.file("full.h5")) == S_IFLNK)
+        #expect(try AtomicOutputTemporaries.inDev().isEmpty)
+    }
+
+    /// A FIFO with a reader gets the same bytes a file would, and stays a FIFO.
+    @Test func aFifoIsWrittenInPlace() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        let plain = try CorpusTool.run("accuracy", ["X.h5", "--format", "csv", "-o", "table.csv"], timeout: 60, currentDirectory: folder.url)
+        #expect(plain.status == 0, "\(plain)")
+        #expect(mkfifo(folder.file("pipe.csv"), 0o600) == 0)
+        let reader = FIFODrain(folder.file("pipe.csv"))
+        let run = try CorpusTool.run("accuracy", ["X.h5", "--format", "csv", "-o", "pipe.csv"], timeout: 60, currentDirectory: folder.url)
+        #expect(!run.signaled && run.status == 0, "\(run)")
+        let received = String(decoding: reader.wait(), as: UTF8.self)
+        let expected = try String(contentsOfFile: folder.file("table.csv"), encoding: .utf8)
+        // Equal but for the recorded command line (-o differs).
+        let strip = { (text: String) in text.split(separator: "\n").filter { !$0.hasPrefix("# command:") } }
+        #expect(strip(received) == strip(expected) && !received.isEmpty)
+        #expect(fileType(folder.file("pipe.csv")) == S_IFIFO)
+        #expect(folder.leftovers().isEmpty)
+    }
+
+    /// `-o /dev/stdout` writes to the tool's stdout (here a file) instead of renaming over it.
+    @Test func devStdoutIsTheDescriptor() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        let run = try CorpusTool.run("accuracy", ["X.h5", "--format", "csv", "-o", "/dev/stdout"], timeout: 60, currentDirectory: folder.url)
+        #expect(run.status == 0 && run.stdout.hasPrefix("# tool: accuracy"), "\(run)")
+        #expect(run.stdout.split(separator: "\n").count > 3, "\(run)")
+        let centroids = try CorpusTool.run("eta", ["centroids", "X.h5", "--split", "train", "-o", "/dev/stdout"], timeout: 60,
+                                           currentDirectory: folder.url)
+        #expect(centroids.status == 0, "\(centroids)")
+    }
+
+    /// A symlinked output is written through (the link stays); a dangling one creates its target.
+    @Test func symlinksAreWrittenThrough() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("real"), withIntermediateDirectories: true)
+        try "old\n".write(toFile: folder.file("real/acc.csv"), atomically: false, encoding: .utf8)
+        #expect(symlink("real/acc.csv", folder.file("acc.csv")) == 0)
+        #expect(symlink("real/new.h5", folder.file("new.h5")) == 0)
+        let first = try CorpusTool.run("accuracy", ["X.h5", "--format", "csv", "-o", "acc.csv"], timeout: 60, currentDirectory: folder.url)
+        let second = try CorpusTool.run("project", ["X.h5", "--classes", "0,1,2", "-o", "new.h5"], timeout: 60, currentDirectory: folder.url)
+        #expect(first.status == 0 && second.status == 0, "\(first) \(second)")
+        #expect(fileType(folder.file("acc.csv")) == S_IFLNK && fileType(folder.file("new.h5")) == S_IFLNK)
+        #expect(try String(contentsOfFile: folder.file("real/acc.csv"), encoding: .utf8).hasPrefix("# tool: accuracy"))
+        #expect(fileType(folder.file("real/new.h5")) == S_IFREG)
+        #expect(folderListing(folder.url.appendingPathComponent("real")) == ["acc.csv", "new.h5"])
+    }
+
+    /// A legal 250-byte name works for text and HDF5 outputs (the temporary name fits NAME_MAX).
+    @Test func longOutputNamesWork() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        let stem = String(repeating: "n", count: 247)
+        for (tool, arguments) in [("accuracy", ["X.h5", "--format", "csv", "-o", stem + ".csv"]),
+                                  ("project", ["X.h5", "--classes", "0,1,2", "-o", stem + ".h5"]),
+                                  ("eta", ["centroids", "X.h5", "--split", "train", "-o", stem + ".c5"])] {
+            let run = try CorpusTool.run(tool, arguments, timeout: 60, currentDirectory: folder.url)
+            #expect(run.status == 0, "\(run)")
+            #expect(FileManager.default.fileExists(atPath: folder.file(arguments.last!)))
+        }
+        #expect(folder.leftovers().isEmpty)
+    }
+
+    /// A folder, a missing folder, an empty name: exit 64, one line naming the problem.
+    @Test func impossibleTargetsAreUsageErrors() throws {
+        let folder = try OutputTargetFolder()
+        defer { folder.remove() }
+        for (target, problem) in [(".", "is a folder"), (folder.path, "is a folder"), ("missing/out.h5", "the folder missing does not exist"),
+                                  ("X.h5/out.h5", "not a folder"), ("", "empty file name")] {
+            for (tool, arguments) in outputTargetRuns {
+                let run = try CorpusTool.run(tool, arguments(target), timeout: 60, currentDirectory: folder.url)
+                #expect(!run.signaled && run.status == 64 && run.stderrLines.count == 1, "\(run)")
+                // project checks the extension first: "." and "" fail there, also with exit 64.
+                #expect(run.stderr.contains(problem) || tool == "project", "\(run)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("missing")))
+    }
+}
+
+/// Temporary files an atomic write could have left in /dev (it must write devices in place).
+enum AtomicOutputTemporaries {
+    static func inDev() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "/dev").filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp") }
+    }
+}
+
+/// Reads a FIFO to its end on a thread of its own.
+final class FIFODrain: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var bytes = Data()
+
+    init(_ path: String) {
+        Thread.detachNewThread { [self] in
+            let fd = open(path, O_RDONLY)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while fd >= 0 {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                bytes.append(contentsOf: buffer[..<n])
+            }
+            if fd >= 0 { close(fd) }
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return bytes
+    }
+}
