@@ -744,7 +744,7 @@ def classifier_of(model, layer=None, *, num_classes: int | None = None):
     ``"classifier.6"``, ``"heads.head"`` or ``"classifier.-1"`` (a ``module.``
     prefix left by DDP is accepted).  Without it, in this order:
 
-    1. timm models: ``model.get_classifier()``;
+    1. timm models: ``model.get_classifier()`` (refused unless an ``nn.Linear``);
     2. the torchvision names ``fc``, ``classifier`` (or its last element),
        ``heads.head``, ``heads``, ``head``, ``head.fc`` -- exactly one must be an
        ``nn.Linear`` (ResNet ``fc``; MobileNetV2/EfficientNet/VGG/ConvNeXt
@@ -786,8 +786,10 @@ def classifier_of(model, layer=None, *, num_classes: int | None = None):
         getter = getattr(net, "get_classifier", None)
         if callable(getter):
             found = getter()
-            tried.append(f"get_classifier() -> {type(found).__name__}")
-            linear = _linear_or_none(found)
+            linear = _linear_or_none(found) if isinstance(found, nn.Module) else None
+            if linear is None:  # timm with num_classes=0 (Identity), or a convolutional head
+                raise ValueError(f"classifier_of: {type(net).__name__}.get_classifier() is a "
+                                 f"{type(found).__name__}, not an nn.Linear; pass layer=")
             how = "get_classifier()"
         if linear is None:
             known = []
@@ -937,8 +939,7 @@ def collect_penultimate(model, loader, layer=None, device=None, *, module=None,
     captured_in: list = []
     captured_out: list = []
     handles = [
-        linear.register_forward_pre_hook(
-            lambda _m, args: captured_in.append(args[0].detach().flatten(1).float().cpu())),
+        linear.register_forward_pre_hook(lambda _m, args: captured_in.append(args[0].detach().float().cpu())),
         linear.register_forward_hook(
             lambda _m, _args, out: captured_out.append(out.detach().flatten(1).float().cpu())),
     ]
@@ -958,6 +959,9 @@ def collect_penultimate(model, loader, layer=None, device=None, *, module=None,
                 if len(captured_in) != 1:
                     raise ValueError(f"collect_penultimate: the classifier {_module_name(net, linear)} "
                                      f"ran {len(captured_in)} times in one forward pass; pass layer=")
+                if captured_in[0].dim() != 2:
+                    raise ValueError(f"collect_penultimate: the classifier {_module_name(net, linear)} gets input "
+                                     f"of shape {tuple(captured_in[0].shape)}, not (batch, features); pass layer=")
                 if isinstance(out, torch.Tensor) and out.dim() == 2 and out.shape[1] != captured_out[0].shape[1]:
                     raise ValueError(f"collect_penultimate: the classifier {_module_name(net, linear)} "
                                      f"outputs {captured_out[0].shape[1]} values but the model outputs "
@@ -1050,4 +1054,4 @@ def _raise_if_any(dist, rank: int, count: int, failure) -> None:
         raise failure
     first = next((e for e in errors if e is not None), None)
     if first is not None:
-        raise ValueError(f"dump_distributed: {first}")
+        raise ValueError(first)  # "rank R: <that rank's error>"

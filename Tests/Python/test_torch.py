@@ -135,6 +135,26 @@ def test_classifier_of_refuses_with_what_it_tried(model, kwargs, message):
         pw.classifier_of(model, **kwargs)
 
 
+def test_a_get_classifier_that_is_not_linear_is_refused():
+    class Headless(TimmLike):
+        def get_classifier(self):
+            return nn.Identity()  # timm's models with num_classes=0
+    with pytest.raises(ValueError, match=r"Headless.get_classifier\(\) is a Identity, not an nn.Linear"):
+        pw.classifier_of(Headless())
+
+
+def test_a_classifier_on_token_sequences_is_refused():
+    class Tokens(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(5, 3)
+
+        def forward(self, x):
+            return self.head(x.unsqueeze(1).repeat(1, 2, 1))
+    with pytest.raises(ValueError, match=r"classifier head gets input of shape \(2, 2, 5\), not \(batch, features\)"):
+        pw.collect_penultimate(Tokens(), loader_of(torch.randn(2, 5), [0, 1], batch_size=2))
+
+
 def test_several_torchvision_names_are_ambiguous():
     class Two(nn.Module):
         def __init__(self):

@@ -234,3 +234,13 @@ def test_project_on_the_ddp_dump_equals_the_single_dump_and_numpy(run):
     reference = muller_numpy(run["single"][3], "val", classes)
     assert len(samples) == len(reference) > 20
     assert_close(samples, reference, 1e-9)
+
+
+def test_an_error_on_one_rank_fails_every_rank_without_hanging(run):
+    folder = run["folder"]
+    failed = run_ddp("torchrun", folder, 1, "--fail-rank", "1")
+    assert failed.returncode != 0
+    # Rank 1's own error, and rank 0 told about it (rather than waiting at the barrier).
+    assert "ValueError: dump_distributed: loader 'train' has a SequentialSampler, not a DistributedSampler" in failed.stderr
+    assert "ValueError: rank 1: dump_distributed: loader 'train' has a SequentialSampler" in failed.stderr
+    assert not (folder / "T1.torchrun.h5").exists()

@@ -93,9 +93,11 @@ def dump_rank(rank: int, world: int, args) -> None:
         model.load_state_dict(torch.load(args.state))
         model = nn.parallel.DistributedDataParallel(model)
         attributes = json.loads(args.attributes)
+        broken = rank == args.fail_rank  # this rank forgets its DistributedSampler: it must fail, and so must the others
         pw.dump_distributed(args.out, model=model, attributes=attributes, wnids=WNIDS,
-                            loaders=loaders(Path(args.data), rank=rank, world=world, shuffle=args.shuffle,
-                                            drop_last=args.drop_last, batch_size=args.batch_size))
+                            loaders=loaders(Path(args.data), rank=None if broken else rank, world=world,
+                                            shuffle=args.shuffle, drop_last=args.drop_last,
+                                            batch_size=args.batch_size))
     finally:
         dist.destroy_process_group()
 
@@ -111,6 +113,7 @@ def main() -> None:
     parser.add_argument("--drop-last", action="store_true")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--port", default="29531")
+    parser.add_argument("--fail-rank", type=int, default=-1)
     args = parser.parse_args()
     try:
         if args.launcher == "torchrun":
