@@ -2,18 +2,29 @@
 
 One importable file; it needs only numpy and h5py.  PyTorch is imported lazily,
 inside the torch helpers at the bottom, so the writing functions work (and are
-tested) on plain numpy arrays.
+tested) on plain numpy arrays.  Install it with ``pip install ./notebooks-export``
+(``[torch]`` adds PyTorch) or copy this file next to your code; both give
+``import penultimate_writer``.  ``__version__`` is ``FORMAT_VERSION.minor.patch``:
+its major number is the file format version it writes.
 
-The format (see SPEC.md / FeatureStore's FileFormat article)::
+The format is specified in ``Sources/FeatureStore/FeatureStore.docc/FileFormat.md``
+(the FeatureStore documentation's "The feature dump file format" article)::
 
     /                      root attributes (format, format_version, model, role, ...)
     /classes/wnid          (C,)   vlen UTF-8 strings      (and/or /classes/name)
     /classifier/weight     (C, D) float32                 (nn.Linear layout)
     /classifier/bias       (C,)   float32
+    /splits/<s>            group; attribute sample_count (int64): the number of
+                           distinct samples of split <s> (len(dataset)), over all
+                           shards of a sharded dump; readers check completeness with it
     /splits/<s>/features   (N, D) float32 | float16, chunked by rows
     /splits/<s>/labels     (N,)   int64 in 0..<C
     /splits/<s>/sample_index (N,) int64  (optional; required in shards)
     /splits/<s>/logits     (N, C) float32 (optional)
+
+Penultimate features are the *input of the final classifier nn.Linear* (taken by
+a forward pre-hook, see :func:`collect_penultimate`) and logits its output, so
+``logits = features @ W.T + b`` holds by construction.
 
 Files must be readable by libhdf5 1.10.8, so every file is created with
 ``libver=("earliest", "v110")`` and float16 is converted by numpy, never by
@@ -25,8 +36,9 @@ Entry points:
 * :class:`DumpWriter` – incremental ``append`` for streaming loops.
 * :func:`write_shard` / :func:`write_manifest` – one file per DDP rank plus a
   manifest of virtual datasets over the shards.
-* :func:`collect_penultimate`, :func:`classifier_of`, :class:`IndexedDataset`,
-  :func:`dump_distributed` – thin PyTorch helpers.
+* :func:`classifier_of`, :func:`classifier_weights`, :func:`collect_penultimate`,
+  :func:`logits_check`, :class:`IndexedDataset`, :func:`dump_distributed` –
+  the PyTorch helpers (PyTorch is needed only when they are called).
 """
 
 from __future__ import annotations
@@ -38,10 +50,11 @@ from typing import Iterable, Mapping, Sequence
 import h5py
 import numpy as np
 
-__version__ = "0.1.0"
-
 FORMAT = "penultimate-features"
 FORMAT_VERSION = 1
+#: ``FORMAT_VERSION.minor.patch``: the major number is the format version written.  A literal,
+#: so that packaging reads it without importing numpy/h5py (pyproject.toml: dynamic version).
+__version__ = "1.1.0"
 WRITER = f"penultimate_writer.py {__version__}"
 
 #: libhdf5 1.10.8 (Debian 12) must read every file we write.
@@ -263,11 +276,21 @@ class DumpWriter:
     optional datasets (``sample_index``, ``logits``) that split has.  Usable as a
     context manager; the file is written to ``path`` directly (pass a temporary
     path and rename for atomicity).
+
+    Every split group gets the int64 attribute ``sample_count`` when the writer
+    is closed: the number of distinct samples of the split (``len(dataset)``).  A
+    single file holds the whole split, so there it is the number of distinct
+    ``sample_index`` values (or of rows, without ``sample_index``); a value given
+    by ``sample_counts={split: n}`` or :meth:`set_sample_count` must equal it
+    (a smaller count means rows were lost, e.g. ``DataLoader(drop_last=True)``).
+    A shard holds part of the split: its ``sample_count`` must be given (the
+    dataset's length) and is written as given; :func:`write_manifest` checks
+    that the shards together hold exactly that many distinct samples.
     """
 
     def __init__(self, path, *, attributes: Mapping[str, object], wnids=None, names=None,
                  weight, bias, feature_dtype="float32", compression=None, chunk_rows=None,
-                 shard: tuple[int, int] | None = None):
+                 shard: tuple[int, int] | None = None, sample_counts: Mapping[str, int] | None = None):
         attrs = _normalise_attributes(attributes)
         wnids, names, count = _check_classes(wnids, names)
         weight, bias = _check_classifier(weight, bias, count)
@@ -290,6 +313,9 @@ class DumpWriter:
         self._chunk_rows = chunk_rows
         self._is_shard = shard is not None
         self._splits: dict[str, dict] = {}
+        self._sample_counts: dict[str, int] = {}
+        for split, value in dict(sample_counts or {}).items():
+            self.set_sample_count(split, value)
         self._file = h5py.File(self.path, "w", libver=LIBVER)
         try:
             _write_root(self._file, attrs, extra)
@@ -351,8 +377,49 @@ class DumpWriter:
         self._splits[split] = {name: self._create(group, name, array, resizable=False)
                                for name, array in block.items()}
 
+    def set_sample_count(self, split: str, count: int) -> None:
+        """Declare ``len(dataset)`` of ``split`` (required for every split of a shard)."""
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"splits/{split}: sample_count must be a positive integer, got {count!r}")
+        self._sample_counts[split] = int(count)
+
+    def _finish(self) -> None:
+        """Write each split's ``sample_count`` after checking it against the rows written."""
+        unknown = sorted(set(self._sample_counts) - set(self._splits))
+        if unknown:
+            raise ValueError(f"splits/{unknown[0]}: sample_count given but no rows were written")
+        for split, state in self._splits.items():
+            rows = state["features"].shape[0]
+            index = state.get("sample_index")
+            distinct = rows if index is None else int(np.unique(index[()]).size)
+            given = self._sample_counts.get(split)
+            where = f"{self.path}: splits/{split}"
+            if self._is_shard:
+                if given is None:
+                    raise ValueError(f"{where}: sample_count: required in shard files "
+                                     "(the split's len(dataset), over all shards)")
+                if distinct > given:
+                    raise ValueError(f"{where}: {distinct} distinct samples in this shard, "
+                                     f"more than sample_count {given}")
+            elif given is not None and given != distinct:
+                raise ValueError(f"{where}: {distinct} distinct samples written but sample_count is {given}; "
+                                 "a single file must hold the whole split (DataLoader(drop_last=True)?)")
+            self._file["splits"][split].attrs.create("sample_count", np.int64(distinct if given is None else given))
+
     def close(self) -> None:
-        """Flush and close the file; idempotent."""
+        """Write the ``sample_count`` attributes, flush and close the file; idempotent.
+
+        Raises ``ValueError`` (after closing the file) when a ``sample_count``
+        disagrees with the rows written.
+        """
+        if self._file is not None:
+            try:
+                self._finish()
+            finally:
+                self._file.close()
+                self._file = None
+
+    def _abandon(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -360,8 +427,11 @@ class DumpWriter:
     def __enter__(self) -> "DumpWriter":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._abandon()  # the caller's error is the one to see
 
 
 def _split_args(splits: Mapping[str, Mapping[str, object]]) -> dict:
@@ -371,7 +441,7 @@ def _split_args(splits: Mapping[str, Mapping[str, object]]) -> dict:
     for name, args in splits.items():
         if not isinstance(args, Mapping):
             raise ValueError(f"splits/{name}: expected a dict with features and labels")
-        unknown = set(args) - allowed
+        unknown = set(args) - allowed - {"sample_count"}
         if unknown:
             raise ValueError(f"splits/{name}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         for key in ("features", "labels"):
@@ -385,15 +455,17 @@ def _write_all(path, shard, *, attributes, wnids, names, weight, bias, splits,
     splits = _split_args(splits)
     path = os.fspath(path)
     ok = False
+    counts = {name: args["sample_count"] for name, args in splits.items() if args.get("sample_count") is not None}
     writer = DumpWriter(path, attributes=attributes, wnids=wnids, names=names, weight=weight, bias=bias,
                         feature_dtype=feature_dtype, compression=compression, chunk_rows=chunk_rows,
-                        shard=shard)
+                        shard=shard, sample_counts=counts)
     try:
         for name, args in splits.items():
             writer._write_whole_split(name, args)
+        writer.close()
         ok = True
     finally:
-        writer.close()
+        writer._abandon()
         if not ok:
             try:
                 os.remove(path)  # never leave a half-written dump behind
@@ -408,7 +480,9 @@ def write_dump(path, *, attributes: Mapping[str, object], wnids=None, names=None
     """Write a whole dump (format v1) in one call and return its path.
 
     ``splits`` maps a split name to ``dict(features=(N, D), labels=(N,),
-    sample_index=(N,) or None, logits=(N, C) or None)``.  ``feature_dtype`` is
+    sample_index=(N,) or None, logits=(N, C) or None, sample_count=None)``;
+    ``sample_count`` (the split's ``len(dataset)``; default: the distinct rows)
+    must equal the number of distinct samples written (see :class:`DumpWriter`).  ``feature_dtype`` is
     ``"float32"`` or ``"float16"`` (cast by numpy); ``compression`` is ``None`` or
     ``"gzip"`` (level 4 with shuffle); ``chunk_rows`` overrides the ~1 MiB row
     chunks of the features.  Raises ``ValueError`` naming the dataset on bad input;
@@ -459,8 +533,10 @@ def write_shard(path, *, rank: int, count: int, attributes: Mapping[str, object]
                 feature_dtype="float32", compression=None, chunk_rows=None) -> str:
     """Write one rank's shard: a complete dump plus ``shard_rank``/``shard_count``.
 
-    Every split must carry ``sample_index`` (DistributedSampler pads the last batch
-    with repeated samples; readers drop repeats by sample index).
+    Every split must carry ``sample_index`` and ``sample_count`` (the split's
+    ``len(dataset)`` over all ranks).  Write no DistributedSampler padding rows
+    (:func:`collect_penultimate` drops them); readers of older shard sets drop
+    repeated sample indices.
     """
     for name in ("rank", "count"):
         value = locals()[name]
@@ -487,6 +563,9 @@ def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = Non
     stored relative to the manifest's folder, so the set can be moved as a whole.
     Sample indices may repeat across shards only as DistributedSampler padding:
     at most ``max_padding`` repeats (default ``shard_count - 1``) per split.
+    Every shard must record the same ``sample_count`` for a split, and the shards
+    together must hold exactly that many distinct samples (a missing rank or a
+    ``drop_last`` sampler is refused); the manifest's split groups record it too.
     """
     path = os.fspath(path)
     shard_paths = [os.fspath(p) for p in shard_paths]
@@ -501,6 +580,7 @@ def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = Non
     # Read and cross-check what the shards say.
     first: dict = {}
     layouts: dict[str, list] = {}
+    sample_counts: dict[str, set] = {}
     for rank, shard in enumerate(shard_paths):
         if not os.path.exists(shard):
             raise ValueError(f"{shard}: shard file not found")
@@ -528,6 +608,8 @@ def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = Non
                 if "sample_index" not in group:
                     raise ValueError(f"{shard}: splits/{split}/sample_index: required in shard files")
                 layouts.setdefault(split, []).append(group["sample_index"][()])
+                count_attr = group.attrs.get("sample_count")
+                sample_counts.setdefault(split, set()).add(None if count_attr is None else int(count_attr))
         if rank == 0:
             first = info
             continue
@@ -556,6 +638,16 @@ def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = Non
         if repeats > max_padding:
             raise ValueError(f"splits/{split}/sample_index: {repeats} sample indices repeat across shards, "
                              f"more than DistributedSampler padding allows ({max_padding})")
+        counts = sample_counts[split]
+        if len(counts) != 1:
+            shown = ", ".join("none" if c is None else str(c) for c in sorted(counts, key=lambda c: -1 if c is None else c))
+            raise ValueError(f"splits/{split}: sample_count: the shards disagree ({shown})")
+        expected = next(iter(counts))
+        distinct = joined.size - repeats
+        if expected is not None and distinct != expected:
+            raise ValueError(f"splits/{split}: sample_count: the shards hold {distinct} distinct samples, "
+                             f"not the {expected} they declare (a rank's shard missing, or "
+                             "DistributedSampler(drop_last=True) left samples out)")
 
     shard_infos = []
     for shard in shard_paths:
@@ -573,6 +665,8 @@ def write_manifest(path, shard_paths: Sequence, *, max_padding: int | None = Non
         splits = out.create_group("splits")
         for split, datasets in first["splits"].items():
             group = splits.create_group(split)
+            if next(iter(sample_counts[split])) is not None:
+                group.attrs.create("sample_count", np.int64(next(iter(sample_counts[split]))))
             for name, (_, dtype) in datasets.items():
                 shapes = [info[split][name] for info in shard_infos]
                 _create_virtual(group, name, dtype, relative, f"/splits/{split}/{name}", shapes)
@@ -596,45 +690,262 @@ class IndexedDataset:
 
 
 def _unwrap(model):
-    return getattr(model, "module", model)  # DistributedDataParallel / DataParallel
+    """The model inside DistributedDataParallel / DataParallel wrappers."""
+    import torch.nn as nn
+
+    while isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
+        model = model.module
+    return model
 
 
-def classifier_of(model, layer=None) -> tuple[np.ndarray, np.ndarray]:
-    """The final linear layer's ``(weight (C, D), bias (C,))`` as float32 numpy arrays.
+def _linear_or_none(module):
+    import torch.nn as nn
 
-    ``layer`` defaults to ``model.fc`` (torchvision ResNets); a layer without a
-    bias gives zeros.
+    if isinstance(module, nn.Linear):
+        return module
+    if isinstance(module, nn.Sequential) and len(module) and isinstance(module[-1], nn.Linear):
+        return module[-1]
+    return None
+
+
+#: Where torchvision (and most hand-written models) keep the final classifier: ResNet, GoogLeNet,
+#: Inception, RegNet, ShuffleNet ``fc``; MobileNet, EfficientNet, VGG, AlexNet, ConvNeXt, DenseNet,
+#: MNASNet ``classifier`` (an nn.Linear or a Sequential ending in one); ViT ``heads.head``; Swin,
+#: MaxViT-style ``head``.
+_KNOWN_CLASSIFIERS = ("fc", "classifier", "heads.head", "heads", "head", "head.fc")
+
+
+def _submodule(net, name: str):
+    module = net
+    for part in name.split("."):
+        if part.lstrip("-").isdigit() and hasattr(module, "__getitem__"):
+            try:
+                module = module[int(part)]
+            except (IndexError, TypeError):
+                return None
+        else:
+            module = getattr(module, part, None)
+        if module is None:
+            return None
+    return module
+
+
+def _module_name(net, target) -> str:
+    for name, module in net.named_modules():
+        if module is target:
+            return name or "<model>"
+    return "<not a submodule>"
+
+
+def classifier_of(model, layer=None, *, num_classes: int | None = None):
+    """The final classifier ``nn.Linear`` of ``model``: its input is the penultimate layer.
+
+    ``layer`` names it explicitly: an ``nn.Linear`` module or a dotted name such as
+    ``"classifier.6"``, ``"heads.head"`` or ``"classifier.-1"`` (a ``module.``
+    prefix left by DDP is accepted).  Without it, in this order:
+
+    1. timm models: ``model.get_classifier()`` (refused unless an ``nn.Linear``);
+    2. the torchvision names ``fc``, ``classifier`` (or its last element),
+       ``heads.head``, ``heads``, ``head``, ``head.fc`` -- exactly one must be an
+       ``nn.Linear`` (ResNet ``fc``; MobileNetV2/EfficientNet/VGG/ConvNeXt
+       ``classifier[-1]``; ViT ``heads.head``);
+    3. plain models: the one ``nn.Linear`` whose ``out_features`` is the class
+       count (``num_classes``, else ``model.num_classes``, else the last
+       registered ``nn.Linear``'s ``out_features``).
+
+    DistributedDataParallel and DataParallel are unwrapped.  Raises ``ValueError``
+    naming what was tried when no layer or several layers fit, or when the found
+    layer's ``out_features`` differs from ``num_classes``.
     """
-    layer = layer if layer is not None else _unwrap(model).fc
-    weight = layer.weight.detach().float().cpu().numpy()
-    if layer.bias is None:
+    import torch.nn as nn
+
+    net = _unwrap(model)
+    if not isinstance(net, nn.Module):
+        raise ValueError(f"classifier_of: expected a torch.nn.Module, got {type(model).__name__}")
+    if num_classes is None and isinstance(getattr(net, "num_classes", None), int):
+        num_classes = net.num_classes
+    how = ""
+    if layer is not None:
+        if isinstance(layer, str):
+            name = layer[len("module."):] if layer.startswith("module.") and not hasattr(net, "module") else layer
+            found = _submodule(net, name)
+            if found is None:
+                raise ValueError(f"classifier_of: {type(net).__name__} has no submodule {layer!r}")
+            how = f"layer {layer!r}"
+        elif isinstance(layer, nn.Module):
+            found, how = layer, f"layer {_module_name(net, layer)}"
+        else:
+            raise ValueError(f"classifier_of: layer must be an nn.Module or a dotted name, got {type(layer).__name__}")
+        linear = _linear_or_none(found)
+        if linear is None:
+            raise ValueError(f"classifier_of: {how} is a {type(found).__name__}, not an nn.Linear; "
+                             "penultimate features are the input of the final nn.Linear")
+    else:
+        linear = None
+        tried = []
+        getter = getattr(net, "get_classifier", None)
+        if callable(getter):
+            found = getter()
+            linear = _linear_or_none(found) if isinstance(found, nn.Module) else None
+            if linear is None:  # timm with num_classes=0 (Identity), or a convolutional head
+                raise ValueError(f"classifier_of: {type(net).__name__}.get_classifier() is a "
+                                 f"{type(found).__name__}, not an nn.Linear; pass layer=")
+            how = "get_classifier()"
+        if linear is None:
+            known = []
+            for name in _KNOWN_CLASSIFIERS:
+                found = _submodule(net, name)
+                candidate = _linear_or_none(found) if isinstance(found, nn.Module) else None
+                if found is not None:
+                    tried.append(f"{name} -> {type(found).__name__}")
+                if candidate is not None and all(candidate is not c for _, c in known):
+                    known.append((name, candidate))
+            if len(known) > 1:
+                raise ValueError("classifier_of: several final-classifier candidates: "
+                                 f"{', '.join(_module_name(net, c) for _, c in known)}; pass layer=")
+            if known:
+                linear, how = known[0][1], known[0][0]
+        if linear is None:
+            linears = [(name, m) for name, m in net.named_modules() if isinstance(m, nn.Linear)]
+            if not linears:
+                raise ValueError(f"classifier_of: {type(net).__name__} has no nn.Linear "
+                                 f"(tried {', '.join(tried) or 'no known names'}); pass layer=")
+            count = num_classes if num_classes is not None else linears[-1][1].out_features
+            fits = [(name, m) for name, m in linears if m.out_features == count]
+            if len(fits) != 1:
+                listed = ", ".join(f"{name} ({m.out_features})" for name, m in linears)
+                raise ValueError(f"classifier_of: {len(fits)} nn.Linear layers output {count} classes "
+                                 f"among {listed}; pass layer=")
+            how, linear = fits[0]
+    if num_classes is not None and linear.out_features != num_classes:
+        raise ValueError(f"classifier_of: {how} outputs {linear.out_features} features, "
+                         f"not the {num_classes} classes; pass layer=")
+    return linear
+
+
+def classifier_weights(model, layer=None, *, num_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The classifier's ``(weight (C, D), bias (C,))`` as float32 numpy arrays.
+
+    ``model`` may also be the ``nn.Linear`` itself.  A layer without a bias gives
+    zeros.
+    """
+    import torch.nn as nn
+
+    linear = model if isinstance(model, nn.Linear) and layer is None else \
+        classifier_of(model, layer, num_classes=num_classes)
+    weight = linear.weight.detach().float().cpu().numpy()
+    if linear.bias is None:
         bias = np.zeros(weight.shape[0], dtype=np.float32)
     else:
-        bias = layer.bias.detach().float().cpu().numpy()
+        bias = linear.bias.detach().float().cpu().numpy()
     return weight, bias
 
 
-def collect_penultimate(model, loader, module=None, device=None) -> dict:
-    """Run ``model`` over ``loader`` and collect penultimate activations.
+def logits_check(features, logits, weight, bias) -> float:
+    """The largest ``|logits - (features @ W.T + b)|``, computed in float64.
 
-    A forward hook on ``module`` (default ``model.avgpool``) records its output,
-    flattened to (batch, D).  ``loader`` must yield ``(inputs, labels, indices)``
-    (wrap the dataset in :class:`IndexedDataset`).  Returns a dict with numpy
-    ``features`` (float32), ``logits`` (float32), ``labels`` and ``sample_index``
-    (int64), ready for ``splits={name: result}``.
+    What a dump written by :func:`collect_penultimate` satisfies up to float32
+    rounding (a few ulps of the logits' scale); a hook on the wrong layer gives
+    differences of order one.  Also usable on a dump read back with h5py.
     """
-    import torch  # lazily: the writer itself needs no torch
+    features = np.asarray(features, dtype=np.float64)
+    expected = features @ np.asarray(weight, dtype=np.float64).T + np.asarray(bias, dtype=np.float64)
+    return float(np.max(np.abs(np.asarray(logits, dtype=np.float64) - expected), initial=0.0))
 
-    net = _unwrap(model)
-    module = module if module is not None else net.avgpool
+
+def _sampler_of(loader):
+    batch_sampler = getattr(loader, "batch_sampler", None)
+    sampler = getattr(batch_sampler, "sampler", None)
+    return sampler if sampler is not None else getattr(loader, "sampler", None)
+
+
+def _padding_plan(loader):
+    """``(expected_indices, keep_mask, sample_count)`` when ``loader`` iterates a DistributedSampler.
+
+    torch's DistributedSampler (torch/utils/data/distributed.py) lists the dataset's
+    indices (``randperm`` seeded by ``seed + epoch`` when shuffling), pads the list to
+    ``total_size = num_samples * num_replicas`` by repeating its beginning (or, with
+    ``drop_last``, truncates it to that size), and gives rank r the positions
+    ``r, r + num_replicas, ...``.  So rank r's j-th sample sits at position
+    ``r + j * num_replicas``, and it is padding exactly when that position is
+    ``>= len(dataset)``, whatever the shuffle.
+    """
+    from torch.utils.data.distributed import DistributedSampler
+
+    sampler = _sampler_of(loader)
+    if not isinstance(sampler, DistributedSampler):
+        return None
+    count = len(sampler.dataset)
+    if sampler.drop_last and count % sampler.num_replicas:
+        raise ValueError(f"collect_penultimate: DistributedSampler(drop_last=True) leaves "
+                         f"{count % sampler.num_replicas} of {count} samples out of every rank; "
+                         "use drop_last=False (the padding is dropped here)")
+    expected = np.asarray(list(iter(sampler)), dtype=np.int64)
+    positions = sampler.rank + np.arange(expected.size, dtype=np.int64) * sampler.num_replicas
+    return expected, positions < count, count
+
+
+def _full_pass_count(loader) -> int | None:
+    """``len(dataset)`` when ``loader``'s sampler visits every sample once, else None."""
+    from torch.utils.data import RandomSampler, SequentialSampler
+
+    sampler, dataset = _sampler_of(loader), getattr(loader, "dataset", None)
+    if dataset is None or not hasattr(dataset, "__len__"):
+        return None
+    if isinstance(sampler, SequentialSampler) or (
+            isinstance(sampler, RandomSampler) and not sampler.replacement and len(sampler) == len(dataset)):
+        return len(dataset)
+    return None
+
+
+def collect_penultimate(model, loader, layer=None, device=None, *, module=None,
+                        num_classes: int | None = None) -> dict:
+    """Run ``model`` over ``loader`` and collect the penultimate features and logits.
+
+    A forward **pre-hook** on the final classifier ``nn.Linear`` (see
+    :func:`classifier_of`; ``layer`` names it) records its input, flattened to
+    (batch, D): the penultimate features.  A forward hook records its output: the
+    logits, so ``logits = features @ W.T + b`` holds by construction.  The model
+    runs in eval mode under ``torch.no_grad()``; its mode is restored after.
+
+    ``loader`` must yield ``(inputs, labels, indices)`` (wrap the dataset in
+    :class:`IndexedDataset`).  With a ``DistributedSampler`` the padding rows it
+    adds (positions ``>= len(dataset)``) are dropped here, and ``drop_last=True``
+    is refused when it would leave samples out.  Returns numpy ``features``
+    (float32), ``logits`` (float32), ``labels`` and ``sample_index`` (int64) and
+    ``sample_count`` (``len(dataset)``, when known), ready for
+    ``splits={name: result}``.
+
+    Raises ``ValueError`` when the classifier does not run exactly once per
+    forward pass, or when its output width differs from the model's output.
+    ``module=`` is the 0.1 name of ``layer``; it must now be the nn.Linear (a
+    pooling layer is not the penultimate layer of most architectures).
+    """
+    import torch
+
+    if module is not None:
+        if layer is not None:
+            raise ValueError("collect_penultimate: give layer= or module=, not both")
+        if not isinstance(module, torch.nn.Linear):
+            raise ValueError(f"collect_penultimate: module= is a {type(module).__name__}; the features are "
+                             "now the input of the final nn.Linear: pass layer= (or nothing to find it)")
+        layer = module
+    linear = classifier_of(model, layer, num_classes=num_classes)
+    net = _unwrap(model)  # no DDP collectives (buffer broadcasts) while ranks run different rows
     if device is None:
-        device = next(model.parameters()).device
-    captured: list = []
-    handle = module.register_forward_hook(
-        lambda _m, _inp, out: captured.append(out.detach().flatten(1).float().cpu()))
+        device = next(net.parameters()).device
+    plan = _padding_plan(loader)
+    full_pass = None if plan is not None else _full_pass_count(loader)
+    captured_in: list = []
+    captured_out: list = []
+    handles = [
+        linear.register_forward_pre_hook(lambda _m, args: captured_in.append(args[0].detach().float().cpu())),
+        linear.register_forward_hook(
+            lambda _m, _args, out: captured_out.append(out.detach().flatten(1).float().cpu())),
+    ]
     features, logits, labels, indices = [], [], [], []
-    was_training = model.training
-    model.eval()
+    was_training = net.training
+    net.eval()
     try:
         with torch.no_grad():
             for batch in loader:
@@ -642,44 +953,105 @@ def collect_penultimate(model, loader, module=None, device=None) -> dict:
                     raise ValueError("collect_penultimate: the loader must yield (inputs, labels, indices); "
                                      "wrap the dataset in IndexedDataset")
                 inputs, target, index = batch
-                captured.clear()
-                out = model(inputs.to(device, non_blocking=True))
-                if len(captured) != 1:
-                    raise ValueError(f"collect_penultimate: the hooked module ran {len(captured)} times "
-                                     "in one forward pass; hook the pooling layer")
-                features.append(captured[0].numpy())
-                logits.append(out.detach().float().cpu().numpy())
+                captured_in.clear()
+                captured_out.clear()
+                out = net(inputs.to(device))
+                if len(captured_in) != 1:
+                    raise ValueError(f"collect_penultimate: the classifier {_module_name(net, linear)} "
+                                     f"ran {len(captured_in)} times in one forward pass; pass layer=")
+                if captured_in[0].dim() != 2:
+                    raise ValueError(f"collect_penultimate: the classifier {_module_name(net, linear)} gets input "
+                                     f"of shape {tuple(captured_in[0].shape)}, not (batch, features); pass layer=")
+                if isinstance(out, torch.Tensor) and out.dim() == 2 and out.shape[1] != captured_out[0].shape[1]:
+                    raise ValueError(f"collect_penultimate: the classifier {_module_name(net, linear)} "
+                                     f"outputs {captured_out[0].shape[1]} values but the model outputs "
+                                     f"{out.shape[1]}; pass layer= (the final classifier)")
+                features.append(captured_in[0].numpy())
+                logits.append(captured_out[0].numpy())
                 labels.append(torch.as_tensor(target).cpu().numpy().astype(np.int64))
                 indices.append(torch.as_tensor(index).cpu().numpy().astype(np.int64))
     finally:
-        handle.remove()
-        model.train(was_training)
-    return {
+        for handle in handles:
+            handle.remove()
+        net.train(was_training)
+    result = {
         "features": np.concatenate(features).astype(np.float32),
         "logits": np.concatenate(logits).astype(np.float32),
         "labels": np.concatenate(labels),
         "sample_index": np.concatenate(indices),
     }
+    if plan is not None:
+        expected, keep, count = plan
+        rows = result["features"].shape[0]
+        if rows != expected.size:
+            raise ValueError(f"collect_penultimate: the loader yielded {rows} rows but its DistributedSampler "
+                             f"lists {expected.size} (DataLoader(drop_last=True)?)")
+        loader_dataset = getattr(loader, "dataset", None)
+        if isinstance(loader_dataset, IndexedDataset) and not np.array_equal(result["sample_index"], expected):
+            raise ValueError("collect_penultimate: the loader did not yield its DistributedSampler's indices "
+                             "in order; padding rows cannot be told apart")
+        result = {key: value[keep] for key, value in result.items()}
+        result["sample_count"] = count
+    elif full_pass is not None:
+        result["sample_count"] = full_pass
+    return result
 
 
 def dump_distributed(manifest_path, *, model, loaders: Mapping[str, Iterable], attributes,
-                     wnids=None, names=None, module=None, device=None, **write_options) -> str | None:
+                     wnids=None, names=None, layer=None, device=None, module=None,
+                     num_classes: int | None = None, **write_options) -> str:
     """The DDP recipe: each rank writes its shard, all wait, rank 0 writes the manifest.
 
-    Call on every rank after ``torch.distributed.init_process_group``; loaders
-    should use ``DistributedSampler(shuffle=False)`` over an :class:`IndexedDataset`.
-    Returns the manifest path on rank 0, the shard path elsewhere.
+    Call on every rank after ``torch.distributed.init_process_group`` (any
+    backend; torchrun or ``torch.multiprocessing.spawn``).  Each loader must use a
+    ``DistributedSampler`` (shuffled or not) over an :class:`IndexedDataset`; its
+    padding rows are not written, so every shard holds distinct samples.  The
+    classifier is found by :func:`classifier_of` (``layer`` names it).  Every
+    shard records ``shard_rank``/``shard_count`` and, per split, ``sample_count``
+    = ``len(dataset)``; rank 0 writes the manifest after a barrier, checking that
+    the shards hold every sample exactly once.  Returns the manifest path on rank
+    0, the shard path elsewhere; an error on one rank is raised on every rank.
     """
     import torch.distributed as dist
+    from torch.utils.data.distributed import DistributedSampler
 
     rank, count = dist.get_rank(), dist.get_world_size()
-    weight, bias = classifier_of(model)
-    splits = {name: collect_penultimate(model, loader, module=module, device=device)
-              for name, loader in loaders.items()}
-    mine = write_shard(shard_path(manifest_path, rank), rank=rank, count=count, attributes=attributes,
-                       wnids=wnids, names=names, weight=weight, bias=bias, splits=splits, **write_options)
-    dist.barrier()  # every shard is closed before rank 0 reads them
+    path = shard_path(manifest_path, rank)
+    failure = None
+    try:
+        for name, loader in loaders.items():
+            sampler = _sampler_of(loader)
+            if not isinstance(sampler, DistributedSampler):
+                raise ValueError(f"dump_distributed: loader {name!r} has a {type(sampler).__name__}, "
+                                 "not a DistributedSampler: every rank would dump every sample")
+            if sampler.num_replicas != count or sampler.rank != rank:
+                raise ValueError(f"dump_distributed: loader {name!r}: DistributedSampler(num_replicas="
+                                 f"{sampler.num_replicas}, rank={sampler.rank}) but this is rank {rank} of {count}")
+        weight, bias = classifier_weights(model, layer, num_classes=num_classes)
+        splits = {name: collect_penultimate(model, loader, layer=layer, device=device, module=module,
+                                            num_classes=num_classes)
+                  for name, loader in loaders.items()}
+        write_shard(path, rank=rank, count=count, attributes=attributes, wnids=wnids, names=names,
+                    weight=weight, bias=bias, splits=splits, **write_options)
+    except Exception as e:  # every rank must reach the barrier, or the others wait forever
+        failure = e
+    _raise_if_any(dist, rank, count, failure)  # also the barrier: every shard is closed after it
     if rank == 0:
-        mine = write_manifest(manifest_path, [shard_path(manifest_path, r) for r in range(count)])
-    dist.barrier()
-    return mine
+        try:
+            path = write_manifest(manifest_path, [shard_path(manifest_path, r) for r in range(count)],
+                                  max_padding=0)
+        except Exception as e:
+            failure = e
+    _raise_if_any(dist, rank, count, failure)
+    return path
+
+
+def _raise_if_any(dist, rank: int, count: int, failure) -> None:
+    """Wait for every rank; raise this rank's error, or another rank's as a ValueError."""
+    errors = [None] * count
+    dist.all_gather_object(errors, None if failure is None else f"rank {rank}: {failure}")
+    if failure is not None:
+        raise failure
+    first = next((e for e in errors if e is not None), None)
+    if first is not None:
+        raise ValueError(first)  # "rank R: <that rank's error>"

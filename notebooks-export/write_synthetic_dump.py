@@ -116,7 +116,9 @@ print("h5dump /splits/val/labels:", values[:12], "...")
 # Take 41 validation samples on 2 ranks. `DistributedSampler` pads the set to 42 by
 # repeating sample 0, so rank 1's last row repeats it. Each rank writes `NAME.rank{r}.h5`.
 # Rank 0 then writes `NAME.h5`, whose splits are virtual datasets over the shards, with
-# relative paths. Readers drop the repeated row, keeping the first.
+# relative paths. Readers drop the repeated row, keeping the first. (`collect_penultimate`
+# drops padding rows before they are written; this shard set keeps one to show the rule.)
+# Each split records `sample_count` = 41, the data set's length, in every shard.
 
 # %%
 val = rows(11, 0)
@@ -127,6 +129,7 @@ for rank in range(2):
     mine = order[rank::2]                 # DistributedSampler's interleaving
     part = {k: v[mine] for k, v in val.items()}
     part["sample_index"] = mine
+    part["sample_count"] = keep.size      # len(dataset), the same in every shard
     shard_paths.append(pw.write_shard(pw.shard_path(OUT / "synthetic_ddp", rank), rank=rank, count=2,
                                       attributes=attributes, wnids=wnids, weight=weight, bias=bias,
                                       splits={"val": part}))

@@ -28,5 +28,11 @@ if [ ! -x .venv/bin/python3 ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python3 -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+# PyTorch (CPU use) for the writer's torch tests and the torchvision notebook: from PyPI, with the
+# CUDA runtime wheels it pulls (about 3 GB the first time; the PyTorch CPU index is not reachable).
+# PENULTIMATE_SKIP_TORCH=1 skips it (those tests then skip, unless PENULTIMATE_REQUIRE_TORCH=1).
+if [ "${PENULTIMATE_SKIP_TORCH:-0}" != 1 ]; then
+  .venv/bin/python3 -m pip install -q --disable-pip-version-check -r scripts/requirements-torch.txt
+fi
 
 swift build -q -c "${PENULTIMATE_CONFIGURATION:-release}"

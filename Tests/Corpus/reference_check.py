@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small reference checker for the corpus: `python3 reference_check.py OUTDIR`.
 
-It applies the format-v1 rules (SPEC.md) to every case of `OUTDIR/corpus.json`
+It applies the format-v1 rules (Sources/FeatureStore/FeatureStore.docc/FileFormat.md) to every case of `OUTDIR/corpus.json`
 and reports whether the case is rejected with a message containing all of its
 `expect` substrings (bad cases) or accepted (`expect_ok` cases).  It exists to
 keep the corpus honest: each bad case must be bad for the reason it claims, and

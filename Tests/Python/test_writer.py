@@ -208,13 +208,14 @@ def test_libhdf5_1_10_fails_on_libver_latest_with_filters(tmp_path):
 
 # ----------------------------------------------------------------------------- shards + manifest
 
-def write_shards(folder, *, rows=(7, 6), starts=(0, 6), stem="dump"):
+def write_shards(folder, *, rows=(7, 6), starts=(0, 6), stem="dump", sample_count=12):
     weight, bias = classifier()
     paths = []
     for rank, (n, start) in enumerate(zip(rows, starts)):
         paths.append(pw.write_shard(pw.shard_path(folder / stem, rank), rank=rank, count=len(rows),
                                     attributes=ATTRS, wnids=WNIDS, weight=weight, bias=bias,
-                                    splits={"val": rng_rows(10 + rank, n, start=start)}))
+                                    splits={"val": dict(rng_rows(10 + rank, n, start=start),
+                                                        sample_count=sample_count)}))
     return paths
 
 
@@ -265,12 +266,12 @@ def test_manifest_refuses_disagreeing_shards(tmp_path):
     paths = write_shards(tmp_path)
     weight, bias = classifier(seed=99)
     pw.write_shard(paths[1], rank=1, count=2, attributes=ATTRS, wnids=WNIDS, weight=weight, bias=bias,
-                   splits={"val": rng_rows(11, 6, start=6)})
+                   splits={"val": dict(rng_rows(11, 6, start=6), sample_count=12)})
     with pytest.raises(ValueError, match="classifier/weight: differs"):
         pw.write_manifest(tmp_path / "dump.h5", paths)
     weight, bias = classifier()
     pw.write_shard(paths[1], rank=1, count=2, attributes=ATTRS, wnids=WNIDS[::-1], weight=weight, bias=bias,
-                   splits={"val": rng_rows(11, 6, start=6)})
+                   splits={"val": dict(rng_rows(11, 6, start=6), sample_count=12)})
     with pytest.raises(ValueError, match="classes/wnid: differs"):
         pw.write_manifest(tmp_path / "dump.h5", paths)
     with pytest.raises(ValueError, match="rank order"):
@@ -286,7 +287,7 @@ def test_shards_require_sample_index(tmp_path):
                        weight=weight, bias=bias, splits={"val": rows})
     with pytest.raises(ValueError, match="shard_rank"):
         pw.write_shard(tmp_path / "s.rank2.h5", rank=2, count=2, attributes=ATTRS, wnids=WNIDS,
-                       weight=weight, bias=bias, splits={"val": rng_rows(1, 5)})
+                       weight=weight, bias=bias, splits={"val": dict(rng_rows(1, 5), sample_count=5)})
     assert not (tmp_path / "s.rank0.h5").exists()
 
 
@@ -354,3 +355,118 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
     pw.write_manifest(tmp_path / "m1.h5", paths)
     pw.write_manifest(tmp_path / "m2.h5", paths)
     assert (tmp_path / "m1.h5").read_bytes() == (tmp_path / "m2.h5").read_bytes()
+
+
+# ----------------------------------------------------------------------------- sample_count (writer 1.1)
+
+def test_version_major_is_the_format_version():
+    assert pw.FORMAT_VERSION == 1
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pw.__version__)
+    assert int(pw.__version__.split(".")[0]) == pw.FORMAT_VERSION
+    assert pw.WRITER.endswith(pw.__version__)
+
+
+def test_single_dump_records_sample_count(tmp_path):
+    train = rng_rows(2, 30)
+    val = rng_rows(3, 9)
+    val["sample_index"] = np.array([0, 1, 2, 3, 4, 5, 6, 7, 0])  # one repeat: 8 distinct samples
+    del train["sample_index"]
+    write(tmp_path / "d.h5", splits={"train": train, "val": val})
+    with h5py.File(tmp_path / "d.h5", "r") as f:
+        for split, expected in (("train", 30), ("val", 8)):
+            value = f[f"splits/{split}"].attrs["sample_count"]
+            assert value == expected and value.dtype == np.int64
+    write(tmp_path / "e.h5", splits={"train": dict(train, sample_count=30)})
+    with pytest.raises(ValueError, match=r"splits/train: 30 distinct samples written but sample_count is 31"):
+        write(tmp_path / "f.h5", splits={"train": dict(train, sample_count=31)})
+    assert not (tmp_path / "f.h5").exists()
+    with pytest.raises(ValueError, match=r"sample_count must be a positive integer"):
+        write(tmp_path / "g.h5", splits={"train": dict(train, sample_count=2.5)})
+
+
+def test_incremental_writer_records_sample_count(tmp_path):
+    weight, bias = classifier()
+    rows = rng_rows(5, 12)
+    with pw.DumpWriter(tmp_path / "inc.h5", attributes=ATTRS, wnids=WNIDS, weight=weight, bias=bias) as w:
+        w.append("val", rows["features"][:5], rows["labels"][:5], rows["sample_index"][:5])
+        w.append("val", rows["features"][5:], rows["labels"][5:], rows["sample_index"][5:])
+    with h5py.File(tmp_path / "inc.h5", "r") as f:
+        assert f["splits/val"].attrs["sample_count"] == 12
+    w = pw.DumpWriter(tmp_path / "short.h5", attributes=ATTRS, wnids=WNIDS, weight=weight, bias=bias,
+                      sample_counts={"val": 13})
+    w.append("val", rows["features"], rows["labels"], rows["sample_index"])
+    with pytest.raises(ValueError, match=r"short.h5: splits/val: 12 distinct samples written but sample_count is 13"):
+        w.close()
+    # An error inside the with block is the one raised, not a sample_count complaint.
+    with pytest.raises(RuntimeError, match="boom"):
+        with pw.DumpWriter(tmp_path / "x.h5", attributes=ATTRS, wnids=WNIDS, weight=weight, bias=bias,
+                           sample_counts={"val": 99}) as w:
+            raise RuntimeError("boom")
+
+
+def test_shards_require_sample_count(tmp_path):
+    weight, bias = classifier()
+    with pytest.raises(ValueError, match=r"splits/val: sample_count: required in shard files"):
+        pw.write_shard(tmp_path / "s.rank0.h5", rank=0, count=2, attributes=ATTRS, wnids=WNIDS,
+                       weight=weight, bias=bias, splits={"val": rng_rows(1, 5)})
+    assert not (tmp_path / "s.rank0.h5").exists()
+    with pytest.raises(ValueError, match=r"5 distinct samples in this shard, more than sample_count 4"):
+        pw.write_shard(tmp_path / "s.rank0.h5", rank=0, count=2, attributes=ATTRS, wnids=WNIDS,
+                       weight=weight, bias=bias, splits={"val": dict(rng_rows(1, 5), sample_count=4)})
+
+
+def test_manifest_checks_and_records_sample_count(tmp_path):
+    # 13 samples on 2 ranks without padding rows: 7 + 6.
+    paths = write_shards(tmp_path, rows=(7, 6), starts=(0, 7), sample_count=13)
+    pw.write_manifest(tmp_path / "dump.h5", paths, max_padding=0)
+    for path in paths + [str(tmp_path / "dump.h5")]:
+        with h5py.File(path, "r") as f:
+            assert f["splits/val"].attrs["sample_count"] == 13
+    # A shard set that misses samples (e.g. drop_last=True, or a rank's file from another run).
+    paths = write_shards(tmp_path, rows=(7, 5), starts=(0, 7), stem="short", sample_count=13)
+    with pytest.raises(ValueError, match=r"splits/val: sample_count: the shards hold 12 distinct samples, not the 13"):
+        pw.write_manifest(tmp_path / "short.h5", paths)
+    # Shards that disagree on the data set's length.
+    weight, bias = classifier()
+    paths = write_shards(tmp_path, rows=(7, 6), starts=(0, 7), stem="mixed", sample_count=13)
+    pw.write_shard(paths[1], rank=1, count=2, attributes=ATTRS, wnids=WNIDS, weight=weight, bias=bias,
+                   splits={"val": dict(rng_rows(11, 6, start=7), sample_count=14)})
+    with pytest.raises(ValueError, match=r"splits/val: sample_count: the shards disagree \(13, 14\)"):
+        pw.write_manifest(tmp_path / "mixed.h5", paths)
+    # dump_distributed's manifests allow no repeats at all.
+    paths = write_shards(tmp_path, rows=(7, 6), starts=(0, 6), stem="padded", sample_count=12)
+    with pytest.raises(ValueError, match=r"1 sample indices repeat across shards, more than .* \(0\)"):
+        pw.write_manifest(tmp_path / "padded.h5", paths, max_padding=0)
+
+
+def test_pip_installs_the_writer_as_one_module(tmp_path):
+    """`pip install ./notebooks-export` gives `import penultimate_writer` at the module's version,
+    numpy and h5py as dependencies and torch as the `[torch]` extra; nothing else is packaged."""
+    import json
+    import sys
+    from pathlib import Path
+
+    source = Path(pw.__file__).resolve().parent
+    package = tmp_path / "src"  # a copy: pip builds in the source folder (build/, *.egg-info)
+    package.mkdir()
+    for name in ("pyproject.toml", "README.md", "penultimate_writer.py"):
+        shutil.copy(source / name, package / name)
+    target = tmp_path / "site"
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                          "--no-deps", "--no-build-isolation", "--no-index", "--target", str(target), str(package)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    installed = sorted(p.name for p in target.iterdir() if p.name != "__pycache__")
+    assert installed == ["penultimate_writer-%s.dist-info" % pw.__version__, "penultimate_writer.py"]
+    probe = ("import importlib.metadata as m, json, penultimate_writer as pw; "
+             "print(pw.__file__); print(pw.__version__, pw.FORMAT_VERSION); "
+             "print(m.version('penultimate-writer')); print(json.dumps(sorted(m.requires('penultimate-writer'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(target)))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == str(target / "penultimate_writer.py")
+    assert lines[1] == f"{pw.__version__} 1" and lines[2] == pw.__version__
+    requires = json.loads(lines[3])
+    assert any(r.startswith("numpy") for r in requires) and any(r.startswith("h5py") for r in requires)
+    assert [r for r in requires if "torch" in r] == ['torch>=2.0; extra == "torch"']
