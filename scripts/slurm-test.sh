@@ -22,7 +22,7 @@ say() { echo "slurm-test: $*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "needs root (to install packages and run slurmd); skip with PENULTIMATE_SKIP_SLURM=1"
-bin="${PENULTIMATE_BIN:-$repo/.build/release}"
+bin="${PENULTIMATE_BIN:-$repo/.build/${PENULTIMATE_CONFIGURATION:-release}}"
 bin="$(cd "$bin" && pwd)"
 for tool in eta plot; do
   [ -x "$bin/$tool" ] || fail "$bin/$tool not found; build first: swift build -c release"

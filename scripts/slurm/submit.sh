@@ -10,7 +10,8 @@
 # files that describe different models.
 #
 # Options:
-#   -o, --out DIR        run folder (created): inputs.txt, logs/, status/, centroids/, results
+#   -o, --out DIR        run folder (created): inputs.txt, logs/, status/, centroids/, results;
+#                        reusing one clears its old statuses, centroid files and results
 #   -l, --list FILE      read the dump paths from FILE instead of arguments
 #   --splits "S ..."     splits to average (default "train val")
 #   --normalize MODE     none, unit or centroid-scale (default)
@@ -23,7 +24,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 die() { echo "submit: $*" >&2; exit "${code:-64}"; }
 
 out="" list="" splits="train val" normalize="centroid-scale" options="" bin="" parallel="" wait=0
@@ -67,6 +68,9 @@ fi
 [ ${#paths[@]} -gt 0 ] || die "no dump given (see --help)"
 mkdir -p "$out/logs" "$out/status" "$out/centroids"
 out="$(cd "$out" && pwd)"
+# A folder used before: its statuses, centroid files and results must not pass for this run's
+# (a task that never starts would otherwise leave an old "0" and an old file for the merge).
+rm -f "$out"/status/* "$out"/centroids/*.h5 "$out"/eta-sweep.md "$out"/eta-sweep.json "$out"/eta.png
 : > "$out/inputs.txt.tmp"
 for p in "${paths[@]}"; do
   [ -f "$p" ] || { code=66; die "$p: no such file"; }
