@@ -7,8 +7,8 @@
 #  3. writes a sharded dump (3 ranks of uneven size, students at T = 1, 2, 3, the retriever and
 #     snake classes), submits the centroid array and the merge with scripts/slurm/submit.sh, waits,
 #     and checks that the merged η equals `eta` run directly on the shard files;
-#  4. submits again with one shard corrupt and checks that the merge fails with one line naming it
-#     and writes no table;
+#  4. submits again with one shard corrupt, and once with one array task cancelled before it ran,
+#     and checks that the merge fails with one line naming that shard and writes no table;
 #  5. stops the daemons it started (by PID), removes the temporary folder.
 # A trap does step 5 on any failure or interrupt. Every wait has a timeout.
 #
@@ -163,13 +163,26 @@ data="$tmp/data"
 "$python" scripts/slurm/make_sharded_dumps.py "$data" --world 3 --temperatures 1,2,3 --train 301 --val 121 >/dev/null
 [ "${PENULTIMATE_SLURM_TEST_FAIL:-}" != after-start ] || fail "simulated failure (PENULTIMATE_SLURM_TEST_FAIL=after-start)"
 
-# Submits DUMP... into run folder $1, waits for the merge (timeout), prints its exit code.
-run_workflow() {
+# Submits DUMP... into run folder $1 (sbatch options after --), prints the two job ids.
+submit() {
   local run="$1"; shift
-  local ids array_job merge_job state="" code
-  ids="$(env "$marker" bash scripts/slurm/submit.sh -o "$run" --bin "$bin" "$@" -- --time=5 --mem=500M)" \
+  local extra=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do extra+=("$1"); shift; done
+  [ $# -eq 0 ] || shift
+  env "$marker" bash scripts/slurm/submit.sh -o "$run" --bin "$bin" "${extra[@]}" -- --time=5 --mem=500M "$@" \
     || fail "submit.sh failed"
-  read -r array_job merge_job <<<"$ids"
+}
+
+# Submits as submit() does, waits for the merge (timeout), prints its exit code.
+run_workflow() {
+  local run="$1"
+  wait_merge "$run" $(submit "$@")
+}
+
+# Waits for job $3 (the merge of array $2, run folder $1), prints its exit code.
+wait_merge() {
+  local run="$1" array_job="$2" merge_job="$3" state="" code
+  [ -n "$merge_job" ] || fail "submit.sh printed no job ids"
   for _ in $(seq 240); do
     state="$(timeout 5 scontrol -o show job "$merge_job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 || true)"
     case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
@@ -225,8 +238,11 @@ compare "$tmp/run1/eta-sweep.json" "$tmp/direct_T2.json" "$tmp/direct_T3.json" |
 
 # Two temperatures from a list file (any order, comments allowed): the merge also draws the chart.
 { echo "# T = 3 and T = 1, ranks shuffled"; ls "$data"/student_T3.rank*.h5 "$data"/student_T1.rank*.h5 | sort -r; } > "$tmp/list.txt"
-code="$(run_workflow "$tmp/run-list" --list "$tmp/list.txt")"
-[ "$code" = 0 ] || { show "$tmp/run-list/logs/merge.log"; fail "merge exited $code on the list of two students"; }
+# (and submit.sh --wait, which returns the merge's status).
+code=0
+timeout 180 env "$marker" bash scripts/slurm/submit.sh -o "$tmp/run-list" --bin "$bin" --list "$tmp/list.txt" --wait \
+  -- --time=5 --mem=500M >/dev/null || code=$?
+[ "$code" = 0 ] || { show "$tmp/run-list/logs/merge.log"; fail "submit.sh --wait exited $code on the list of two students"; }
 [ "$(head -c 8 "$tmp/run-list/eta.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "the merge drew no eta.png"
 compare "$tmp/run-list/eta-sweep.json" "$tmp/direct_T3.json" || fail "merged (list) and direct η differ"
 say "list of 6 shards of two students: table and chart"
@@ -243,4 +259,15 @@ log="$tmp/run2/logs/merge.log"
 grep -q -F "$victim" "$log" || { show "$log"; fail "the merge's error does not name $victim"; }
 for f in eta-sweep.md eta-sweep.json eta.png; do [ ! -e "$tmp/run2/$f" ] || fail "the failed merge left $f"; done
 say "corrupt shard: merge exit $code: $(cat "$log")"
+
+# --- 5. a task that never ran (cancelled, as a time or memory limit would end it) ----------------
+read -r array_job merge_job <<<"$(submit "$tmp/run3" "$data/*.h5" -- --hold)"
+timeout 10 scancel "${array_job}_4" || fail "scancel ${array_job}_4 failed"
+timeout 10 scontrol release "$array_job" "$merge_job" || fail "scontrol release failed"
+code="$(wait_merge "$tmp/run3" "$array_job" "$merge_job")"
+log="$tmp/run3/logs/merge.log"
+[ "$code" != 0 ] && [ "$(grep -c . "$log")" = 1 ] && grep -q "task 4 ($data/student_T2.rank1.h5) left no status" "$log" \
+  || { show "$log"; fail "the merge did not report the cancelled task 4 (exit $code)"; }
+[ ! -e "$tmp/run3/eta-sweep.json" ] || fail "the merge wrote a table without task 4"
+say "cancelled task: merge exit $code: $(cat "$log")"
 say "passed in $SECONDS s"
