@@ -59,10 +59,11 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   set +e
-  if [ -f "$SLURM_CONF" ] && [ ${#pids[@]} -gt 1 ]; then
-    # Our own cluster (SLURM_CONF): every job on it is one of ours.
-    timeout 10 scancel --quiet --user=root >/dev/null 2>&1
-    for _ in $(seq 20); do [ -z "$(timeout 5 squeue -h 2>/dev/null)" ] && break; sleep 0.5; done
+  if [ ${#pids[@]} -gt 1 ] && kill -0 "${pids[1]}" 2>/dev/null; then
+    # Our own cluster (SLURM_CONF): every job on it is one of ours. At most ~15 s.
+    timeout 5 scancel --quiet --user=root >/dev/null 2>&1
+    local deadline=$((SECONDS + 10))
+    while [ $SECONDS -lt $deadline ] && [ -n "$(timeout 2 squeue -h 2>/dev/null)" ]; do sleep 0.5; done
   fi
   local i pid
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -149,9 +150,10 @@ pids+=($!)
 env "$marker" slurmd -D -f "$SLURM_CONF" >"$tmp/log/slurmd.out" 2>&1 &
 pids+=($!)
 ready=0
-for _ in $(seq 60); do
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ]; do
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || { show "$tmp/log/slurmctld.log"; show "$tmp/log/slurmd.log"; fail "a daemon exited at start"; }; done
-  state="$(timeout 5 sinfo -h -n "$node" -o %t 2>/dev/null || true)"
+  state="$(timeout 2 sinfo -h -n "$node" -o %t 2>/dev/null || true)"
   case "$state" in idle*|mix*|alloc*) ready=1; break ;; esac
   sleep 0.5
 done
@@ -163,42 +165,40 @@ data="$tmp/data"
 "$python" scripts/slurm/make_sharded_dumps.py "$data" --world 3 --temperatures 1,2,3 --train 301 --val 121 >/dev/null
 [ "${PENULTIMATE_SLURM_TEST_FAIL:-}" != after-start ] || fail "simulated failure (PENULTIMATE_SLURM_TEST_FAIL=after-start)"
 
-# Submits DUMP... into run folder $1 (sbatch options after --), prints the two job ids.
+# These run in this shell, not in $(...), so that a failure or a signal stops the test at once.
+# submit RUN ARGS... [-- SBATCH_OPTIONS...]: submit.sh into folder RUN; sets array_job, merge_job.
 submit() {
-  local run="$1"; shift
-  local extra=()
+  local run="$1" ids extra=()
+  shift
   while [ $# -gt 0 ] && [ "$1" != -- ]; do extra+=("$1"); shift; done
   [ $# -eq 0 ] || shift
-  env "$marker" bash scripts/slurm/submit.sh -o "$run" --bin "$bin" "${extra[@]}" -- --time=5 --mem=500M "$@" \
+  ids="$(env "$marker" bash scripts/slurm/submit.sh -o "$run" --bin "$bin" "${extra[@]}" -- --time=5 --mem=500M "$@")" \
     || fail "submit.sh failed"
-}
-
-# Submits as submit() does, waits for the merge (timeout), prints its exit code.
-run_workflow() {
-  local run="$1"
-  wait_merge "$run" $(submit "$@")
-}
-
-# Waits for job $3 (the merge of array $2, run folder $1), prints its exit code.
-wait_merge() {
-  local run="$1" array_job="$2" merge_job="$3" state="" code
+  read -r array_job merge_job <<<"$ids"
   [ -n "$merge_job" ] || fail "submit.sh printed no job ids"
-  for _ in $(seq 240); do
-    state="$(timeout 5 scontrol -o show job "$merge_job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 || true)"
+}
+
+# wait_merge RUN: waits (at most 120 s) for $merge_job to end; sets merge_code to its exit code.
+wait_merge() {
+  local state="" deadline=$((SECONDS + 120))
+  while [ $SECONDS -lt $deadline ]; do
+    kill -0 "${pids[1]}" 2>/dev/null && kill -0 "${pids[2]}" 2>/dev/null \
+      || { show "$tmp/log/slurmctld.log"; show "$tmp/log/slurmd.log"; fail "slurmctld or slurmd died while job $merge_job was waiting"; }
+    state="$(timeout 2 scontrol -o show job "$merge_job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 || true)"
     case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
     sleep 0.5
   done
   case "$state" in
     COMPLETED|FAILED) ;;
-    *) timeout 5 squeue >&2 || true; show "$run/logs/merge.log"; fail "merge job $merge_job (after array $array_job) ended as '$state' or not within 120 s" ;;
+    *) timeout 5 squeue >&2 || true; show "$1/logs/merge.log"; fail "merge job $merge_job (after array $array_job) ended as '$state' or not within 120 s" ;;
   esac
-  code="$(timeout 5 scontrol -o show job "$merge_job" | grep -o ' ExitCode=[0-9]*' | cut -d= -f2)"
-  echo "$code"
+  merge_code="$(timeout 5 scontrol -o show job "$merge_job" | grep -o ' ExitCode=[0-9]*' | cut -d= -f2)"
 }
 
 start=$SECONDS
-code="$(run_workflow "$tmp/run1" "$data/*.h5")"
-[ "$code" = 0 ] || { show "$tmp/run1/logs/merge.log"; show "$tmp/run1/logs/centroids.0.log"; fail "merge exited $code on the good dump"; }
+submit "$tmp/run1" "$data/*.h5"
+wait_merge "$tmp/run1"
+[ "$merge_code" = 0 ] || { show "$tmp/run1/logs/merge.log"; show "$tmp/run1/logs/centroids.0.log"; fail "merge exited $merge_code on the good dump"; }
 for f in eta-sweep.md eta-sweep.json; do [ -s "$tmp/run1/$f" ] || fail "merge left no $f"; done
 say "good dump: 9 shards x 2 splits merged in $((SECONDS - start)) s"
 
@@ -239,9 +239,11 @@ compare "$tmp/run1/eta-sweep.json" "$tmp/direct_T2.json" "$tmp/direct_T3.json" |
 # Two temperatures from a list file (any order, comments allowed): the merge also draws the chart.
 { echo "# T = 3 and T = 1, ranks shuffled"; ls "$data"/student_T3.rank*.h5 "$data"/student_T1.rank*.h5 | sort -r; } > "$tmp/list.txt"
 # (and submit.sh --wait, which returns the merge's status).
-code=0
-timeout 180 env "$marker" bash scripts/slurm/submit.sh -o "$tmp/run-list" --bin "$bin" --list "$tmp/list.txt" --wait \
-  -- --time=5 --mem=500M >/dev/null || code=$?
+# In the background, so that a signal to this script is handled at once (bash defers traps while
+# a foreground command runs); the marker lets the cleanup end it.
+env "$marker" timeout 180 bash scripts/slurm/submit.sh -o "$tmp/run-list" --bin "$bin" --list "$tmp/list.txt" --wait \
+  -- --time=5 --mem=500M >/dev/null &
+code=0; wait $! || code=$?
 [ "$code" = 0 ] || { show "$tmp/run-list/logs/merge.log"; fail "submit.sh --wait exited $code on the list of two students"; }
 [ "$(head -c 8 "$tmp/run-list/eta.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "the merge drew no eta.png"
 compare "$tmp/run-list/eta-sweep.json" "$tmp/direct_T3.json" || fail "merged (list) and direct η differ"
@@ -252,7 +254,9 @@ bad="$tmp/data-bad"
 cp -r "$data" "$bad"
 victim="$bad/student_T2.rank1.h5"
 truncate -s 4000 "$victim"
-code="$(run_workflow "$tmp/run2" "$bad/*.h5")"
+submit "$tmp/run2" "$bad/*.h5"
+wait_merge "$tmp/run2"
+code=$merge_code
 log="$tmp/run2/logs/merge.log"
 [ "$code" != 0 ] || { show "$log"; fail "merge exited 0 with a corrupt shard"; }
 [ "$(grep -c . "$log")" = 1 ] || { show "$log"; fail "the merge's log is not one line"; }
@@ -261,10 +265,11 @@ for f in eta-sweep.md eta-sweep.json eta.png; do [ ! -e "$tmp/run2/$f" ] || fail
 say "corrupt shard: merge exit $code: $(cat "$log")"
 
 # --- 5. a task that never ran (cancelled, as a time or memory limit would end it) ----------------
-read -r array_job merge_job <<<"$(submit "$tmp/run3" "$data/*.h5" -- --hold)"
+submit "$tmp/run3" "$data/*.h5" -- --hold
 timeout 10 scancel "${array_job}_4" || fail "scancel ${array_job}_4 failed"
 timeout 10 scontrol release "$array_job" "$merge_job" || fail "scontrol release failed"
-code="$(wait_merge "$tmp/run3" "$array_job" "$merge_job")"
+wait_merge "$tmp/run3"
+code=$merge_code
 log="$tmp/run3/logs/merge.log"
 [ "$code" != 0 ] && [ "$(grep -c . "$log")" = 1 ] && grep -q "task 4 ($data/student_T2.rank1.h5) left no status" "$log" \
   || { show "$log"; fail "the merge did not report the cancelled task 4 (exit $code)"; }

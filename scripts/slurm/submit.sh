@@ -5,9 +5,9 @@
 #   scripts/slurm/submit.sh -o OUT [options] FILE_OR_GLOB...
 #   scripts/slurm/submit.sh -o OUT [options] --list LIST     # LIST: one dump or shard path a line
 #
-# Give every shard of every student at once (e.g. 'runs/*/student_T*.rank*.h5', quoted or not):
-# the merge groups the centroid files by their kd_temperature attribute, and `eta` refuses to sum
-# files that describe different models.
+# Give every shard of every student of one teacher at once (e.g. 'runs/*/student_T*.rank*.h5',
+# quoted or not): the merge groups the centroid files by their kd_temperature attribute, and `eta`
+# refuses to sum files that describe different models (so submit each teacher's students apart).
 #
 # Options:
 #   -o, --out DIR        run folder (created): inputs.txt, logs/, status/, centroids/, results;
