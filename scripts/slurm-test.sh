@@ -6,7 +6,7 @@
 #     written, and a Slurm or munge already running here is left alone);
 #  3. writes a sharded dump (3 ranks of uneven size, students at T = 1, 2, 3, the retriever and
 #     snake classes), submits the centroid array and the merge with scripts/slurm/submit.sh, waits,
-#     and checks that the merged η equals `eta` run directly on the shard files;
+#     and checks that the merged η equals, bit for bit, `eta` run directly on the shard files;
 #  4. submits again with one shard corrupt, and once with one array task cancelled before it ran,
 #     and checks that the merge fails with one line naming that shard and writes no table;
 #  5. stops the daemons it started (by PID), removes the temporary folder.
@@ -38,8 +38,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  timeout 600 apt-get update -qq || fail "apt-get update failed"
-  timeout 600 apt-get install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
+  timeout 600 apt-get update -qq || fail "apt-get update failed (PENULTIMATE_SKIP_SLURM=1 skips this test)"
+  timeout 600 apt-get install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed (PENULTIMATE_SKIP_SLURM=1 skips this test)"
 fi
 for cmd in munged mungekey slurmctld slurmd slurmstepd sbatch squeue scontrol scancel setpriv; do
   command -v "$cmd" >/dev/null || fail "$cmd not found after installing slurm-wlm and munge"
@@ -207,7 +207,9 @@ for t2 in 2 3; do
   "$bin/eta" --t1 "$data"/student_T1.rank*.h5 --t2 "$data"/student_T"$t2".rank*.h5 --split train,val \
     --format json -o "$tmp/direct_T$t2.json" || fail "eta on the shard files (T2 = $t2) failed"
 done
-# Compares the rows of MERGED with those of the DIRECT reports: same keys, same numbers.
+# Compares the rows of MERGED with those of the DIRECT reports: same keys, the same numbers to the
+# bit. (These shards are small, so both ways add the rows in the same order; on large files read
+# by several workers the order, and so the last bits, may differ unless the pass sums per shard.)
 compare() { "$python" - "$@" <<'EOF'
 
 import json, sys
@@ -230,8 +232,8 @@ for k in m:
             worst = max(worst, abs(a[f] - b[f]) / max(abs(b[f]), 1e-300))
 print(f"slurm-test: {len(m)} rows, {compared} numbers: {compared - unequal} bitwise equal, "
       f"max relative difference {worst:.3g}", file=sys.stderr)
-if worst > 1e-12:
-    sys.exit("relative difference above 1e-12")
+if unequal:
+    sys.exit("the merged centroid files must give the same bits as the shard files read together")
 EOF
 }
 compare "$tmp/run1/eta-sweep.json" "$tmp/direct_T2.json" "$tmp/direct_T3.json" || fail "merged and direct η differ"
