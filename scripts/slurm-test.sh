@@ -50,6 +50,7 @@ id munge >/dev/null 2>&1 || fail "no user munge (the munge package creates it)"
 tmp="$(mktemp -d /tmp/penultimate-slurm.XXXXXX)"
 chmod 755 "$tmp"            # munged (user munge) must reach its socket folder
 pids=()                     # daemons started here, stopped in reverse order
+stepds_before="$(pgrep -x slurmstepd | sort || true)"   # another Slurm's job steps, left alone
 export SLURM_CONF="$tmp/slurm.conf"
 # Every process started for this run (daemons, slurmstepd, job steps) carries this variable, so
 # the cleanup can find stragglers that detached from their parents, and only those.
@@ -77,6 +78,10 @@ cleanup() {
   for pid in $(grep -lsz -F -x "$marker" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
     [ "$pid" = $$ ] || { kill -KILL "$pid" 2>/dev/null && say "killed straggler $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null))"; }
   done
+  # slurmstepd's of our jobs end as zombies that init reaps a moment later: wait (at most 10 s)
+  # until no slurmstepd is left that was not there before, so the machine is as we found it.
+  local deadline=$((SECONDS + 10))
+  while [ $SECONDS -lt $deadline ] && [ "$(pgrep -x slurmstepd | sort)" != "$stepds_before" ]; do sleep 0.5; done
   if [ "${PENULTIMATE_SLURM_KEEP:-0}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
   [ "$status" = 0 ] || say "failed (exit $status); daemons stopped"
   exit "$status"
