@@ -207,6 +207,13 @@ wait_merge "$tmp/run1"
 for f in eta-sweep.md eta-sweep.json; do [ -s "$tmp/run1/$f" ] || fail "merge left no $f"; done
 say "good dump: 9 shards x 2 splits merged in $((SECONDS - start)) s"
 
+# A manifest caught by the same glob as its shards would count every row twice: refused at once.
+mkdir "$tmp/with-manifest"
+cp "$data"/student_T1.rank*.h5 "$tmp/with-manifest/"; cp "$data/student_T1.rank0.h5" "$tmp/with-manifest/student_T1.h5"
+code=0; bash scripts/slurm/submit.sh -o "$tmp/run-manifest" --bin "$bin" "$tmp/with-manifest/*.h5" 2>"$tmp/manifest.err" || code=$?
+[ "$code" = 64 ] && grep -q "student_T1.h5 looks like the manifest of" "$tmp/manifest.err" \
+  || { cat "$tmp/manifest.err" >&2; fail "submit.sh accepted a manifest with its shards (exit $code)"; }
+
 # The merged η must equal eta run directly on the shard files, T1 = 1 against each T2.
 for t2 in 2 3; do
   "$bin/eta" --t1 "$data"/student_T1.rank*.h5 --t2 "$data"/student_T"$t2".rank*.h5 --split train,val \

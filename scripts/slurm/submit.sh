@@ -78,6 +78,17 @@ for p in "${paths[@]}"; do
   printf '%s\n' "$(cd "$(dirname "$p")" && pwd)/$(basename "$p")" >> "$out/inputs.txt.tmp"
 done
 [ "$(sort "$out/inputs.txt.tmp" | uniq -d | wc -l)" = 0 ] || { code=64; die "a file is listed twice"; }
+# A manifest NAME.h5 and its shards NAME.rank*.h5 (a glob such as 'NAME*.h5' catches both) hold
+# the same rows: summing both would count every row twice.
+while IFS= read -r p; do
+  case "$p" in
+    *.rank[0-9]*.h5)
+      manifest="${p%.rank[0-9]*.h5}.h5"
+      if grep -qxF "$manifest" "$out/inputs.txt.tmp"; then
+        code=64; die "$manifest looks like the manifest of $p, which is also listed; give the shards or the manifest, not both"
+      fi ;;
+  esac
+done < "$out/inputs.txt.tmp"
 mv "$out/inputs.txt.tmp" "$out/inputs.txt"
 count=${#paths[@]}
 
