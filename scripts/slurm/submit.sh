@@ -26,18 +26,19 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 die() { echo "submit: $*" >&2; exit "${code:-64}"; }
+value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)"; }
 
 out="" list="" splits="train val" normalize="centroid-scale" options="" bin="" parallel="" wait=0
 inputs=() sbatch_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    -o|--out) out="${2:?}"; shift 2 ;;
-    -l|--list) list="${2:?}"; shift 2 ;;
-    --splits) splits="${2:?}"; shift 2 ;;
-    --normalize) normalize="${2:?}"; shift 2 ;;
-    --eta-options) options="${2?}"; shift 2 ;;
-    --bin) bin="${2:?}"; shift 2 ;;
-    --max-parallel) parallel="${2:?}"; shift 2 ;;
+    -o|--out) value "$@"; out="$2"; shift 2 ;;
+    -l|--list) value "$@"; list="$2"; shift 2 ;;
+    --splits) value "$@"; splits="$2"; shift 2 ;;
+    --normalize) value "$@"; normalize="$2"; shift 2 ;;
+    --eta-options) [ $# -ge 2 ] || die "$1 needs a value"; options="$2"; shift 2 ;;
+    --bin) value "$@"; bin="$2"; shift 2 ;;
+    --max-parallel) value "$@"; parallel="$2"; shift 2 ;;
     --wait) wait=1; shift ;;
     -h|--help) usage ;;
     --) shift; sbatch_args=("$@"); break ;;
@@ -58,9 +59,12 @@ if [ -n "$list" ]; then
   done < "$list"
 else
   for pattern in "${inputs[@]}"; do
-    # An unquoted glob arrives expanded; a quoted one is expanded here (sorted by the shell).
+    # An unquoted glob arrives expanded; a quoted one is expanded here (sorted by the shell),
+    # without splitting names at spaces.
     # shellcheck disable=SC2206
+    saved_ifs="$IFS"; IFS=""
     matches=($pattern)
+    IFS="$saved_ifs"
     [ -e "${matches[0]}" ] || { code=66; die "$pattern: no such file"; }
     paths+=("${matches[@]}")
   done
