@@ -27,6 +27,15 @@ grep -vE '^\[[0-9]+/[0-9]+\] |^(􀟈|✔) |^Test Suite .* (started|passed)|^Test
 grep -E '^. Test run with [0-9]+ tests? ' .build/swift-test.log || true   # the closing line
 [ "$status" -eq 0 ] || { echo "swift test failed (exit $status); full log: .build/swift-test.log"; exit "$status"; }
 
+# The Slurm job-array workflow (scripts/slurm/) on a one-node Slurm started and stopped here; it
+# installs slurm-wlm and munge, so only as root. PENULTIMATE_SKIP_SLURM=1 skips it.
+if [ "${PENULTIMATE_SKIP_SLURM:-0}" = 0 ] && [ "$(id -u)" = 0 ]; then
+  echo "== slurm: the job-array workflow on a one-node Slurm"
+  bash scripts/slurm-test.sh
+elif [ "${PENULTIMATE_SKIP_SLURM:-0}" = 0 ]; then
+  echo "== slurm: skipped (needs root to install and run slurmd)"
+fi
+
 echo "== python tests (writer, corpus generator, notebooks)"
 python3 -m pytest -q Tests/Python
 

@@ -219,6 +219,36 @@ import TestSupport
         #expect(r.stdout.contains("# T1: \(t1) "))
     }
 
+    /// A job array's outputs (one centroid file per model and split, in any order) given to
+    /// `eta sweep` at once: files of one kd_temperature are one student, summed.
+    @Test func sweepGroupsCentroidFilesByTemperature() throws {
+        let t2 = try EtaFixture.writeDump(dir + "/t2.h5", temperature: 2, seed: 3)
+        var files: [String] = []
+        for (name, dump) in [("s1", t1), ("s2", t2), ("s3", t3)] {
+            for split in ["train", "val"] {
+                let out = dir + "/\(name).\(split).h5"
+                let r = try ToolRunner.run("eta", ["centroids", dump, "--split", split, "-o", out])
+                #expect(r.status == 0, "\(r.stderr)")
+                files.append(out)
+            }
+        }
+        func etas(_ arguments: [String]) throws -> [Double] {
+            let r = try ToolRunner.run("eta", ["sweep"] + arguments + ["--format", "json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return (object["rows"] as? [[String: Any]] ?? []).flatMap { [$0["eta_s1"] as! Double, $0["eta_s2"] as! Double] }
+        }
+        let fromDumps = try etas([t3, t1, t2])
+        let fromFiles = try etas([files[5], files[0], files[3], files[1], files[4], files[2]])
+        #expect(fromDumps.count == 80 && fromFiles == fromDumps)
+
+        // One student's files alone are not a sweep.
+        let alone = try ToolRunner.run("eta", ["sweep", files[0], files[1]])
+        #expect(alone.status == 65)
+        #expect(alone.stderr.contains("attribute kd_temperature") && alone.stderr.contains("two or more temperatures"))
+        #expect(alone.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func allTargetsPrintsASummary() throws {
         let r = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--targets", "all", "--split", "val"])
         #expect(r.status == 0, "\(r.stderr)")
