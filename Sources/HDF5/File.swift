@@ -168,6 +168,10 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         if let chunkCacheBytes {
             try check("set chunk cache", object) { H5Pset_chunk_cache(dapl.id, 12421, chunkCacheBytes, 1.0) }
         }
+        // Relative external raw file names resolve against the HDF5 file's folder, as virtual
+        // dataset sources do, not against the current directory (libhdf5's default);
+        // HDF5_EXTFILE_PREFIX, when set, still wins.
+        try check("set external file prefix", object) { H5Pset_efile_prefix(dapl.id, "${ORIGIN}") }
         let id = try check("open dataset", object) { H5Dopen2(handle.id, name, dapl.id) }
         return Dataset(file: file, path: p, handle: Handle(id, close: H5Dclose))
     }

@@ -93,9 +93,92 @@ def _open(path: Path) -> h5py.File:
         raise Bad(f"{path.name}: not a readable HDF5 file ({str(error).splitlines()[0]})") from None
 
 
+
+# --------------------------------------------------------------------------- data stored elsewhere
+# (virtual datasets and external raw storage; the fast-path helper's block)
+
+def _resolve_source(name: str, folder: Path) -> Path | None:
+    """Where libhdf5 1.10 finds a virtual source file: the absolute name, else (by base name) the
+    virtual file's folder, else the current directory."""
+    candidates = [Path(name)] if os.path.isabs(name) else []
+    candidates += [folder / Path(name if not os.path.isabs(name) else Path(name).name), Path(Path(name).name if os.path.isabs(name) else name)]
+    return next((c for c in candidates if c.is_file() and os.access(c, os.R_OK)), None)
+
+
+def _dataset_problem(ds, folder: Path, depth: int = 0) -> str | None:
+    """Why `ds` would read fill values or zeros: a missing or short source, or unmapped rows."""
+    plist = ds.id.get_create_plist()
+    if ds.is_virtual:
+        covered = np.zeros(ds.shape, dtype=bool) if ds.size else None
+        for i, m in enumerate(ds.virtual_sources()):
+            described = f"virtual source {i} ({m.file_name}:{m.dset_name})"
+            if m.file_name == ".":
+                src_file = ds.file
+            else:
+                path = _resolve_source(m.file_name, folder)
+                if path is None:
+                    return f"{described}: source file is missing"
+                src_file = h5py.File(path, "r")
+            if m.dset_name not in src_file:
+                return f"{described}: no such dataset"
+            src = src_file[m.dset_name]
+            try:
+                _, upper = m.src_space.get_select_bounds() or ((), ())
+            except ValueError:  # h5py cannot bound every selection; the extent check below remains
+                upper = ()
+            if upper and any(u >= n for u, n in zip(upper, src.shape)):
+                return f"{described}: the mapping reads beyond the source's shape {src.shape}"
+            if why := _dataset_problem(src, Path(src_file.filename).parent, depth + 1):
+                return why
+            if covered is not None:
+                sel = m.vspace.copy()
+                lo, hi = sel.get_select_bounds()
+                block = np.zeros(ds.shape, dtype=bool)
+                # Mark the selected points of the mapping's (hyperslab) selection.
+                for start, end in sel.get_select_hyper_blocklist():
+                    block[tuple(slice(a, b + 1) for a, b in zip(start, end))] = True
+                covered |= block
+        if covered is not None and not covered.all():
+            row = int(np.flatnonzero(~covered.reshape(covered.shape[0], -1).all(axis=1))[0])
+            return f"row {row} is not mapped to any source"
+        return None
+    count = plist.get_external_count()
+    if count:
+        need = ds.size * ds.dtype.itemsize
+        for i in range(count):
+            name, offset, size = plist.get_external(i)
+            name = name.decode()
+            part = min(need, size)
+            path = Path(name) if os.path.isabs(name) else folder / name
+            if not path.is_file():
+                return f"external raw storage file {name} is missing"
+            if path.stat().st_size < offset + part:
+                return f"external raw storage file {name} holds {path.stat().st_size} bytes, the data needs {offset + part}"
+            need -= part
+        return None
+    return None
+
+
+def storage_problem(path: Path) -> str | None:
+    """The first dataset of a dump whose data is stored elsewhere and would not read back whole."""
+    with _open(path) as f:
+        found = []
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not found:
+                if why := _dataset_problem(obj, path.parent):
+                    found.append(f"{path.name}: {name}: {why}")
+        f.visititems(visit)
+        for split in f.get("splits", {}).values():
+            for ds in split.values() if isinstance(split, h5py.Group) else ():
+                if isinstance(ds, h5py.Dataset) and not found and (why := _dataset_problem(ds, path.parent)):
+                    found.append(f"{path.name}: {ds.name.lstrip('/')}: {why}")
+        return found[0] if found else None
+
 def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
     """Check one file; returns what shard/manifest checks need."""
     _probe_libhdf5_1_10(path)
+    if why := storage_problem(path):
+        raise Bad(why)
     with _open(path) as f:
         name = path.name
         attrs = dict(f.attrs)
