@@ -74,8 +74,8 @@ def _probe_libhdf5_1_10(path: Path) -> None:
 
 def _unwritten(ds) -> str | None:
     """Why part of `ds` was never written (libhdf5 would read it as the fill value), or None."""
-    if ds.size == 0 or ds.is_virtual:
-        return None
+    if ds.size == 0 or ds.is_virtual or ds.id.get_create_plist().get_external_count():
+        return None  # checked where the data lives: storage_problem
     if ds.chunks:
         spanned = int(np.prod([-(-n // c) for n, c in zip(ds.shape, ds.chunks)]))
         stored = ds.id.get_num_chunks()
@@ -159,6 +159,23 @@ def _dataset_problem(ds, folder: Path, depth: int = 0) -> str | None:
     return None
 
 
+def _values(ds) -> np.ndarray:
+    """All of `ds`; data in external raw files is read from those files directly (relative names
+    against the HDF5 file's folder, as penultimate resolves them; h5py would use the current
+    directory), an independent reading of the same bytes."""
+    plist = ds.id.get_create_plist()
+    count = plist.get_external_count()
+    if not count:
+        return ds[()]
+    need, data = ds.size * ds.dtype.itemsize, b""
+    for i in range(count):
+        name, offset, size = plist.get_external(i)
+        with open(Path(ds.file.filename).parent / name.decode(), "rb") as raw:
+            raw.seek(offset)
+            data += raw.read(min(size, need - len(data)))
+    return np.frombuffer(data, dtype=ds.dtype).reshape(ds.shape)
+
+
 def storage_problem(path: Path) -> str | None:
     """The first dataset of a dump whose data is stored elsewhere and would not read back whole."""
     with _open(path) as f:
@@ -176,9 +193,9 @@ def storage_problem(path: Path) -> str | None:
 
 def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
     """Check one file; returns what shard/manifest checks need."""
-    _probe_libhdf5_1_10(path)
     if why := storage_problem(path):
         raise Bad(why)
+    _probe_libhdf5_1_10(path)
     with _open(path) as f:
         name = path.name
         attrs = dict(f.attrs)
@@ -233,7 +250,7 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             feats, labs = group["features"], group["labels"]
             if feats.ndim != 2:
                 raise Bad(f"{name}: {where}/features: rank {feats.ndim}, expected (N, {dim})")
-            if feats.dtype not in (np.float16, np.float32):
+            if feats.dtype.newbyteorder("=") not in (np.float16, np.float32):
                 raise Bad(f"{name}: {where}/features: type {feats.dtype}, expected float32 or float16")
             if feats.shape[1] != dim:
                 raise Bad(f"{name}: {where}/features: {feats.shape[1]} columns, classifier/weight has {dim}")
@@ -255,7 +272,7 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             out = np.flatnonzero((labels_ < 0) | (labels_ >= count))
             if out.size:
                 raise Bad(f"{name}: {where}/labels: row {out[0]} has label {labels_[out[0]]}, outside 0..<{count}")
-            values = feats[()].astype(np.float32)
+            values = _values(feats).astype(np.float32)
             bad = np.flatnonzero(~np.all(np.isfinite(values), axis=1))
             if bad.size:
                 raise Bad(f"{name}: {where}/features: row {bad[0]} holds NaN or Inf")

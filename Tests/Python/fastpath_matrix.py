@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import h5py
@@ -126,13 +127,13 @@ def plain_cases():
                  ("fletcher32",), ("shuffle", "deflate", "fletcher32")]
     for kind in kinds:
         for order in "<>":
+            full = kind in ("f2", "f4") and order == "<"
             for layout, chunks in layouts:
-                for pipeline in pipelines if chunks else [()]:
-                    # Every dtype gets every layout; the long pipeline list runs on f2/f4 and a few others.
-                    if pipeline and kind not in ("f2", "f4") and pipeline not in (("shuffle", "deflate"), ("deflate", "shuffle")):
-                        continue
-                    if order == ">" and layout == "chunk5" and kind in ("f8", "f4bias100"):
-                        continue
+                # Little-endian IEEE f2/f4 (the fast path's ground) get every layout and pipeline;
+                # the others get contiguous, a partial last chunk and narrow chunks, with a few pipelines.
+                if not full and layout == "chunk4":
+                    continue
+                for pipeline in (pipelines if full else pipelines[:1] + pipelines[3:5]) if chunks else [()]:
                     name = f"{kind}_{'le' if order == '<' else 'be'}_{layout}_{'+'.join(pipeline) or 'none'}"
                     yield name, dict(kind=kind, order=order, chunks=chunks, filters=pipeline)
     yield "f4_le_chunk4_scaleoffset", dict(kind="f4", order="<", chunks=(4, D), filters=("scaleoffset",))
@@ -249,13 +250,11 @@ def check_case(bin_dir: Path, out: Path, name: str, readable: bool, v: np.ndarra
             return f"fast and libhdf5 paths differ: {np.abs(fast - slow).max()}"
         if not np.array_equal(fast, want):
             return f"sums differ from numpy's by up to {np.abs(fast - want).max()}"
-        here = os.getcwd()
-        os.chdir(out)  # h5py resolves external raw files against the current directory
-        try:
-            with h5py.File(dump, "r") as f:
-                seen = f["splits/train/features"].astype("f8")[()]
-        finally:
-            os.chdir(here)
+        # h5py alone would resolve external raw files against the current directory.
+        with h5py.File(dump, "r") as f:
+            dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
+            dapl.set_efile_prefix(b"${ORIGIN}")
+            seen = h5py.Dataset(h5py.h5d.open(f.id, b"splits/train/features", dapl)).astype("f8")[()]
         if problem or not np.array_equal(seen, v):
             return f"h5py disagrees: problem {problem!r}, values equal {np.array_equal(seen, v)}"
         return None
@@ -286,8 +285,9 @@ def main(argv: list[str]) -> int:
             readable, why = write_special(out, name, v)
             cases.append((name, readable, why))
     failures = 0
-    for name, readable, why in cases:
-        error = check_case(bin_dir, out, name, readable, v)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # the work is in the child processes
+        errors = list(pool.map(lambda case: check_case(bin_dir, out, case[0], case[1], v), cases))
+    for (name, readable, why), error in zip(cases, errors):
         failures += error is not None
         print(f"{'ok  ' if error is None else 'FAIL'} {name} ({'readable' if readable else 'refused'}; {why})"
               + (f": {error}" if error else ""))
