@@ -76,12 +76,24 @@ extension Dump {
                 source = try hdf5(path, m.dataset) { () throws(HDF5Error) in try opened.root.dataset(m.dataset) }
             }
             let sourceShape = try hdf5(file, object) { () throws(HDF5Error) in try source.shape }
+            let selected = m.sourcePoints ?? sourceShape.reduce(1, *)
+            if m.virtualPoints != selected {
+                throw StoreError(file: file, object: object,
+                                 message: "\(described): the mapping covers \(m.virtualPoints) elements but selects \(selected) of the source (shape \(sourceShape))", fix: fix)
+            }
             if let upper = m.sourceUpperBounds,
                upper.count != sourceShape.count || zip(upper, sourceShape).contains(where: { $0 >= $1 }) {
                 throw StoreError(file: file, object: object,
                                  message: "\(described): the mapping reads up to \(upper.map { $0 + 1 }) but the source has shape \(sourceShape) (the rest would read as fill values)", fix: fix)
             }
-            try checkWritten(source, file: source.file.path, object: source.path, depth: depth + 1)
+            // A source's own gaps (unwritten chunks, its own sources) are this dataset's: reported
+            // against the file that was opened, naming the source.
+            do {
+                try checkWritten(source, file: source.file.path, object: source.path, depth: depth + 1)
+            } catch {
+                throw StoreError(file: file, object: object, message: "\(described): \(error.file): \(error.object): \(error.message)",
+                                 fix: error.fix)
+            }
         }
         if let row = try hdf5(file, object, { () throws(HDF5Error) in try VirtualMapping.firstUnmappedRow(of: shape, mappings, object) }) {
             throw StoreError(file: file, object: object,

@@ -365,6 +365,10 @@ public struct VirtualMapping: Sendable, Equatable {
     public var blocks: [[(start: Int, count: Int)]]?
     /// The last coordinate (per dimension) the mapping selects in the source; nil when unknown.
     public var sourceUpperBounds: [Int]?
+    /// Elements the mapping selects in the virtual extent and in the source (libhdf5 fails to read
+    /// when they differ); `sourcePoints` is nil for an "all" selection, which means the whole source
+    /// dataset as it is when read (its stored extent is not the source's).
+    public var virtualPoints: Int = 0, sourcePoints: Int?
 
     public static func == (a: VirtualMapping, b: VirtualMapping) -> Bool {
         a.file == b.file && a.dataset == b.dataset && a.sourceUpperBounds == b.sourceUpperBounds
@@ -454,8 +458,11 @@ extension Dataset {
             let vspace = Handle(try check("get virtual mapping \(i)", objectPath) { H5Pget_virtual_vspace(dcpl.id, i) }, close: H5Sclose)
             let sspace = Handle(try check("get virtual source \(i)", objectPath) { H5Pget_virtual_srcspace(dcpl.id, i) }, close: H5Sclose)
             return withExtendedLifetime((vspace, sspace)) {
-                VirtualMapping(file: file, dataset: dataset, blocks: selectedBlocks(vspace.id),
-                               sourceUpperBounds: selectionUpperBounds(sspace.id))
+                let all = H5Sget_select_type(sspace.id) == H5S_SEL_ALL
+                return VirtualMapping(file: file, dataset: dataset, blocks: selectedBlocks(vspace.id),
+                               sourceUpperBounds: all ? nil : selectionUpperBounds(sspace.id),
+                               virtualPoints: Int(H5Sget_select_npoints(vspace.id)),
+                               sourcePoints: all ? nil : Int(H5Sget_select_npoints(sspace.id)))
             }
         }
     }

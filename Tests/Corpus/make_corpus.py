@@ -466,6 +466,23 @@ def fastpath_cases(corpus: "Corpus", out: Path) -> None:
             g.move("features", "renamed")
     dump("vds_source_dataset_missing", vds_no_dataset, expect=["splits/train/features", "no such dataset"],
          why="virtual train features: the second source file exists but its dataset was renamed")
+    def vds_unwritten(f):
+        layout = h5py.VirtualLayout(shape=x.shape, dtype="<f4")
+        with h5py.File(aux / "vds_source_unwritten.src0.h5", "w", libver=LIBVER) as g:
+            ds = g.create_dataset("features", shape=x.shape, dtype="<f4", chunks=(4, D), track_times=False)
+            ds[:8] = x[:8]  # chunks 2 and 3 never written
+        layout[:] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_source_unwritten.src0.h5", "features", shape=x.shape)
+        f.create_virtual_dataset(key, layout, fillvalue=0)
+    dump("vds_source_unwritten", vds_unwritten, expect=["splits/train/features", "vds_source_unwritten.src0.h5", "never written"],
+         why="virtual train features over one source whose last two chunks were never written")
+    def vds_short(f):
+        layout = h5py.VirtualLayout(shape=x.shape, dtype="<f4")
+        with h5py.File(aux / "vds_source_too_short.src0.h5", "w", libver=LIBVER) as g:
+            g.create_dataset("features", data=x[:n - 2], track_times=False)
+        layout[:] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_source_too_short.src0.h5", "features", shape=x.shape)
+        f.create_virtual_dataset(key, layout, fillvalue=0)
+    dump("vds_source_too_short", vds_short, expect=["splits/train/features", "vds_source_too_short.src0.h5"],
+         why=f"virtual train features map {n} rows of a source that holds {n - 2}")
     def vds_labels(f):
         labels = train["splits/train/labels"]
         for i, rows in enumerate((slice(0, 6), slice(6, n))):

@@ -124,12 +124,15 @@ def _dataset_problem(ds, folder: Path, depth: int = 0) -> str | None:
             src = src_file[m.dset_name]
             try:
                 _, upper = m.src_space.get_select_bounds() or ((), ())
-            except ValueError:  # h5py cannot bound every selection; the extent check below remains
-                upper = ()
+            except ValueError:  # h5py cannot bound an "all" selection: its extent is the bound
+                upper = tuple(d - 1 for d in m.src_space.shape)
+            selected = src.size if m.src_space.get_select_type() == h5py.h5s.SEL_ALL else m.src_space.get_select_npoints()
+            if selected != m.vspace.get_select_npoints():
+                return f"{described}: the mapping covers {m.vspace.get_select_npoints()} elements but selects {selected} of the source"
             if upper and any(u >= n for u, n in zip(upper, src.shape)):
                 return f"{described}: the mapping reads beyond the source's shape {src.shape}"
             if why := _dataset_problem(src, Path(src_file.filename).parent, depth + 1):
-                return why
+                return f"{described}: {why}"
             if covered is not None:
                 sel = m.vspace.copy()
                 lo, hi = sel.get_select_bounds()
@@ -156,7 +159,7 @@ def _dataset_problem(ds, folder: Path, depth: int = 0) -> str | None:
                 return f"external raw storage file {name} holds {path.stat().st_size} bytes, the data needs {offset + part}"
             need -= part
         return None
-    return None
+    return _unwritten(ds) if depth > 0 else None  # the file's own datasets: check_dump_file
 
 
 def _values(ds) -> np.ndarray:

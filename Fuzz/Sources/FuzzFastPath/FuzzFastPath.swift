@@ -61,7 +61,7 @@ struct Layout: CustomStringConvertible {
         "\(half ? "f2" : "f4") \(rows)x\(dim) chunk \(chunk.map { "\($0)" } ?? "none") gzip \(gzip.map(String.init) ?? "none") shuffle \(shuffle)"
     }
 
-    func write(to path: String) throws(HDF5Error) {
+    func write(to path: String) throws {
         let file = try File(path: path, mode: .truncate)
         let root = file.root
         try root.writeAttribute("format", "penultimate-features")
@@ -77,7 +77,7 @@ struct Layout: CustomStringConvertible {
         }
         let features = try root.createDataset("splits/train/features", type: half ? .float16 : .float32, shape: [rows, dim],
                                               chunk: chunk, gzipLevel: gzip, shuffle: shuffle)
-        try raw.withUnsafeBytes { b throws(HDF5Error) in try features.writeStoredBytes(rows: 0..<rows, from: b) }
+        try raw.withUnsafeBytes { b in try features.writeStoredBytes(rows: 0..<rows, from: b) }
         let labels = (0..<rows).map(Int64.init)
         try labels.withUnsafeBufferPointer { b throws(HDF5Error) in
             try root.createDataset("splits/train/labels", type: .int(bits: 64, signed: true), shape: [rows]).write(rows: 0..<rows, from: b)
