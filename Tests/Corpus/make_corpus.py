@@ -403,6 +403,13 @@ def make(out: Path) -> list[dict]:
 FASTPATH_AUX = "fastpath_aux"
 
 
+def _untimed_layout(shape, dtype):
+    """A virtual layout whose dataset stores no times (same inputs, same bytes)."""
+    layout = h5py.VirtualLayout(shape=shape, dtype=dtype)
+    layout.dcpl.set_obj_track_times(False)
+    return layout
+
+
 def _low_level_features(f, name, data, tid, raw, chunks=None, pipeline=(), external=()):
     """Creates `name` with file type `tid`, filters in `pipeline` order, and writes `raw` unconverted."""
     dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
@@ -445,7 +452,7 @@ def fastpath_cases(corpus: "Corpus", out: Path) -> None:
 
     def vds(name, cut_end=n, missing=None, dataset="features"):
         def edit(f):
-            layout = h5py.VirtualLayout(shape=x.shape, dtype="<f4")
+            layout = _untimed_layout(shape=x.shape, dtype="<f4")
             layout[0:6] = source(f"{name}.src0.h5", slice(0, 6))
             layout[6:cut_end] = source(f"{name}.src1.h5", slice(6, n), dataset)[0:cut_end - 6]
             f.create_virtual_dataset(key, layout, fillvalue=0)
@@ -467,7 +474,7 @@ def fastpath_cases(corpus: "Corpus", out: Path) -> None:
     dump("vds_source_dataset_missing", vds_no_dataset, expect=["splits/train/features", "no such dataset"],
          why="virtual train features: the second source file exists but its dataset was renamed")
     def vds_unwritten(f):
-        layout = h5py.VirtualLayout(shape=x.shape, dtype="<f4")
+        layout = _untimed_layout(shape=x.shape, dtype="<f4")
         with h5py.File(aux / "vds_source_unwritten.src0.h5", "w", libver=LIBVER) as g:
             ds = g.create_dataset("features", shape=x.shape, dtype="<f4", chunks=(4, D), track_times=False)
             ds[:8] = x[:8]  # chunks 2 and 3 never written
@@ -476,7 +483,7 @@ def fastpath_cases(corpus: "Corpus", out: Path) -> None:
     dump("vds_source_unwritten", vds_unwritten, expect=["splits/train/features", "vds_source_unwritten.src0.h5", "never written"],
          why="virtual train features over one source whose last two chunks were never written")
     def vds_short(f):
-        layout = h5py.VirtualLayout(shape=x.shape, dtype="<f4")
+        layout = _untimed_layout(shape=x.shape, dtype="<f4")
         with h5py.File(aux / "vds_source_too_short.src0.h5", "w", libver=LIBVER) as g:
             g.create_dataset("features", data=x[:n - 2], track_times=False)
         layout[:] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_source_too_short.src0.h5", "features", shape=x.shape)
@@ -488,7 +495,7 @@ def fastpath_cases(corpus: "Corpus", out: Path) -> None:
         for i, rows in enumerate((slice(0, 6), slice(6, n))):
             with h5py.File(aux / f"vds_labels_missing_source.src{i}.h5", "w", libver=LIBVER) as g:
                 g.create_dataset("labels", data=labels[rows], track_times=False)
-        layout = h5py.VirtualLayout(shape=labels.shape, dtype="<i8")
+        layout = _untimed_layout(shape=labels.shape, dtype="<i8")
         layout[0:6] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_labels_missing_source.src0.h5", "labels", shape=(6,))
         layout[6:n] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_labels_missing_source.src1.h5", "labels", shape=(n - 6,))
         del f["splits/train/labels"]
