@@ -150,7 +150,7 @@ def write_special(out: Path, name: str, v: np.ndarray) -> tuple[bool, str]:
     path = out / f"{name}.h5"
     aux = out / "aux"
     aux.mkdir(exist_ok=True)
-    with h5py.File(path, "w", libver=LIBVER) as f:
+    with h5py.File(path, "w", libver=LIBVER, userblock_size=1024 if name == "user_block" else 0) as f:
         write_common(f, labels())
         if name.startswith("external_link"):
             other = aux / f"{name}.target.h5"
@@ -161,6 +161,9 @@ def write_special(out: Path, name: str, v: np.ndarray) -> tuple[bool, str]:
                 create_features(g, "deep/features", v, "f4", "<", chunks=(4, D), filters=filters)
             f["splits/train/features"] = h5py.ExternalLink(f"aux/{other.name}", "/deep/features")
             return True, "features behind an external link"
+        if name == "user_block":
+            create_features(f, "splits/train/features", v, "f4", "<", chunks=(4, D), filters=("shuffle", "deflate"))
+            return True, "a 1 KiB user block before the HDF5 data (addresses are relative to its end)"
         if name == "soft_link":
             create_features(f, "stash/features", v, "f4", "<", chunks=(4, D), filters=("shuffle", "deflate"))
             f["splits/train/features"] = h5py.SoftLink("/stash/features")
@@ -211,7 +214,7 @@ def write_special(out: Path, name: str, v: np.ndarray) -> tuple[bool, str]:
     raise ValueError(name)
 
 
-SPECIAL = ["external_link", "external_link_gzip", "soft_link", "external_raw", "external_raw_missing",
+SPECIAL = ["external_link", "external_link_gzip", "soft_link", "user_block", "external_raw", "external_raw_missing",
            "external_raw_short", "vds_full", "vds_same_file", "vds_partial", "vds_missing_source"]
 
 
