@@ -238,7 +238,9 @@ public final class Dump: @unchecked Sendable {
     static func checkFloat(_ d: Dataset, file: String, object: String, shape expected: [Int?]) throws(StoreError) -> [Int] {
         let (type, shape) = try hdf5(file, object) { () throws(HDF5Error) in (try d.elementType, try d.shape) }
         let ieee: [ElementType] = [.float16, .float32, .float64]
-        // Non-IEEE floats (bfloat16, other exponent biases) are converted exactly by libhdf5.
+        // Non-IEEE floats (bfloat16, other exponent biases) are read through libhdf5's conversion
+        // to Float, never decoded here: exact for bfloat16; out-of-range values become ±Inf, which
+        // the averaging tools refuse, as for float64.
         var isFloat = ieee.contains(type)
         if case .customFloat = type { isFloat = true }
         guard isFloat else {
