@@ -97,4 +97,37 @@ import TestSupport
         #expect(try Dump.open(dir.appendingPathComponent("bf16.h5").path).split("train").storedType
                 == .customFloat(bits: 16, layout: "bfloat16"))
     }
+
+    /// A virtual dataset whose mappings cover only some columns of some rows is refused at the
+    /// first such row (the rest would read as the fill value); covering them with a second mapping
+    /// of the missing columns makes it whole.
+    @Test func virtualMappingsMustCoverEveryElement() throws {
+        let dir = try temporaryDirectory()
+        try python(#"""
+        x = ((np.arange(12 * 4) * 37) % 255 - 127).reshape(12, 4) / 64
+        with h5py.File("src.h5", "w", libver=V110) as g:
+            g["x"] = x.astype("f4")
+        for name, cover_rest in (("gap.h5", False), ("whole.h5", True)):
+            def extra(f, cover_rest=cover_rest):
+                del f["splits/train/features"]
+                layout = h5py.VirtualLayout(shape=(12, 4), dtype="f4")
+                src = h5py.VirtualSource("src.h5", "x", shape=(12, 4))
+                layout[0:12, 0:2] = src[0:12, 0:2]
+                layout[0:7, 2:4] = src[0:7, 2:4]
+                if cover_rest:
+                    layout[7:12, 2:4] = src[7:12, 2:4]
+                f.create_virtual_dataset("splits/train/features", layout, fillvalue=0)
+            write_dump(name, x, np.arange(12) % 3, extra=extra)
+        """#, in: dir)
+        do {
+            _ = try Dump.open(dir.appendingPathComponent("gap.h5").path)
+            Issue.record("a virtual dataset with unmapped elements was accepted")
+        } catch {
+            #expect(error.object == "/splits/train/features" && error.message.contains("row 7 is not mapped"), "\(error)")
+        }
+        let reader = try Dump.open(dir.appendingPathComponent("whole.h5").path).split("train")
+        #expect(!reader.readsConcurrently)
+        let x = (0..<48).map { Float(($0 * 37) % 255 - 127) / 64 }
+        #expect(try readAll(reader, maxRows: 5).features == x)
+    }
 }
