@@ -15,6 +15,10 @@ let package = Package(
         .executableTarget(
             name: "FuzzDump",
             dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
+        // Random feature layouts written by our HDF5 wrapper: raw fast path vs libhdf5 vs Swift, bit for bit.
+        .executableTarget(
+            name: "FuzzFastPath",
+            dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
         // WordNet data.noun / index.noun: lookups, ancestors, depth, LCA, path distance.
         .executableTarget(
             name: "FuzzWordNet",

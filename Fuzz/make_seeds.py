@@ -68,9 +68,27 @@ def wordnet_seeds(out: Path) -> None:
     (out / "one_line").write_bytes(data_noun([(["entity"], [], "everything")]))
 
 
+def fastpath_seeds(out: Path) -> None:
+    """FuzzFastPath inputs: 8 layout bytes (dtype, rows, D, layout kind, chunk rows, gzip, shuffle,
+    spare) and element bits; one seed per ordinary layout (f32/f16 x raw/gzip/gzip+shuffle,
+    contiguous, chunks narrower than a row)."""
+    out.mkdir(parents=True, exist_ok=True)
+    bits = bytes(range(0, 256, 3)) + b"\x00\x7c\x00\xfc\x01\x00\xff\x7f\x00\x80"  # inf, -inf, subnormal, NaN, -0
+    layouts = {
+        "f32_contiguous": (0, 40, 8, 0, 0, 0, 0), "f16_contiguous": (1, 40, 8, 0, 0, 0, 0),
+        "f32_chunks": (0, 45, 6, 1, 7, 0, 0), "f16_chunks": (1, 45, 6, 1, 7, 0, 0),
+        "f32_gzip": (0, 30, 12, 1, 9, 9, 0), "f16_gzip": (1, 30, 12, 1, 9, 9, 0),
+        "f32_gzip_shuffle": (0, 33, 5, 1, 4, 9, 1), "f16_gzip_shuffle": (1, 33, 5, 1, 4, 9, 1),
+        "f32_narrow_chunks": (0, 20, 9, 2, 3, 9, 1),
+    }
+    for name, head in layouts.items():
+        (out / name).write_bytes(bytes(head) + b"\x00" + bits)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         print("usage: make_seeds.py OUTDIR", file=sys.stderr)
         sys.exit(64)
     dump_seeds(Path(sys.argv[1]) / "dump")
     wordnet_seeds(Path(sys.argv[1]) / "wordnet")
+    fastpath_seeds(Path(sys.argv[1]) / "fastpath")

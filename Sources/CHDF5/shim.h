@@ -90,4 +90,36 @@ static inline herr_t shim_vlen_reclaim(hid_t type, hid_t space, void *buf) {
 #endif
 }
 
+
+// MARK: Where an object's bytes live
+
+/// The POSIX descriptor through which libhdf5 reads the file that holds `obj` (which, behind an
+/// external link, is not the file it was opened from), when that file uses the default sec2
+/// driver; else -1. The descriptor stays libhdf5's: callers dup() it. `userblock` receives the
+/// file's user block size (chunk and data addresses are relative to its end).
+static inline int shim_object_file_descriptor(hid_t obj, hsize_t *userblock) {
+    int fd = -1;
+    hid_t file = H5Iget_file_id(obj);
+    if (file < 0) return -1;
+    hid_t fapl = H5Fget_access_plist(file);
+    hid_t fcpl = H5Fget_create_plist(file);
+    if (fapl >= 0 && fcpl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 && H5Pget_userblock(fcpl, userblock) >= 0) {
+        void *handle = NULL;
+        if (H5Fget_vfd_handle(file, fapl, &handle) >= 0 && handle != NULL) fd = *(int *)handle;
+    }
+    if (fapl >= 0) H5Pclose(fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    H5Fclose(file);
+    return fd;
+}
+
+/// The name of the file that holds `obj` (as libhdf5 opened it) into `buffer`; its length or -1.
+static inline ssize_t shim_object_file_name(hid_t obj, char *buffer, size_t size) {
+    hid_t file = H5Iget_file_id(obj);
+    if (file < 0) return -1;
+    ssize_t n = H5Fget_name(file, buffer, size);
+    H5Fclose(file);
+    return n;
+}
+
 #endif

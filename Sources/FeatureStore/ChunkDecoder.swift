@@ -9,10 +9,12 @@ import Darwin
 /// Where one split source's feature rows live in the file, and how they are encoded, so that
 /// several threads can read and decode them without libhdf5 (whose global lock serialises calls).
 ///
-/// Only built for what this reader can decode byte for byte: little-endian float32 or float16,
-/// no user block, not virtual, every chunk stored and spanning whole rows, and a filter pipeline
-/// of at most shuffle and deflate (gzip). Anything else (Fletcher32, LZF, ...) gets no plan and
-/// is read through libhdf5.
+/// Only built for what this reader can decode byte for byte, each fact checked in the dataset's
+/// own metadata: little-endian IEEE binary32 or binary16 (field by field, not by size), stored in
+/// the HDF5 file libhdf5 reads it from (not virtual, no external raw storage, read through a
+/// duplicate of libhdf5's own descriptor), no user block, every chunk stored and spanning whole
+/// rows, and a filter pipeline of at most shuffle then deflate (gzip). Anything else (Fletcher32,
+/// LZF, deflate before shuffle, bfloat16, big endian, ...) gets no plan and is read through libhdf5.
 final class ChunkPlan: @unchecked Sendable {
     /// The stored element type.
     enum Element: Sendable { case float32, float16 }
@@ -58,11 +60,15 @@ final class ChunkPlan: @unchecked Sendable {
     /// larger compressed chunks is read through libhdf5, which holds one at a time, not one per worker.
     static let maxChunkBytes = 256 << 20
 
+    /// A plan for `d`, or nil unless every fact the decoder relies on is proven from the dataset's
+    /// own metadata (see ReadPaths.md, "What the fast path proves"). Runs once per split open.
     init?(dataset d: Dataset, rows: Int, dim: Int) {
+        // IEEE binary32/binary16 checked field by field (ElementType), little endian, data in this
+        // HDF5 file (not virtual, no external raw storage).
         guard Self.enabled, rows > 0, dim > 0,
               let type = try? d.elementType, type == .float32 || type == .float16,
               (try? d.isLittleEndian) == true, (try? d.isVirtual) == false,
-              (try? d.file.userBlockSize) == 0, let filters = try? d.filters else { return nil }
+              (try? d.externalFiles())?.isEmpty == true, let filters = try? d.filters else { return nil }
         element = type == .float32 ? .float32 : .float16
         let elementBytes = type == .float32 ? 4 : 2
         var deflate: Int?, shuffle: Int?
@@ -73,7 +79,10 @@ final class ChunkPlan: @unchecked Sendable {
             default: return nil
             }
         }
-        if let shuffle, filters[shuffle].parameters.first.map({ Int($0) != elementBytes }) == true { return nil }
+        if let shuffle, filters[shuffle].parameters.first.map({ Int($0) != elementBytes }) != false { return nil }
+        // Decoding inflates, then unshuffles: the reverse of a pipeline that shuffles first. A
+        // pipeline that deflates first ([deflate, shuffle]) is valid HDF5 and goes through libhdf5.
+        if let shuffle, let deflate, shuffle > deflate { return nil }
         deflateIndex = deflate
         shuffleIndex = shuffle
         var pieces: [Piece] = []
@@ -93,7 +102,9 @@ final class ChunkPlan: @unchecked Sendable {
             }
             chunkRows = chunk[0]
         } else {
-            guard filters.isEmpty, let address = d.contiguousAddress else { return nil }
+            // Contiguous (compact data has no address): the whole extent must be allocated.
+            guard filters.isEmpty, let address = d.contiguousAddress,
+                  d.storageBytes >= rows * dim * elementBytes else { return nil }
             let step = max(1, Self.contiguousPieceBytes / (dim * elementBytes))
             for first in stride(from: 0, to: rows, by: step) {
                 let n = min(step, rows - first)
@@ -103,12 +114,19 @@ final class ChunkPlan: @unchecked Sendable {
             }
             chunkRows = step
         }
+        // The bytes are read from the file libhdf5 itself reads the dataset from (behind an
+        // external link, the linked file; after a rename, the file it opened): a duplicate of its
+        // own descriptor, never the path opened again. Addresses are relative to the user block.
+        guard let storage = d.storageFile() else { return nil }
+        guard storage.userBlockBytes == 0 else {
+            close(storage.descriptor)
+            return nil
+        }
         self.pieces = pieces
         path = d.file.path
         object = d.path
         self.dim = dim
-        fd = open(d.file.path, O_RDONLY)
-        if fd < 0 { return nil }
+        fd = storage.descriptor
     }
 
     deinit { close(fd) }

@@ -266,7 +266,15 @@ public final class Dump: @unchecked Sendable {
     /// Checks that every part of `d`'s extent was written. A dump whose datasets were created at
     /// full size and filled as training went (a run that stopped early) has parts without storage,
     /// which libhdf5 reads back as zeros: centroids from them would be silently wrong.
-    static func checkWritten(_ d: Dataset, file: String, object: String) throws(StoreError) {
+    ///
+    /// Data stored elsewhere is checked where it lives: a virtual dataset's sources
+    /// (``checkVirtual(_:file:object:depth:)``) and external raw storage (``checkExternal(_:_:file:object:)``).
+    static func checkWritten(_ d: Dataset, file: String, object: String, depth: Int = 0) throws(StoreError) {
+        if try hdf5(file, object, { () throws(HDF5Error) in try d.isVirtual }) {
+            return try checkVirtual(d, file: file, object: object, depth: depth)
+        }
+        let external = try hdf5(file, object) { () throws(HDF5Error) in try d.externalFiles() }
+        if !external.isEmpty { return try checkExternal(d, external, file: file, object: object) }
         let message: String
         switch try hdf5(file, object, { () throws(HDF5Error) in try d.storageCoverage() }) {
         case let .chunks(stored, spanned) where stored < spanned:
@@ -294,7 +302,13 @@ public final class Dump: @unchecked Sendable {
 
     static func checkFloat(_ d: Dataset, file: String, object: String, shape expected: [Int?]) throws(StoreError) -> [Int] {
         let (type, shape) = try hdf5(file, object) { () throws(HDF5Error) in (try d.elementType, try d.shape) }
-        guard [.float16, .float32, .float64].contains(type) else {
+        let ieee: [ElementType] = [.float16, .float32, .float64]
+        // Non-IEEE floats (bfloat16, other exponent biases) are read through libhdf5's conversion
+        // to Float, never decoded here: exact for bfloat16; out-of-range values become ±Inf, which
+        // the averaging tools refuse, as for float64.
+        var isFloat = ieee.contains(type)
+        if case .customFloat = type { isFloat = true }
+        guard isFloat else {
             throw StoreError(file: file, object: object, message: "stored as \(type); expected float16, float32 or float64",
                              fix: "store it as float32")
         }

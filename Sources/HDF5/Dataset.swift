@@ -342,3 +342,218 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
                          address: UInt64(address), byteCount: Int(size))
     }
 }
+
+/// One file of a dataset's external raw storage (`H5Pset_external`, h5py `external=`).
+public struct ExternalFile: Sendable, Equatable {
+    /// The file name as stored (libhdf5 resolves a relative name against its external-file prefix).
+    public var name: String
+    /// Where the data starts in that file.
+    public var offset: Int
+    /// Bytes of the data in that file; nil for "to the end" (`H5F_UNLIMITED`).
+    public var size: Int?
+}
+
+/// One mapping of a virtual dataset: a selection of the virtual extent read from a selection of
+/// a source dataset.
+public struct VirtualMapping: Sendable, Equatable {
+    /// The source file as stored ("." for the virtual dataset's own file).
+    public var file: String
+    /// The source dataset's path in that file.
+    public var dataset: String
+    /// The selected blocks of the virtual extent, as (start, count) per dimension; nil when libhdf5
+    /// cannot list them (an unlimited or irregular selection).
+    public var blocks: [[(start: Int, count: Int)]]?
+    /// The last coordinate (per dimension) the mapping selects in the source; nil when unknown.
+    public var sourceUpperBounds: [Int]?
+    /// Elements the mapping selects in the virtual extent and in the source (libhdf5 fails to read
+    /// when they differ); `sourcePoints` is nil for an "all" selection, which means the whole source
+    /// dataset as it is when read (its stored extent is not the source's).
+    public var virtualPoints: Int = 0, sourcePoints: Int?
+
+    public static func == (a: VirtualMapping, b: VirtualMapping) -> Bool {
+        a.file == b.file && a.dataset == b.dataset && a.sourceUpperBounds == b.sourceUpperBounds
+            && a.blocks?.map { $0.map { [$0.start, $0.count] } } == b.blocks?.map { $0.map { [$0.start, $0.count] } }
+    }
+}
+
+extension Dataset {
+    /// The file that really holds this dataset's bytes, as libhdf5 reads it: behind an external
+    /// link that is another file than ``file``.
+    public struct StorageFile: Sendable {
+        /// A duplicate of libhdf5's own descriptor for that file (the caller closes it).
+        public var descriptor: Int32
+        /// The file's user block size (addresses inside it are relative to the block's end).
+        public var userBlockBytes: Int
+    }
+
+    /// See ``StorageFile``; nil when the file is not read through the default (sec2) driver.
+    public func storageFile() -> StorageFile? {
+        silenceAutomaticErrorPrinting()
+        var userBlock: hsize_t = 0
+        let fd = shim_object_file_descriptor(handle.id, &userBlock)
+        _ = takeErrorStack()
+        guard fd >= 0 else { return nil }
+        let copy = dup(fd)
+        guard copy >= 0 else { return nil }
+        return StorageFile(descriptor: copy, userBlockBytes: Int(userBlock))
+    }
+
+    /// The name of the file that holds this dataset, as libhdf5 opened it (behind an external link
+    /// the linked file's name, which may be relative to the current directory).
+    public var storageFileName: String {
+        silenceAutomaticErrorPrinting()
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = shim_object_file_name(handle.id, &buffer, buffer.count)
+        _ = takeErrorStack()
+        guard n > 0, n < buffer.count else { return file.path }
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The files of external raw storage, in order (empty when the data lives in the HDF5 file).
+    public func externalFiles() throws(HDF5Error) -> [ExternalFile] {
+        let dcpl = Handle(try check("get creation properties", objectPath) { H5Dget_create_plist(handle.id) }, close: H5Pclose)
+        defer { withExtendedLifetime(dcpl) {} }
+        let count = try check("count external files", objectPath) { H5Pget_external_count(dcpl.id) }
+        return try (0..<UInt32(count)).map { i throws(HDF5Error) in
+            var name = [CChar](repeating: 0, count: 4097)
+            var offset: off_t = 0, size: hsize_t = 0
+            try check("get external file \(i)", objectPath) { H5Pget_external(dcpl.id, i, name.count - 1, &name, &offset, &size) }
+            let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return ExternalFile(name: text, offset: Int(offset), size: size == hsize_t.max ? nil : Int(clamping: size))
+        }
+    }
+
+    /// The external-file prefix libhdf5 applies to relative external names (from the dataset's
+    /// access properties, which take `HDF5_EXTFILE_PREFIX` into account); nil when none is set.
+    public var externalFilePrefix: String? {
+        silenceAutomaticErrorPrinting()
+        defer { _ = takeErrorStack() }
+        let dapl = H5Dget_access_plist(handle.id)
+        guard dapl >= 0 else { return nil }
+        defer { H5Pclose(dapl) }
+        let n = H5Pget_efile_prefix(dapl, nil, 0)
+        guard n > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: n + 1)
+        _ = H5Pget_efile_prefix(dapl, &buffer, n + 1)
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The mappings of a virtual dataset (empty for other layouts).
+    public func virtualMappings() throws(HDF5Error) -> [VirtualMapping] {
+        let dcpl = Handle(try check("get creation properties", objectPath) { H5Dget_create_plist(handle.id) }, close: H5Pclose)
+        defer { withExtendedLifetime(dcpl) {} }
+        guard H5Pget_layout(dcpl.id) == H5D_VIRTUAL else { return [] }
+        var count = 0
+        try check("count virtual mappings", objectPath) { H5Pget_virtual_count(dcpl.id, &count) }
+        func text(_ get: (UnsafeMutablePointer<CChar>?, Int) -> Int) -> String {
+            let n = get(nil, 0)
+            guard n > 0 else { return "" }
+            var buffer = [CChar](repeating: 0, count: n + 1)
+            _ = get(&buffer, n + 1)
+            return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return try (0..<count).map { i throws(HDF5Error) in
+            let file = text { H5Pget_virtual_filename(dcpl.id, i, $0, $1) }
+            let dataset = text { H5Pget_virtual_dsetname(dcpl.id, i, $0, $1) }
+            let vspace = Handle(try check("get virtual mapping \(i)", objectPath) { H5Pget_virtual_vspace(dcpl.id, i) }, close: H5Sclose)
+            let sspace = Handle(try check("get virtual source \(i)", objectPath) { H5Pget_virtual_srcspace(dcpl.id, i) }, close: H5Sclose)
+            return withExtendedLifetime((vspace, sspace)) {
+                let all = H5Sget_select_type(sspace.id) == H5S_SEL_ALL
+                return VirtualMapping(file: file, dataset: dataset, blocks: selectedBlocks(vspace.id),
+                               sourceUpperBounds: all ? nil : selectionUpperBounds(sspace.id),
+                               virtualPoints: Int(H5Sget_select_npoints(vspace.id)),
+                               sourcePoints: all ? nil : Int(H5Sget_select_npoints(sspace.id)))
+            }
+        }
+    }
+
+    /// Bytes of storage allocated for the data (compressed size for filtered chunks).
+    public var storageBytes: Int { Int(clamping: H5Dget_storage_size(handle.id)) }
+}
+
+/// The blocks of a hyperslab (or all) selection as (start, count) per dimension; nil otherwise.
+private func selectedBlocks(_ space: hid_t) -> [[(start: Int, count: Int)]]? {
+    silenceAutomaticErrorPrinting()
+    defer { _ = takeErrorStack() }
+    let rank = Int(H5Sget_simple_extent_ndims(space))
+    guard rank > 0 else { return nil }
+    switch H5Sget_select_type(space) {
+    case H5S_SEL_ALL:
+        return [dimensions(of: space).map { (start: 0, count: $0) }]
+    case H5S_SEL_NONE:
+        return []
+    case H5S_SEL_HYPERSLABS:
+        let n = H5Sget_select_hyper_nblocks(space)
+        guard n >= 0, n < 1 << 24 else { return nil }
+        var corners = [hsize_t](repeating: 0, count: Int(n) * 2 * rank)
+        guard n == 0 || H5Sget_select_hyper_blocklist(space, 0, hsize_t(n), &corners) >= 0 else { return nil }
+        return (0..<Int(n)).map { b in
+            (0..<rank).map { d in
+                let lo = Int(corners[b * 2 * rank + d]), hi = Int(corners[b * 2 * rank + rank + d])
+                return (start: lo, count: hi - lo + 1)
+            }
+        }
+    default:
+        return nil
+    }
+}
+
+/// The upper corner of a selection's bounding box; nil when empty or unknown.
+private func selectionUpperBounds(_ space: hid_t) -> [Int]? {
+    silenceAutomaticErrorPrinting()
+    defer { _ = takeErrorStack() }
+    let rank = Int(H5Sget_simple_extent_ndims(space))
+    guard rank > 0, H5Sget_select_npoints(space) > 0 else { return nil }
+    var start = [hsize_t](repeating: 0, count: rank), end = [hsize_t](repeating: 0, count: rank)
+    guard H5Sget_select_bounds(space, &start, &end) >= 0 else { return nil }
+    return end.map { Int(clamping: $0) }
+}
+
+extension VirtualMapping {
+    /// The first row (index along the first dimension) of an extent `shape` that `mappings` do not
+    /// cover entirely, or nil when every element is mapped. libhdf5 reads unmapped elements of a
+    /// virtual dataset as the fill value, silently. Throws when a mapping's blocks are unknown.
+    public static func firstUnmappedRow(of shape: [Int], _ mappings: [VirtualMapping],
+                                        _ object: String) throws(HDF5Error) -> Int? {
+        guard !shape.isEmpty, !shape.contains(0) else { return nil }
+        let union = try dataspace(shape, object)
+        defer { withExtendedLifetime(union) {} }
+        try check("select none", object) { H5Sselect_none(union.id) }
+        var boundaries: Set<Int> = [0]
+        for (i, m) in mappings.enumerated() {
+            guard let blocks = m.blocks else {
+                throw HDF5Error(operation: "list the selection of virtual mapping \(i)", object: object,
+                                stack: ["an unlimited or point selection, which this reader cannot check"])
+            }
+            for block in blocks where block.count == shape.count {
+                // Clip to the extent: libhdf5 never reads beyond it.
+                var start = [hsize_t](), count = [hsize_t]()
+                for (b, n) in zip(block, shape) {
+                    let lo = Swift.min(b.start, n), hi = Swift.min(b.start + b.count, n)
+                    start.append(hsize_t(lo))
+                    count.append(hsize_t(hi - lo))
+                }
+                if count.contains(0) { continue }
+                try check("union virtual mappings", object) {
+                    H5Sselect_hyperslab(union.id, H5S_SELECT_OR, start, nil, count, nil)
+                }
+                boundaries.insert(Int(start[0]))
+                boundaries.insert(Int(start[0] + count[0]))
+            }
+        }
+        let total = shape.reduce(1, *)
+        guard Int(H5Sget_select_npoints(union.id)) != total else { return nil }
+        // Coverage is the same for every row between two consecutive boundaries.
+        let perRow = total / shape[0]
+        for row in boundaries.sorted() where row < shape[0] {
+            let probe = Handle(try check("copy selection", object) { H5Scopy(union.id) }, close: H5Sclose)
+            let start = [hsize_t(row)] + shape.dropFirst().map { _ in 0 }
+            let count = [1] + shape.dropFirst().map { hsize_t($0) }
+            try withExtendedLifetime(probe) { () throws(HDF5Error) in
+                try check("select row \(row)", object) { H5Sselect_hyperslab(probe.id, H5S_SELECT_AND, start, nil, count, nil) }
+            }
+            if withExtendedLifetime(probe, { Int(H5Sget_select_npoints(probe.id)) }) != perRow { return row }
+        }
+        return nil
+    }
+}

@@ -7,7 +7,13 @@ import Darwin
 
 /// The stored element type of a dataset or attribute, as far as readers care.
 public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// IEEE 754 binary16, binary32, binary64 (either byte order), checked field by field: a
+    /// 2-byte float is `.float16` only when its bits are laid out as IEEE half.
     case float16, float32, float64
+    /// A float of `bits` width that is not IEEE binary16/32/64 (bfloat16, another exponent bias,
+    /// padding bits, ...), described by `layout`. libhdf5 converts it on read; its raw bytes must
+    /// never be decoded as an IEEE type.
+    case customFloat(bits: Int, layout: String)
     /// An integer of `bits` width.
     case int(bits: Int, signed: Bool)
     /// Fixed- or variable-length strings.
@@ -22,6 +28,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         case .float32: "float32"
         case .float64: "float64"
         case let .int(bits, signed): (signed ? "int" : "uint") + String(bits)
+        case let .customFloat(_, layout): layout
         case .string: "string"
         case let .other(name): name
         }
@@ -34,6 +41,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         case .float32: 4
         case .float64: 8
         case let .int(bits, _): bits / 8
+        case let .customFloat(bits, _): bits / 8
         default: nil
         }
     }
@@ -42,12 +50,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         let size = H5Tget_size(t)
         switch H5Tget_class(t) {
         case H5T_FLOAT:
-            switch size {
-            case 2: self = .float16
-            case 4: self = .float32
-            case 8: self = .float64
-            default: self = .other("float\(size * 8)")
-            }
+            self = Self.float(typeID: t, size: size)
         case H5T_INTEGER:
             self = .int(bits: size * 8, signed: H5Tget_sign(t) == H5T_SGN_2)
         case H5T_STRING: self = .string
@@ -60,6 +63,36 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         case H5T_BITFIELD: self = .other("bitfield")
         default: self = .other("unknown")
         }
+    }
+
+    /// The IEEE layouts by size: sign bit, exponent position, size and bias, mantissa size.
+    private static let ieee: [Int: (sign: Int, exponent: Int, exponentBits: Int, bias: Int, mantissa: Int)] = [
+        2: (15, 10, 5, 15, 10), 4: (31, 23, 8, 127, 23), 8: (63, 52, 11, 1023, 52),
+    ]
+
+    /// A float type, checked field by field against IEEE 754 (the size alone says nothing: h5py
+    /// and libhdf5 let a writer define bfloat16, other exponent biases, padding, VAX order).
+    private static func float(typeID t: hid_t, size: Int) -> ElementType {
+        var sign = 0, exponent = 0, exponentBits = 0, mantissa = 0, mantissaBits = 0
+        let fields = H5Tget_fields(t, &sign, &exponent, &exponentBits, &mantissa, &mantissaBits)
+        let bias = Int(H5Tget_ebias(t))
+        let order = H5Tget_order(t)
+        let precision = H5Tget_precision(t), offset = H5Tget_offset(t)
+        let normalised = H5Tget_norm(t) == H5T_NORM_IMPLIED
+        if fields >= 0, let want = ieee[size], (order == H5T_ORDER_LE || order == H5T_ORDER_BE),
+           precision == size * 8, offset == 0, normalised, mantissa == 0,
+           sign == want.sign, exponent == want.exponent, exponentBits == want.exponentBits,
+           bias == want.bias, mantissaBits == want.mantissa {
+            return size == 2 ? .float16 : size == 4 ? .float32 : .float64
+        }
+        guard fields >= 0, size > 0 else { return .other("float\(size * 8)") }
+        if size == 2, precision == 16, offset == 0, normalised, (order == H5T_ORDER_LE || order == H5T_ORDER_BE),
+           sign == 15, exponent == 7, exponentBits == 8, bias == 127, mantissa == 0, mantissaBits == 7 {
+            return .customFloat(bits: 16, layout: "bfloat16")
+        }
+        let norm = normalised ? "" : H5Tget_norm(t) == H5T_NORM_MSBSET ? ", explicit leading bit" : ", unnormalised"
+        let vax = order == H5T_ORDER_VAX ? ", VAX order" : ""
+        return .customFloat(bits: size * 8, layout: "float\(size * 8) (non-IEEE: sign bit \(sign), exponent \(exponentBits) bits at \(exponent) with bias \(bias), mantissa \(mantissaBits) bits at \(mantissa), precision \(precision) at offset \(offset)\(norm)\(vax))")
     }
 
     /// A file type for creating datasets of this element type (little endian). Caller-owned handle.
@@ -83,7 +116,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
             return Handle(try check("copy type", object) { H5Tcopy(base) }, close: H5Tclose)
         case .string:
             return try variableString(object)
-        case let .other(name):
+        case let .other(name), let .customFloat(_, name):
             throw HDF5Error(operation: "create a dataset of type \(name)", object: object, stack: ["unsupported element type"])
         }
     }

@@ -1,4 +1,9 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An open HDF5 file; closes on deinit (objects opened from it keep it alive).
 public final class File: AttributeHolder, @unchecked Sendable {
@@ -18,6 +23,7 @@ public final class File: AttributeHolder, @unchecked Sendable {
 
     /// Opens or creates the file at `path`.
     public init(path: String, mode: Mode = .readOnly) throws(HDF5Error) {
+        _ = externalFilesBesideTheFile
         self.path = path
         let id: hid_t
         switch mode {
@@ -66,6 +72,16 @@ public final class File: AttributeHolder, @unchecked Sendable {
         try check("flush", path) { H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
     }
 }
+
+/// libhdf5 resolves a relative external raw storage file name (`H5Pset_external`) against the
+/// current directory, so the same file would read in one folder and not in another. Like virtual
+/// dataset sources, such names resolve here against the HDF5 file's own folder: libhdf5's
+/// `${ORIGIN}` in `HDF5_EXTFILE_PREFIX`, set once for this process unless the user set it. (The
+/// environment, not a dataset access property: libhdf5 1.10.8 refuses to reopen a dataset, and
+/// to look up an open one behind an external link, with a prefix other than the first open's.)
+private let externalFilesBesideTheFile: Void = {
+    if getenv("HDF5_EXTFILE_PREFIX") == nil { setenv("HDF5_EXTFILE_PREFIX", "${ORIGIN}", 0) }
+}()
 
 /// What kind of object a link names.
 public enum ObjectKind: Sendable, Equatable {

@@ -386,6 +386,11 @@ def make(out: Path) -> list[dict]:
                expect=["data.noun"], why="data.noun holds garbage lines (bad offsets, counts, pointers, bytes)")
 
     make_dump_semantics(corpus, out)
+    # ----------------------------------------------------------------------- data stored elsewhere
+    # (the raw fast path's block) Layouts HDF5 allows whose bytes are not plain rows in the file:
+    # links to other files, external raw storage, virtual datasets, non-IEEE floats, filter
+    # orders. Auxiliary files (sources, link targets, raw files) live in fastpath_aux/.
+    fastpath_cases(corpus, out)
 
     cases = sorted(corpus.cases, key=lambda c: c["name"])
     (out / "corpus.json").write_text(json.dumps({"format": "penultimate-corpus", "version": 1,
@@ -548,6 +553,159 @@ def make_dump_semantics(corpus: "Corpus", out: Path) -> None:
                   why="both ranks, but samples 0 and 5 are in neither file (9 of sample_count 11)")
     centroid_case("centroids_v1_merge", (0, 1), 2, lambda r: list(range(r * 6, r * 6 + 6)), version=1,
                   expect=["format_version"], why="two version-1 centroid files: coverage unknown, merging could count rows twice")
+# --------------------------------------------------------------------------- data stored elsewhere
+# (the raw fast path's block: links, external raw storage, virtual datasets, float layouts)
+
+FASTPATH_AUX = "fastpath_aux"
+
+
+def _untimed_layout(shape, dtype):
+    """A virtual layout whose dataset stores no times (same inputs, same bytes)."""
+    layout = h5py.VirtualLayout(shape=shape, dtype=dtype)
+    layout.dcpl.set_obj_track_times(False)
+    return layout
+
+
+def _low_level_features(f, name, data, tid, raw, chunks=None, pipeline=(), external=()):
+    """Creates `name` with file type `tid`, filters in `pipeline` order, and writes `raw` unconverted."""
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_obj_track_times(False)
+    if chunks:
+        dcpl.set_chunk(chunks)
+    for p in pipeline:
+        dcpl.set_deflate(4) if p == "deflate" else dcpl.set_shuffle()
+    for entry in external:
+        dcpl.set_external(*entry)
+    if name in f:
+        del f[name]
+    lcpl = h5py.h5p.create(h5py.h5p.LINK_CREATE)
+    lcpl.set_create_intermediate_group(True)
+    ds = h5py.h5d.create(f.id, name.encode(), tid, h5py.h5s.create_simple(data.shape), dcpl=dcpl, lcpl=lcpl)
+    if raw is not None:
+        ds.write(h5py.h5s.ALL, h5py.h5s.ALL, np.ascontiguousarray(raw), mtype=tid)
+
+
+def fastpath_cases(corpus: "Corpus", out: Path) -> None:
+    aux = out / FASTPATH_AUX
+    aux.mkdir(exist_ok=True)
+    train = base()["datasets"]
+    x = train["splits/train/features"]
+    n = x.shape[0]
+    key = "splits/train/features"
+
+    def dump(name, edit, **kwargs):
+        spec = base()
+        del spec["datasets"][key]
+        write_spec(out / f"{name}.h5", spec)
+        with h5py.File(out / f"{name}.h5", "a", libver=LIBVER) as f:
+            edit(f)
+        corpus.add(name, [f"{name}.h5"], **kwargs)
+
+    def source(name, rows, dataset="features"):
+        with h5py.File(aux / name, "w", libver=LIBVER) as g:
+            g.create_dataset(dataset, data=x[rows], chunks=(2, D), compression="gzip", shuffle=True, track_times=False)
+        return h5py.VirtualSource(f"{FASTPATH_AUX}/{name}", dataset, shape=x[rows].shape)
+
+    def vds(name, cut_end=n, missing=None, dataset="features"):
+        def edit(f):
+            layout = _untimed_layout(shape=x.shape, dtype="<f4")
+            layout[0:6] = source(f"{name}.src0.h5", slice(0, 6))
+            layout[6:cut_end] = source(f"{name}.src1.h5", slice(6, n), dataset)[0:cut_end - 6]
+            f.create_virtual_dataset(key, layout, fillvalue=0)
+            if missing:
+                (aux / missing).unlink()
+        return edit
+
+    # Refused: libhdf5 would read fill values (or zeros) and the numbers would be wrong.
+    dump("vds_missing_source", vds("vds_missing_source", missing="vds_missing_source.src1.h5"),
+         expect=["splits/train/features", "vds_missing_source.src1.h5", "missing"],
+         why="train features are a virtual dataset whose second source file is gone (reads as fill values)")
+    dump("vds_partial_mapping", vds("vds_partial_mapping", cut_end=n - 3),
+         expect=["splits/train/features", f"row {n - 3}", "not mapped"],
+         why=f"virtual train features: rows {n - 3}..<{n} are mapped to no source (read as the fill value)")
+    def vds_no_dataset(f):
+        vds("vds_source_dataset_missing")(f)
+        with h5py.File(aux / "vds_source_dataset_missing.src1.h5", "a") as g:
+            g.move("features", "renamed")
+    dump("vds_source_dataset_missing", vds_no_dataset, expect=["splits/train/features", "no such dataset"],
+         why="virtual train features: the second source file exists but its dataset was renamed")
+    def vds_unwritten(f):
+        layout = _untimed_layout(shape=x.shape, dtype="<f4")
+        with h5py.File(aux / "vds_source_unwritten.src0.h5", "w", libver=LIBVER) as g:
+            ds = g.create_dataset("features", shape=x.shape, dtype="<f4", chunks=(4, D), track_times=False)
+            ds[:8] = x[:8]  # chunks 2 and 3 never written
+        layout[:] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_source_unwritten.src0.h5", "features", shape=x.shape)
+        f.create_virtual_dataset(key, layout, fillvalue=0)
+    dump("vds_source_unwritten", vds_unwritten, expect=["splits/train/features", "vds_source_unwritten.src0.h5", "never written"],
+         why="virtual train features over one source whose last two chunks were never written")
+    def vds_short(f):
+        layout = _untimed_layout(shape=x.shape, dtype="<f4")
+        with h5py.File(aux / "vds_source_too_short.src0.h5", "w", libver=LIBVER) as g:
+            g.create_dataset("features", data=x[:n - 2], track_times=False)
+        layout[:] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_source_too_short.src0.h5", "features", shape=x.shape)
+        f.create_virtual_dataset(key, layout, fillvalue=0)
+    dump("vds_source_too_short", vds_short, expect=["splits/train/features", "vds_source_too_short.src0.h5"],
+         why=f"virtual train features map {n} rows of a source that holds {n - 2}")
+    def vds_labels(f):
+        labels = train["splits/train/labels"]
+        for i, rows in enumerate((slice(0, 6), slice(6, n))):
+            with h5py.File(aux / f"vds_labels_missing_source.src{i}.h5", "w", libver=LIBVER) as g:
+                g.create_dataset("labels", data=labels[rows], track_times=False)
+        layout = _untimed_layout(shape=labels.shape, dtype="<i8")
+        layout[0:6] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_labels_missing_source.src0.h5", "labels", shape=(6,))
+        layout[6:n] = h5py.VirtualSource(f"{FASTPATH_AUX}/vds_labels_missing_source.src1.h5", "labels", shape=(n - 6,))
+        del f["splits/train/labels"]
+        f.create_virtual_dataset("splits/train/labels", layout, fillvalue=0)
+        f.create_dataset(key, data=x, chunks=(4, D), track_times=False)
+        (aux / "vds_labels_missing_source.src1.h5").unlink()
+    dump("vds_labels_missing_source", vds_labels, expect=["splits/train/labels", "missing"],
+         why="train labels are a virtual dataset whose second source is gone (labels would read as 0)")
+
+    raw = x.astype("<f4").tobytes()
+    def external(name, drop=0, remove=False):
+        def edit(f):
+            part = aux / f"{name}.bin"
+            part.write_bytes(b"\0" * 32 + raw[:len(raw) - drop])
+            _low_level_features(f, key, x, h5py.h5t.IEEE_F32LE, None,
+                                external=[(f"{FASTPATH_AUX}/{name}.bin".encode(), 32, len(raw))])
+            if remove:
+                part.unlink()
+        return edit
+    dump("external_raw_missing_file", external("external_raw_missing_file", remove=True),
+         expect=["splits/train/features", "external_raw_missing_file.bin", "missing"],
+         why="train features in external raw storage (H5Pset_external) whose file is gone")
+    dump("external_raw_short_file", external("external_raw_short_file", drop=12),
+         expect=["splits/train/features", "external_raw_short_file.bin", "bytes"],
+         why="train features in an external raw file 12 bytes too short (libhdf5 reads the rest as zeros)")
+
+    # Accepted, with exact numbers (the reader takes libhdf5's path, or the fast path on the right file).
+    dump("external_raw_present", external("external_raw_present"), expect_ok=True,
+         why="train features in an external raw file (at offset 32), resolved against the file's folder")
+    dump("vds_features_ok", vds("vds_features_ok"), expect_ok=True,
+         why="train features are a virtual dataset over two complete source files")
+    def link(f):
+        target = aux / "external_link_target.h5"
+        with h5py.File(target, "w", libver=LIBVER) as g:
+            g.create_dataset("pad", data=np.arange(4000, dtype=np.float32), track_times=False)
+            g.create_dataset("deep/features", data=x, chunks=(4, D), compression="gzip", shuffle=True, track_times=False)
+        f[key] = h5py.ExternalLink(f"{FASTPATH_AUX}/external_link_target.h5", "/deep/features")
+    dump("external_link_features", link, expect_ok=True,
+         why="train features behind an external link into another file (its chunk addresses are that file's)")
+    dump("deflate_then_shuffle", lambda f: _low_level_features(
+        f, key, x, h5py.h5t.IEEE_F32LE, x.astype("<f4"), chunks=(4, D), pipeline=("deflate", "shuffle")),
+        expect_ok=True, why="train features with the valid pipeline [deflate, shuffle] (deflate applied first)")
+    dump("big_endian_f4", lambda f: _low_level_features(
+        f, key, x, h5py.h5t.IEEE_F32BE, x.astype(">f4"), chunks=(4, D), pipeline=("shuffle", "deflate")),
+        expect_ok=True, why="train features stored as big-endian IEEE float32, gzip + shuffle")
+    bf16 = h5py.h5t.IEEE_F32LE.copy()
+    bf16.set_fields(15, 7, 8, 0, 7)
+    bf16.set_offset(0)
+    bf16.set_precision(16)
+    bf16.set_size(2)
+    bf16.set_ebias(127)
+    bits = (x.astype("<f4").view("<u4") >> 16).astype("<u2")  # truncated to bfloat16: exact below
+    dump("bfloat16_features", lambda f: _low_level_features(f, key, x, bf16, bits, chunks=(4, D)),
+         expect_ok=True, why="train features stored as bfloat16 (2 bytes, 8-bit exponent), read through libhdf5's conversion")
 
 
 def main(argv: list[str]) -> int:

@@ -74,8 +74,8 @@ def _probe_libhdf5_1_10(path: Path) -> None:
 
 def _unwritten(ds) -> str | None:
     """Why part of `ds` was never written (libhdf5 would read it as the fill value), or None."""
-    if ds.size == 0 or ds.is_virtual:
-        return None
+    if ds.size == 0 or ds.is_virtual or ds.id.get_create_plist().get_external_count():
+        return None  # checked where the data lives: storage_problem
     if ds.chunks:
         spanned = int(np.prod([-(-n // c) for n, c in zip(ds.shape, ds.chunks)]))
         stored = ds.id.get_num_chunks()
@@ -93,8 +93,111 @@ def _open(path: Path) -> h5py.File:
         raise Bad(f"{path.name}: not a readable HDF5 file ({str(error).splitlines()[0]})") from None
 
 
+
+# --------------------------------------------------------------------------- data stored elsewhere
+# (virtual datasets and external raw storage; the fast-path helper's block)
+
+def _resolve_source(name: str, folder: Path) -> Path | None:
+    """Where libhdf5 1.10 finds a virtual source file: the absolute name, else (by base name) the
+    virtual file's folder, else the current directory."""
+    candidates = [Path(name)] if os.path.isabs(name) else []
+    candidates += [folder / Path(name if not os.path.isabs(name) else Path(name).name), Path(Path(name).name if os.path.isabs(name) else name)]
+    return next((c for c in candidates if c.is_file() and os.access(c, os.R_OK)), None)
+
+
+def _dataset_problem(ds, folder: Path, depth: int = 0) -> str | None:
+    """Why `ds` would read fill values or zeros: a missing or short source, or unmapped rows."""
+    plist = ds.id.get_create_plist()
+    if ds.is_virtual:
+        covered = np.zeros(ds.shape, dtype=bool) if ds.size else None
+        for i, m in enumerate(ds.virtual_sources()):
+            described = f"virtual source {i} ({m.file_name}:{m.dset_name})"
+            if m.file_name == ".":
+                src_file = ds.file
+            else:
+                path = _resolve_source(m.file_name, folder)
+                if path is None:
+                    return f"{described}: source file is missing"
+                src_file = h5py.File(path, "r")
+            if m.dset_name not in src_file:
+                return f"{described}: no such dataset"
+            src = src_file[m.dset_name]
+            try:
+                _, upper = m.src_space.get_select_bounds() or ((), ())
+            except ValueError:  # h5py cannot bound an "all" selection: its extent is the bound
+                upper = tuple(d - 1 for d in m.src_space.shape)
+            selected = src.size if m.src_space.get_select_type() == h5py.h5s.SEL_ALL else m.src_space.get_select_npoints()
+            if selected != m.vspace.get_select_npoints():
+                return f"{described}: the mapping covers {m.vspace.get_select_npoints()} elements but selects {selected} of the source"
+            if upper and any(u >= n for u, n in zip(upper, src.shape)):
+                return f"{described}: the mapping reads beyond the source's shape {src.shape}"
+            if why := _dataset_problem(src, Path(src_file.filename).parent, depth + 1):
+                return f"{described}: {why}"
+            if covered is not None:
+                sel = m.vspace.copy()
+                lo, hi = sel.get_select_bounds()
+                block = np.zeros(ds.shape, dtype=bool)
+                # Mark the selected points of the mapping's (hyperslab) selection.
+                for start, end in sel.get_select_hyper_blocklist():
+                    block[tuple(slice(a, b + 1) for a, b in zip(start, end))] = True
+                covered |= block
+        if covered is not None and not covered.all():
+            row = int(np.flatnonzero(~covered.reshape(covered.shape[0], -1).all(axis=1))[0])
+            return f"row {row} is not mapped to any source"
+        return None
+    count = plist.get_external_count()
+    if count:
+        need = ds.size * ds.dtype.itemsize
+        for i in range(count):
+            name, offset, size = plist.get_external(i)
+            name = name.decode()
+            part = min(need, size)
+            path = Path(name) if os.path.isabs(name) else folder / name
+            if not path.is_file():
+                return f"external raw storage file {name} is missing"
+            if path.stat().st_size < offset + part:
+                return f"external raw storage file {name} holds {path.stat().st_size} bytes, the data needs {offset + part}"
+            need -= part
+        return None
+    return _unwritten(ds) if depth > 0 else None  # the file's own datasets: check_dump_file
+
+
+def _values(ds) -> np.ndarray:
+    """All of `ds`; data in external raw files is read from those files directly (relative names
+    against the HDF5 file's folder, as penultimate resolves them; h5py would use the current
+    directory), an independent reading of the same bytes."""
+    plist = ds.id.get_create_plist()
+    count = plist.get_external_count()
+    if not count:
+        return ds[()]
+    need, data = ds.size * ds.dtype.itemsize, b""
+    for i in range(count):
+        name, offset, size = plist.get_external(i)
+        with open(Path(ds.file.filename).parent / name.decode(), "rb") as raw:
+            raw.seek(offset)
+            data += raw.read(min(size, need - len(data)))
+    return np.frombuffer(data, dtype=ds.dtype).reshape(ds.shape)
+
+
+def storage_problem(path: Path) -> str | None:
+    """The first dataset of a dump whose data is stored elsewhere and would not read back whole."""
+    with _open(path) as f:
+        found = []
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not found:
+                if why := _dataset_problem(obj, path.parent):
+                    found.append(f"{path.name}: {name}: {why}")
+        f.visititems(visit)
+        for split in f.get("splits", {}).values():
+            for ds in split.values() if isinstance(split, h5py.Group) else ():
+                if isinstance(ds, h5py.Dataset) and not found and (why := _dataset_problem(ds, path.parent)):
+                    found.append(f"{path.name}: {ds.name.lstrip('/')}: {why}")
+        return found[0] if found else None
+
 def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
     """Check one file; returns what shard/manifest checks need."""
+    if why := storage_problem(path):
+        raise Bad(why)
     _probe_libhdf5_1_10(path)
     with _open(path) as f:
         name = path.name
@@ -150,7 +253,7 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             feats, labs = group["features"], group["labels"]
             if feats.ndim != 2:
                 raise Bad(f"{name}: {where}/features: rank {feats.ndim}, expected (N, {dim})")
-            if feats.dtype not in (np.float16, np.float32):
+            if feats.dtype.newbyteorder("=") not in (np.float16, np.float32):
                 raise Bad(f"{name}: {where}/features: type {feats.dtype}, expected float32 or float16")
             if feats.shape[1] != dim:
                 raise Bad(f"{name}: {where}/features: {feats.shape[1]} columns, classifier/weight has {dim}")
@@ -172,7 +275,7 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             out = np.flatnonzero((labels_ < 0) | (labels_ >= count))
             if out.size:
                 raise Bad(f"{name}: {where}/labels: row {out[0]} has label {labels_[out[0]]}, outside 0..<{count}")
-            values = feats[()].astype(np.float32)
+            values = _values(feats).astype(np.float32)
             bad = np.flatnonzero(~np.all(np.isfinite(values), axis=1))
             if bad.size:
                 raise Bad(f"{name}: {where}/features: row {bad[0]} holds NaN or Inf")

@@ -40,7 +40,8 @@ def test_index_lists_every_case_and_file(corpus):
             listed.add(f)
     on_disk = {p.name for p in out.iterdir() if p.name != "corpus.json"}
     assert on_disk - listed <= {"shards_padding.rank0.h5", "shards_padding.rank1.h5",
-                                "manifest_missing_shard.rank0.h5"}  # sources of the listed manifests
+                                "manifest_missing_shard.rank0.h5",  # sources of the listed manifests
+                                "fastpath_aux"}  # sources, link targets and raw files of the fast-path block
     required = {"empty", "random_bytes", "truncated_100", "truncated_half", "truncated_last_1k",
                 "missing_classes", "missing_classifier_weight", "missing_classifier_bias",
                 "missing_splits_train_features", "missing_splits_train_labels", "missing_attr_format",
