@@ -82,62 +82,46 @@ public struct DumpAttributes: Sendable, Equatable {
     static let stringAttributeNames = ["format", "model", "role", "dataset", "teacher_model", "config_json",
                                        "writer", "manifest_shards"]
 
-    /// Reads and checks the root attributes of `root` in `file`.
+    /// Reads and checks the root attributes of `root` in `file`: every value is checked here,
+    /// where it is read, so that no tool sees a value outside its documented range
+    /// (``AttributeRules``).
     static func read(from root: Group, file: String) throws(StoreError) -> DumpAttributes {
-        func string(_ name: String) throws(StoreError) -> String {
-            guard root.hasAttribute(name) else {
-                throw StoreError(file: file, object: "attribute \(name)", message: "missing (required by format v1)")
-            }
-            return try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readStringAttribute(name) }
-        }
-        func optionalString(_ name: String) throws(StoreError) -> String? {
-            root.hasAttribute(name) ? try string(name) : nil
-        }
-        func double(_ name: String) throws(StoreError) -> Double? {
-            guard root.hasAttribute(name) else { return nil }
-            return try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readDoubleAttribute(name) }
-        }
-        func int(_ name: String) throws(StoreError) -> Int64? {
-            guard root.hasAttribute(name) else { return nil }
-            return try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readInt64Attribute(name) }
-        }
+        let rules = AttributeRules(root: root, file: file)
         guard root.hasAttribute("format") else {
             throw StoreError(file: file, object: "attribute format", message: "missing: not a penultimate feature dump",
                              fix: "write it with FeatureWriter or penultimate_writer.py")
         }
-        let format = try string("format")
+        let format = try rules.string("format")
         guard format == formatName else {
             throw StoreError(file: file, object: "attribute format",
                              message: "is \"\(format)\", expected \"\(formatName)\"")
         }
-        guard let version = try int("format_version") else {
-            throw StoreError(file: file, object: "attribute format_version", message: "missing (required by format v1)")
-        }
-        guard version == currentFormatVersion else {
-            throw StoreError(file: file, object: "attribute format_version",
-                             message: "is \(version); this reader understands version \(currentFormatVersion)",
-                             fix: "upgrade penultimate")
-        }
-        let roleText = try string("role")
+        let version = try rules.formatVersion(currentFormatVersion)
+        let roleText = try rules.string("role")
         guard let role = Role(rawValue: roleText) else {
             throw StoreError(file: file, object: "attribute role", message: "is \"\(roleText)\", expected \"teacher\" or \"student\"")
         }
-        guard let lsAlpha = try double("ls_alpha") else {
-            throw StoreError(file: file, object: "attribute ls_alpha", message: "missing (required by format v1)")
-        }
-        var a = DumpAttributes(model: try string("model"), role: role, dataset: try string("dataset"), lsAlpha: lsAlpha)
+        var a = DumpAttributes(model: try rules.string("model"), role: role, dataset: try rules.string("dataset"),
+                               lsAlpha: try rules.alpha("ls_alpha", required: true)!)
         a.formatVersion = version
-        a.teacherModel = try optionalString("teacher_model")
-        a.teacherLSAlpha = try double("teacher_ls_alpha")
-        a.kdTemperature = try double("kd_temperature")
-        a.seed = try int("seed")
-        a.epoch = try int("epoch")
-        a.configJSON = try optionalString("config_json")
-        a.writer = try optionalString("writer")
-        a.shardRank = try int("shard_rank")
-        a.shardCount = try int("shard_count")
+        a.teacherModel = try rules.optionalString("teacher_model")
+        a.teacherLSAlpha = try rules.alpha("teacher_ls_alpha")
+        a.kdTemperature = try rules.temperature("kd_temperature")
+        a.seed = try rules.integer("seed", in: 0...Int64.max, meaning: "a seed is a non-negative integer")
+        a.epoch = try rules.integer("epoch", in: 0...Int64.max, meaning: "an epoch is a non-negative integer")
+        a.configJSON = try rules.optionalString("config_json", allowEmpty: true)
+        a.writer = try rules.optionalString("writer", allowEmpty: true)
+        a.shardCount = try rules.integer("shard_count", in: 1...maxShardCount, meaning: "at least one rank")
+        a.shardRank = try rules.integer("shard_rank", in: 0...(maxShardCount - 1), meaning: "ranks count from 0")
+        if let rank = a.shardRank, let count = a.shardCount, rank >= count {
+            throw StoreError(file: file, object: "attribute shard_rank", message: "is \(rank), not below shard_count \(count)")
+        }
         return a
     }
+
+    /// The most ranks a sharded dump may have (far above any data-parallel run, and small enough
+    /// that a corrupt value cannot drive an allocation).
+    public static let maxShardCount: Int64 = 1 << 20
 
     /// Writes these attributes onto `root`.
     func write(to root: Group) throws(HDF5Error) {
@@ -170,6 +154,38 @@ public struct ClassList: Sendable, Equatable {
     public init(wnids: [String]? = nil, names: [String]? = nil) {
         precondition(wnids != nil || names != nil, "a class list needs wnids or names")
         precondition(wnids == nil || names == nil || wnids!.count == names!.count, "wnids and names differ in length")
+        self.wnids = wnids
+        self.names = names
+    }
+
+    /// A class list read from `file` (`object` names the group, e.g. "/classes"), checked rather
+    /// than trusted: at least one of the lists, equal lengths, no empty wnid, no wnid twice.
+    ///
+    /// The strings arrive normalised by ``HDF5`` (padding removed, then surrounding whitespace
+    /// trimmed, whatever the string storage), so "n01440764 " and "n01440764" are the same wnid
+    /// — and so a duplicate — in fixed-length and variable-length storage alike.
+    public init(file: String, object: String = "/classes", wnids: [String]?, names: [String]?) throws(StoreError) {
+        guard wnids != nil || names != nil else {
+            throw StoreError(file: file, object: object + "/wnid", message: "missing, and there is no \(object)/name either")
+        }
+        if let wnids, let names, wnids.count != names.count {
+            throw StoreError(file: file, object: object + "/name", message: "has \(names.count) entries but \(object)/wnid has \(wnids.count)")
+        }
+        guard (wnids ?? names ?? []).count > 0 else {
+            throw StoreError(file: file, object: object + (wnids != nil ? "/wnid" : "/name"), message: "holds no classes")
+        }
+        if let wnids {
+            var first: [String: Int] = [:]
+            for (i, wnid) in wnids.enumerated() {
+                guard !wnid.isEmpty else {
+                    throw StoreError(file: file, object: object + "/wnid", message: "class \(i) has an empty wnid")
+                }
+                if let earlier = first.updateValue(i, forKey: wnid) {
+                    throw StoreError(file: file, object: object + "/wnid",
+                                     message: "\(wnid) appears twice (classes \(earlier) and \(i)); each class needs its own wnid")
+                }
+            }
+        }
         self.wnids = wnids
         self.names = names
     }

@@ -102,6 +102,13 @@ func variableString(_ object: String) throws(HDF5Error) -> Handle {
 let maxStringCount = 1 << 26
 
 /// Reads strings (variable- or fixed-length) from a dataset or attribute through `read`.
+///
+/// Every string is normalised by one rule, whatever its storage: the storage's padding is removed
+/// (fixed-length: everything from the first NUL; space-padded: trailing spaces), the text is
+/// decoded as UTF-8 (ASCII is a subset; invalid bytes become U+FFFD), and leading and trailing
+/// whitespace is trimmed. Trailing spaces cannot be told from padding in space-padded storage, so
+/// only trimming them everywhere makes "n01440764 " and "n01440764" the same string in every
+/// storage, which is what duplicate detection and lookups by wnid or name need.
 func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
                  read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws(HDF5Error) -> [String] {
     guard H5Tget_class(fileType) == H5T_STRING else {
@@ -120,7 +127,7 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
         defer { withExtendedLifetime(mem) {} }
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         try check("read strings", object) { pointers.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
-        let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+        let strings = pointers.map { $0.map { String(cString: $0).trimmingWhitespace } ?? "" }
         _ = pointers.withUnsafeMutableBytes { shim_vlen_reclaim(mem.id, space, $0.baseAddress) }
         return strings
     }
@@ -129,9 +136,13 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
     defer { withExtendedLifetime(mem) {} }
     var bytes = [UInt8](repeating: 0, count: size * count)
     try check("read strings", object) { bytes.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
+    // The padding type says which trailing bytes are padding (NULs, or spaces for SPACEPAD);
+    // NULTERM and NULLPAD both end the string at its first NUL, as C readers and numpy do.
+    let spacePadded = H5Tget_strpad(fileType) == H5T_STR_SPACEPAD
     return (0..<count).map { i in
         let slice = bytes[(i * size)..<((i + 1) * size)]
-        let end = slice.firstIndex(of: 0) ?? slice.endIndex
+        var end = slice.firstIndex(of: 0) ?? slice.endIndex
+        if spacePadded { while end > slice.startIndex, slice[end - 1] == 0x20 { end -= 1 } }
         return String(decoding: slice[slice.startIndex..<end], as: UTF8.self).trimmingWhitespace
     }
 }

@@ -92,55 +92,94 @@ public struct CentroidFile: Sendable {
             throw fail("attribute format", "not a penultimate centroid file")
         }
         claimsFormat = true
-        let version = try io("attribute format_version", { try root.readInt64Attribute("format_version") })
-        guard version == currentFormatVersion else {
-            throw fail("attribute format_version", "is \(version); this eta reads version \(currentFormatVersion)",
-                       fix: "rebuild it with this version's `eta centroids`")
+        // Attribute values are checked by FeatureStore's AttributeRules, as a dump's are.
+        let rules = AttributeRules(root: root, file: path)
+        func checked<T>(_ body: () throws(StoreError) -> T) throws -> T {
+            do { return try body() } catch { throw fail(error.object, error.message, fix: error.fix) }
         }
-        func string(_ name: String) throws -> String {
-            guard root.hasAttribute(name) else { throw fail("attribute \(name)", "missing") }
-            return try io("attribute \(name)") { try root.readStringAttribute(name) }
+        _ = try checked { () throws(StoreError) in try rules.formatVersion(currentFormatVersion) }
+        func string(_ name: String, allowEmpty: Bool = false) throws -> String {
+            try checked { () throws(StoreError) in try rules.string(name, allowEmpty: allowEmpty) }
         }
-        func double(_ name: String) throws -> Double? {
+        /// Absent values are stored as NaN (``write(to:provenance:)``); any other value is checked.
+        func optional(_ name: String, _ read: (String) throws(StoreError) -> Double?) throws -> Double? {
             guard root.hasAttribute(name) else { return nil }
-            let value = try io("attribute \(name)") { try root.readDoubleAttribute(name) }
-            return value.isNaN ? nil : value
+            if let raw = try? root.readDoubleAttribute(name), raw.isNaN { return nil }
+            return try checked { () throws(StoreError) in try read(name) }
         }
-        func int(_ name: String) throws -> Int {
-            guard root.hasAttribute(name) else { return 0 }
-            return Int(try io("attribute \(name)") { try root.readInt64Attribute(name) })
+        func count(_ name: String) throws -> Int {
+            Int(try checked { () throws(StoreError) in
+                try rules.integer(name, in: 0...Int64.max, meaning: "a count of rows")
+            } ?? 0)
         }
         let split = try string("split")
         let normalizationText = try string("row_normalization")
         guard let rowNormalization = CentroidAccumulator.RowNormalization(rawValue: normalizationText) else {
             throw fail("attribute row_normalization", "is \"\(normalizationText)\", expected none or unitLength")
         }
+        let role = try string("source_role")
+        guard role == "teacher" || role == "student" else {
+            throw fail("attribute source_role", "is \"\(role)\", expected \"teacher\" or \"student\"")
+        }
         let source = ModelDescription(
-            model: try string("source_model"), role: try string("source_role"),
-            lsAlpha: try double("source_ls_alpha") ?? 0, teacherLSAlpha: try double("source_teacher_ls_alpha"),
-            kdTemperature: try double("source_kd_temperature"))
-        let provenance = root.hasAttribute("provenance") ? try string("provenance") : ""
-        let wnids = root.kind(of: "classes/wnid") == nil ? nil : try io("/classes/wnid") { try root.dataset("classes/wnid").readStrings() }
-        let names = root.kind(of: "classes/name") == nil ? nil : try io("/classes/name") { try root.dataset("classes/name").readStrings() }
-        let classes = ClassList(wnids: wnids, names: names)
-        guard classes.count > 0 else { throw fail("/classes", "has neither wnid nor name") }
-        let sumsSet = try io("/sums") { try root.dataset("sums") }
-        let shape = try io("/sums") { try sumsSet.shape }
-        guard shape.count == 2, shape[0] == classes.count, shape[1] > 0 else {
-            throw fail("/sums", "has shape \(shape), expected (\(classes.count), D)")
+            model: try string("source_model"), role: role,
+            lsAlpha: try checked { () throws(StoreError) in try rules.alpha("source_ls_alpha", required: true)! },
+            teacherLSAlpha: try optional("source_teacher_ls_alpha") { n throws(StoreError) in try rules.alpha(n) },
+            kdTemperature: try optional("source_kd_temperature") { n throws(StoreError) in try rules.temperature(n) })
+        let provenance = root.hasAttribute("provenance") ? try string("provenance", allowEmpty: true) : ""
+        func strings(_ name: String) throws -> [String]? {
+            let p = "classes/\(name)"
+            guard let kind = root.kind(of: p) else { return nil }
+            guard kind == .dataset else { throw fail("/\(p)", "is not a dataset") }
+            return try io("/\(p)") {
+                let d = try root.dataset(p)
+                let shape = try d.shape
+                guard shape.count == 1 else {
+                    throw HDF5Error(operation: "read class list", object: "/\(p)", stack: ["has shape \(shape), expected (C,)"])
+                }
+                return try d.readStrings()
+            }
         }
+        let wnids = try strings("wnid"), names = try strings("name")
+        let classes = try checked { () throws(StoreError) in try ClassList(file: path, wnids: wnids, names: names) }
+        /// A dataset that must exist with `type`'s class and `shape`.
+        func dataset(_ name: String, integer: Bool, shape expected: [Int?]) throws -> (Dataset, [Int]) {
+            guard let kind = root.kind(of: name) else { throw fail("/\(name)", "missing dataset") }
+            guard kind == .dataset else { throw fail("/\(name)", "is not a dataset") }
+            let (d, type, shape) = try io("/\(name)") { () throws -> (Dataset, ElementType, [Int]) in
+                let d = try root.dataset(name)
+                return (d, try d.elementType, try d.shape)
+            }
+            let typeOK: Bool
+            if case .int = type { typeOK = integer } else { typeOK = !integer && [.float16, .float32, .float64].contains(type) }
+            guard typeOK else { throw fail("/\(name)", "stored as \(type); expected \(integer ? "integers" : "floats")") }
+            guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 == nil || $0 == $1 }) else {
+                let want = "(" + expected.map { $0.map(String.init) ?? "D" }.joined(separator: ", ") + ")"
+                throw fail("/\(name)", "has shape \(shape), expected \(want)")
+            }
+            return (d, shape)
+        }
+        let (sumsSet, shape) = try dataset("sums", integer: false, shape: [classes.count, nil])
+        guard shape[1] > 0 else { throw fail("/sums", "has shape \(shape), expected (\(classes.count), D) with D > 0") }
         let sums = try io("/sums") { try sumsSet.readAll(as: Double.self) }
-        let counts = try io("/counts") { try root.dataset("counts").readAll(as: Int64.self) }.map { Int($0) }
-        guard counts.count == classes.count else {
-            throw fail("/counts", "has \(counts.count) values for \(classes.count) classes")
+        if let bad = sums.firstIndex(where: { !$0.isFinite }) {
+            throw fail("/sums", "holds NaN or infinity (first at class \(bad / shape[1]), column \(bad % shape[1]))")
         }
-        guard counts.allSatisfy({ $0 >= 0 }) else { throw fail("/counts", "holds a negative count") }
+        let (countsSet, _) = try dataset("counts", integer: true, shape: [classes.count])
+        let counts = try io("/counts") { try countsSet.readAll(as: Int64.self) }
+        if let bad = counts.firstIndex(where: { $0 < 0 }) {
+            throw fail("/counts", "holds a negative count (\(counts[bad]) for class \(bad))")
+        }
+        // A class without rows has a zero sum; anything else means sums and counts do not belong together.
+        if let bad = counts.indices.first(where: { counts[$0] == 0 && sums[($0 * shape[1])..<(($0 + 1) * shape[1])].contains { $0 != 0 } }) {
+            throw fail("/sums", "class \(bad) has a non-zero sum but /counts says it has no rows")
+        }
         let accumulator = try CentroidAccumulator(classCount: classes.count, dim: shape[1], rowNormalization: rowNormalization,
-                                                  sums: sums, counts: counts, invalidRowPolicy: .skip)
+                                                  sums: sums, counts: counts.map { Int($0) }, invalidRowPolicy: .skip)
         var result = CentroidFile(paths: [path], split: split, classes: classes, source: source,
                                   accumulator: accumulator, provenance: provenance)
-        result.skippedNonFinite = try int("skipped_nonfinite")
-        result.skippedZero = try int("skipped_zero")
+        result.skippedNonFinite = try count("skipped_nonfinite")
+        result.skippedZero = try count("skipped_zero")
         return result
     }
 
