@@ -44,7 +44,7 @@ public struct AttributeRules {
 
     /// A required string attribute (not empty unless `allowEmpty`).
     public func string(_ name: String, allowEmpty: Bool = false) throws(StoreError) -> String {
-        guard root.hasAttribute(name) else { throw fail(name, "missing (required by the format)") }
+        guard root.hasAttribute(name) else { throw fail(name, "missing") }
         let type = try scalarType(name)
         guard type == .string else { throw fail(name, "stored as \(type); expected a string") }
         let value = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readStringAttribute(name) }
@@ -59,7 +59,7 @@ public struct AttributeRules {
 
     /// `format_version`: an integer type holding `supported`.
     public func formatVersion(_ supported: Int64, name: String = "format_version") throws(StoreError) -> Int64 {
-        guard root.hasAttribute(name) else { throw fail(name, "missing (required by the format)") }
+        guard root.hasAttribute(name) else { throw fail(name, "missing") }
         let type = try scalarType(name)
         guard case .int = type else {
             let shown = (try? root.readDoubleAttribute(name)).map { " (\($0))" } ?? ""
@@ -94,7 +94,7 @@ public struct AttributeRules {
     /// A label-smoothing α: finite, in [0, 1).
     public func alpha(_ name: String, required: Bool = false) throws(StoreError) -> Double? {
         guard let value = try number(name) else {
-            if required { throw fail(name, "missing (required by the format)") }
+            if required { throw fail(name, "missing") }
             return nil
         }
         guard Self.isAlpha(value) else {
@@ -122,10 +122,10 @@ public struct AttributeRules {
         // An unsigned 64-bit value above Int64.max would be clamped by the conversion.
         if bits == 64, !signed {
             let exact = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readDoubleAttribute(name) }
-            guard exact < 0x1p63 else { throw fail(name, "is \(exact), outside \(range) (\(meaning))") }
+            guard exact < 0x1p63 else { throw fail(name, "is \(exact); \(meaning)") }
         }
         let value = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readInt64Attribute(name) }
-        guard range.contains(value) else { throw fail(name, "is \(value), outside \(range) (\(meaning))") }
+        guard range.contains(value) else { throw fail(name, "is \(value); \(meaning)") }
         return value
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HDF5
 #if canImport(Glibc)
 import Glibc
@@ -282,8 +283,8 @@ public final class Dump: @unchecked Sendable {
         var classifier: (weight: [Float], bias: [Float])?
         do {
             let stored = try storedClassifier()
-            report.classifierNonFinite = stored.weight.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-                + stored.bias.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            report.weightNonFinite = stored.weight.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            report.biasNonFinite = stored.bias.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
             if report.classifierNonFinite == 0 { classifier = stored }
         } catch {
             report.problems.append(error)
@@ -335,7 +336,8 @@ public struct ValidationReport: Sendable {
         public var worstLogit: LogitMismatch? = nil
     }
 
-    /// Where stored logits differ most from features·Wᵀ + b.
+    /// Where stored logits differ most from features·Wᵀ + b, relative to the tolerance (checked
+    /// rows always have one; it is a problem only when `difference > tolerance`).
     public struct LogitMismatch: Sendable, Equatable {
         /// The row's position among the split's kept rows.
         public var row: Int
@@ -345,6 +347,8 @@ public struct ValidationReport: Sendable {
         public var difference: Double
         /// The tolerance at that row and class.
         public var tolerance: Double
+        /// difference / tolerance: how much of the tolerance the worst logit uses.
+        public var ratio: Double { difference / max(tolerance, .leastNonzeroMagnitude) }
     }
     /// The dump's files.
     public var paths: [String]
@@ -363,8 +367,12 @@ public struct ValidationReport: Sendable {
     /// Checked only for splits with at least as many rows as classes.
     public var classesWithoutRows: [String: [String]] = [:]
 
-    /// NaN and infinite values in /classifier/weight and /classifier/bias.
-    public var classifierNonFinite = 0
+    /// NaN and infinite values in /classifier/weight.
+    public var weightNonFinite = 0
+    /// NaN and infinite values in /classifier/bias.
+    public var biasNonFinite = 0
+    /// NaN and infinite values in the classifier (weight and bias).
+    public var classifierNonFinite: Int { weightNonFinite + biasNonFinite }
 
     /// True when there are no problems, no NaN/Inf values (features or classifier), every class
     /// has rows in every split, and stored logits match features·Wᵀ + b.
@@ -377,13 +385,15 @@ public struct ValidationReport: Sendable {
     /// One line per problem and per split with non-finite values.
     public var messages: [String] {
         let files = paths.joined(separator: ", ")
-        let classifier = classifierNonFinite == 0 ? [] : [
-            "\(files): /classifier: \(classifierNonFinite) NaN/Inf value(s) in weight or bias; the classifier is unusable"]
+        let classifier = [("weight", weightNonFinite), ("bias", biasNonFinite)].filter { $0.1 > 0 }.map { name, count in
+            "\(files): /classifier/\(name): \(count) NaN/Inf value(s); the classifier is unusable (templates, projections)"
+        }
         let logits = splits.keys.sorted().compactMap { name -> String? in
             let s = splits[name]!
             guard s.logitRowsBeyond > 0, let w = s.worstLogit else { return nil }
-            return "\(files): /splits/\(name)/logits: differ from features·Wᵀ + b by up to \(w.difference) "
-                + "(row \(w.row), class \(w.classIndex), where the tolerance is \(w.tolerance); "
+            func g(_ x: Double) -> String { String(format: "%.3g", x) }
+            return "\(files): /splits/\(name)/logits: differ from features·Wᵀ + b by up to \(g(w.difference)) "
+                + "(row \(w.row), class \(w.classIndex), where the tolerance is \(g(w.tolerance)); "
                 + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows beyond it): the features are not the classifier's input "
                 + "(taken before a final LayerNorm, ReLU or dropout?); dump the input of the final nn.Linear (a forward pre-hook on it)"
         }

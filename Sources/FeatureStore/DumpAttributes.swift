@@ -107,12 +107,12 @@ public struct DumpAttributes: Sendable, Equatable {
         a.teacherModel = try rules.optionalString("teacher_model")
         a.teacherLSAlpha = try rules.alpha("teacher_ls_alpha")
         a.kdTemperature = try rules.temperature("kd_temperature")
-        a.seed = try rules.integer("seed", in: 0...Int64.max, meaning: "a seed is a non-negative integer")
-        a.epoch = try rules.integer("epoch", in: 0...Int64.max, meaning: "an epoch is a non-negative integer")
+        a.seed = try rules.integer("seed", in: 0...Int64.max, meaning: "a seed is an integer >= 0")
+        a.epoch = try rules.integer("epoch", in: 0...Int64.max, meaning: "an epoch is an integer >= 0")
         a.configJSON = try rules.optionalString("config_json", allowEmpty: true)
         a.writer = try rules.optionalString("writer", allowEmpty: true)
-        a.shardCount = try rules.integer("shard_count", in: 1...maxShardCount, meaning: "at least one rank")
-        a.shardRank = try rules.integer("shard_rank", in: 0...(maxShardCount - 1), meaning: "ranks count from 0")
+        a.shardCount = try rules.integer("shard_count", in: 1...maxShardCount, meaning: "the number of ranks is an integer in 1...\(maxShardCount)")
+        a.shardRank = try rules.integer("shard_rank", in: 0...(maxShardCount - 1), meaning: "a rank is an integer in 0..<\(maxShardCount)")
         if let rank = a.shardRank, let count = a.shardCount, rank >= count {
             throw StoreError(file: file, object: "attribute shard_rank", message: "is \(rank), not below shard_count \(count)")
         }

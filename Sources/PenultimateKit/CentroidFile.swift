@@ -109,7 +109,7 @@ public struct CentroidFile: Sendable {
         }
         func count(_ name: String) throws -> Int {
             Int(try checked { () throws(StoreError) in
-                try rules.integer(name, in: 0...Int64.max, meaning: "a count of rows")
+                try rules.integer(name, in: 0...Int64.max, meaning: "a count of rows is an integer >= 0")
             } ?? 0)
         }
         let split = try string("split")

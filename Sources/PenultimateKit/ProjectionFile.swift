@@ -415,13 +415,14 @@ extension ProjectionFile {
                              fix: "pass a file written by project")
         }
         // JSON has one number type: the version must be exactly 1 (1.5 is not truncated to 1).
-        guard let number = top["format_version"] as? NSNumber, !(top["format_version"] is Bool) else {
+        struct Version: Decodable { var format_version: Double }
+        guard let version = try? JSONDecoder().decode(Version.self, from: data).format_version else {
             throw fail("format_version", "missing or not a number")
         }
-        guard number.doubleValue == Double(Int64(exactly: number.doubleValue) ?? -1) else {
-            throw fail("format_version", "is \(number.doubleValue); this build reads version \(currentFormatVersion)")
+        guard let integral = Int64(exactly: version) else {
+            throw fail("format_version", "is \(version); this build reads version \(currentFormatVersion)")
         }
-        try checkVersion(number.int64Value, path: path)
+        try checkVersion(integral, path: path)
         guard let methodName = top["method"] as? String, let method = ProjectionMethod(rawValue: methodName) else {
             throw fail("method", "missing or unknown")
         }

@@ -68,6 +68,10 @@ struct Inspect: ParsableCommand {
             print("split \(name): \(s.rows) rows, dim \(s.dim), \(s.storedType), chunk rows \(reader.chunkRows.map(String.init) ?? "none"), compression \(reader.compression)\(reader.hasLogits ? ", logits" : "")")
             print("  rows per class: min \(c.min), median \(c.median), max \(c.max)")
             print("  NaN: \(s.nanCount), Inf: \(s.infCount), duplicates dropped: \(s.duplicatesDropped)")
+            if let checked = s.logitRowsChecked {
+                let worst = s.worstLogit.map { String(format: "%.3g", $0.ratio) } ?? "0"
+                print("  logits = features·Wᵀ + b: \(checked - s.logitRowsBeyond) of \(checked) rows within tolerance (worst uses \(worst) of it)")
+            }
         }
         print(report.isValid ? "valid: yes" : "valid: no")
     }
@@ -82,6 +86,8 @@ struct Inspect: ParsableCommand {
                 "compression": reader.compression, "has_logits": reader.hasLogits,
                 "duplicates_dropped": s.duplicatesDropped, "nan": s.nanCount, "inf": s.infCount,
                 "rows_per_class": ["min": c.min, "median": c.median, "max": c.max],
+                "logits_rows_checked": s.logitRowsChecked ?? NSNull(), "logits_rows_beyond_tolerance": s.logitRowsBeyond,
+                "logits_worst_tolerance_ratio": s.worstLogit?.ratio ?? NSNull(),
             ] as [String: Any]
         }
         let object: [String: Any] = [
