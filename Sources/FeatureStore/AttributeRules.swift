@@ -121,8 +121,8 @@ public struct AttributeRules {
         }
         // An unsigned 64-bit value above Int64.max would be clamped by the conversion.
         if bits == 64, !signed {
-            let exact = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readDoubleAttribute(name) }
-            guard exact < 0x1p63 else { throw fail(name, "is \(exact); \(meaning)") }
+            let exact = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readUInt64Attribute(name) }
+            guard exact <= UInt64(Int64.max) else { throw fail(name, "is \(exact); \(meaning)") }
         }
         let value = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readInt64Attribute(name) }
         guard range.contains(value) else { throw fail(name, "is \(value); \(meaning)") }

@@ -69,7 +69,12 @@ public struct CentroidFile: Sendable {
         return (try? file.root.readStringAttribute("format")) == formatName
     }
 
-    /// Reads a centroid file, checking format, version and shapes.
+    /// Reads a centroid file, checking everything before it is used: format and version (an
+    /// integer type holding 1), the source attributes by the dump rules (``AttributeRules``; NaN
+    /// stands for an absent student-only value, anything else must be in range), the class
+    /// list (``ClassList/init(file:object:wnids:names:)``), the types and shapes of `/sums`
+    /// (finite floats, (C, D) with D > 0) and `/counts` (integers ≥ 0, (C,)), and that a class
+    /// without rows has a zero sum.
     public static func read(_ path: String) throws -> CentroidFile {
         // Once `format` says penultimate-centroids, every later problem means the claim is false
         // (e.g. a feature dump labelled as centroids): say so, not only which attribute is off.
@@ -85,6 +90,8 @@ public struct CentroidFile: Sendable {
                 throw fail(object, error.innermost)
             }
         }
+        // libhdf5 1.10 can crash on a corrupt string heap: read the strings out of process first.
+        do { try StringProbe.check(path) } catch { throw InputError(file: path, object: error.object, message: error.message, fix: error.fix) }
         let file: File
         do { file = try File(path: path) } catch { throw fail("file", "cannot open: \(error.innermost)") }
         let root = file.root

@@ -204,6 +204,8 @@ extension ProjectionFile {
     /// Reads the HDF5 layout, checking format name and version first, then every attribute,
     /// type, shape, index and value before it is used (``ProjectionHDF5Reader``).
     public static func readHDF5(path: String) throws -> ProjectionFile {
+        // libhdf5 1.10 can crash on a corrupt string heap: read the strings out of process first.
+        do { try StringProbe.check(path) } catch { throw InputError(file: path, object: error.object, message: error.message, fix: error.fix) }
         let file: File
         do { file = try File(path: path) } catch {
             throw InputError(file: path, object: "file", message: "cannot open: \(error.innermost)")
