@@ -123,6 +123,34 @@ public struct DumpAttributes: Sendable, Equatable {
     /// that a corrupt value cannot drive an allocation).
     public static let maxShardCount: Int64 = 1 << 20
 
+    /// The rules ``read(from:file:)`` applies (``AttributeRules``), for attributes built in
+    /// memory: a writer refuses what every reader would refuse.
+    func checkValues(file: String) throws(StoreError) {
+        func bad(_ name: String, _ message: String) -> StoreError {
+            StoreError(file: file, object: "attribute \(name)", message: message)
+        }
+        for (name, value) in [("model", model), ("dataset", dataset)] where value.allSatisfy(\.isWhitespace) {
+            throw bad(name, "is empty")
+        }
+        for (name, value) in [("ls_alpha", lsAlpha), ("teacher_ls_alpha", teacherLSAlpha)] {
+            if let value, !AttributeRules.isAlpha(value) {
+                throw bad(name, "is \(value); a label-smoothing alpha is a finite number in [0, 1)")
+            }
+        }
+        if let kdTemperature, !AttributeRules.isTemperature(kdTemperature) {
+            throw bad("kd_temperature", "is \(kdTemperature); a distillation temperature is a finite number > 0")
+        }
+        for (name, value) in [("seed", seed), ("epoch", epoch)] {
+            if let value, value < 0 { throw bad(name, "is \(value); expected an integer >= 0") }
+        }
+        if let shardCount, !(1...Self.maxShardCount).contains(shardCount) {
+            throw bad("shard_count", "is \(shardCount); expected 1...\(Self.maxShardCount)")
+        }
+        if let shardRank, shardRank < 0 || shardRank >= (shardCount ?? Self.maxShardCount) {
+            throw bad("shard_rank", "is \(shardRank); expected 0..<\(shardCount ?? Self.maxShardCount)")
+        }
+    }
+
     /// Writes these attributes onto `root`.
     func write(to root: Group) throws(HDF5Error) {
         try root.writeAttribute("format", Self.formatName)
@@ -196,8 +224,13 @@ public struct ClassList: Sendable, Equatable {
     /// A display label for class `i`: its name when stored, else its wnid.
     public func label(_ i: Int) -> String { names?[i] ?? wnids?[i] ?? String(i) }
 
-    /// The class index for a wnid or a name, or nil.
+    /// The class index for a wnid or a name, or nil. The query is trimmed of surrounding
+    /// whitespace, as every string read from a file is (``init(file:object:wnids:names:)``).
     public func index(of id: String) -> Int? {
-        wnids?.firstIndex(of: id) ?? names?.firstIndex(of: id)
+        var trimmed = Substring(id)
+        while let c = trimmed.first, c.isWhitespace { trimmed.removeFirst() }
+        while let c = trimmed.last, c.isWhitespace { trimmed.removeLast() }
+        let key = String(trimmed)
+        return wnids?.firstIndex(of: key) ?? names?.firstIndex(of: key)
     }
 }

@@ -294,7 +294,8 @@ extension ProjectionFile {
         }
     }
 
-    /// Structural checks shared by the readers: three classes with distinct wnids, a basis of
+    /// Structural checks shared by the readers: three classes (ids may repeat: a names-only dump
+    /// labels its classes by name, and names may repeat), a basis of
     /// the method's size with equal, finite vectors, PCA and origin of matching sizes, matching
     /// lengths per split, classes in 0..<3, and finite coordinates.
     func check(path: String) throws {
@@ -302,7 +303,6 @@ extension ProjectionFile {
         guard wnids.count == 3, names.count == 3 else {
             throw fail("/classes", "holds \(wnids.count) wnids and \(names.count) names, expected 3")
         }
-        guard Set(wnids).count == 3, !wnids.contains("") else { throw fail("/classes/wnid", "holds an empty or repeated wnid") }
         guard classIndices.count == 3, classIndices.allSatisfy({ $0 >= -1 }) else {
             throw fail("/classes/index_in_source", "holds \(classIndices), expected 3 class indices")
         }

@@ -351,10 +351,8 @@ def check_projection(path: Path) -> None:
             raise Bad(f"{name}: origin: missing")
         if method == "qr-pca" and "pca" not in f:
             raise Bad(f"{name}: pca: missing")
-        wnids = _strings(_dataset(name, f, "classes/wnid", (3,), "S"))
+        _dataset(name, f, "classes/wnid", (3,), "S")
         _dataset(name, f, "classes/name", (3,), "S")
-        if len(set(wnids)) != 3 or "" in wnids:
-            raise Bad(f"{name}: classes/wnid: an empty or repeated wnid")
         if "classes/index_in_source" in f:
             _dataset(name, f, "classes/index_in_source", (3,), "i")
         order = [_attr_text(v) for v in attrs["split_order"]] if "split_order" in attrs else list(f.get("splits", {}))

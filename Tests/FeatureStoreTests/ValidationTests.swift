@@ -46,6 +46,22 @@ import TestSupport
         #expect(dump.attributes.seed == Int64.max && dump.attributes.epoch == 0)
     }
 
+    /// FeatureWriter refuses the values every reader would refuse, before it creates the file.
+    @Test func writerRefusesWhatReadersRefuse() throws {
+        let path = try temporaryDirectory(prefix: "validation-tests") + "/w.h5"
+        for edit: (inout DumpAttributes) -> Void in [{ $0.kdTemperature = 0 }, { $0.kdTemperature = .nan }, { $0.lsAlpha = 1 },
+                                                     { $0.teacherLSAlpha = -0.5 }, { $0.seed = -1 }, { $0.model = " " },
+                                                     { $0.shardRank = 2; $0.shardCount = 2 }] {
+            var attributes = toyAttributes
+            edit(&attributes)
+            #expect(throws: StoreError.self) {
+                try FeatureWriter(path: path, attributes: attributes, classes: ClassList(wnids: ["n1", "n2"]),
+                                  weight: [1, 0, 0, 1], bias: [0, 0])
+            }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
     /// wnids and names normalised by one rule whatever the storage: variable-length, fixed-length
     /// NUL-padded, NUL-terminated and space-padded strings, ASCII or UTF-8, read the same.
     @Test func stringsReadTheSameInEveryStorage() throws {
