@@ -392,6 +392,10 @@ public struct ValidationReport: Sendable {
             let s = splits[name]!
             guard s.logitRowsBeyond > 0, let w = s.worstLogit else { return nil }
             func g(_ x: Double) -> String { String(format: "%.3g", x) }
+            if !w.difference.isFinite {
+                return "\(files): /splits/\(name)/logits: hold NaN or Inf where features·Wᵀ + b is finite (row \(w.row), class \(w.classIndex); "
+                    + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows differ): the logits are not the classifier's output for these features"
+            }
             return "\(files): /splits/\(name)/logits: differ from features·Wᵀ + b by up to \(g(w.difference)) "
                 + "(row \(w.row), class \(w.classIndex), where the tolerance is \(g(w.tolerance)); "
                 + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows beyond it): the features are not the classifier's input "

@@ -67,55 +67,68 @@ struct LogitCheck {
         }
     }
 
+    /// Rows checked together against each class's weights: the tile's rows (in Double) stay in
+    /// cache while the weights stream past once per tile instead of once per row.
+    static let tileRows = 16
+
     /// Checks one block; `firstRow` is the stream position of its first row.
     mutating func check(features: [Float], logits: [Float], rowCount: Int, firstRow: Int) {
-        var x = [Double](repeating: 0, count: dim)
         let uc = Self.computeRoundoff
-        for r in 0..<rowCount {
-            var finite = true
-            for i in 0..<dim {
-                let v = features[r * dim + i]
-                if !v.isFinite { finite = false; break }
-                x[i] = Double(v)
+        var x = [Double](repeating: 0, count: Self.tileRows * dim)
+        var rows: [Int] = []
+        rows.reserveCapacity(Self.tileRows)
+        for tileStart in stride(from: 0, to: rowCount, by: Self.tileRows) {
+            // The tile's rows with finite features (the others are counted as NaN/Inf).
+            rows.removeAll(keepingCapacity: true)
+            for r in tileStart..<min(rowCount, tileStart + Self.tileRows) {
+                let row = features[(r * dim)..<((r + 1) * dim)]
+                guard row.allSatisfy(\.isFinite) else { continue }
+                let t = rows.count
+                for (i, v) in row.enumerated() { x[t * dim + i] = Double(v) }
+                rows.append(r)
             }
-            guard finite else { continue }
-            rowsChecked += 1
-            var beyond = false
+            rowsChecked += rows.count
+            var beyond = [Bool](repeating: false, count: rows.count)
             weight.withUnsafeBufferPointer { w in x.withUnsafeBufferPointer { xb in
                 for k in 0..<classCount {
-                    let (dot, absDot) = Self.dot(xb, UnsafeBufferPointer(rebasing: w[(k * dim)..<((k + 1) * dim)]))
-                    let expected = dot + bias[k]
-                    let stored = Double(logits[r * classCount + k])
-                    var tolerance = (featureRoundoff + uc) * absDot + uc * abs(bias[k]) + logitRoundoff * abs(stored)
-                    if subnormalTerm { tolerance += 0x1p-25 * weightAbsSums[k] }
-                    let difference = abs(stored - expected)
-                    if !(difference <= tolerance) { beyond = true }
-                    // NaN or infinite stored logits rank above every finite excess.
-                    let ratio = difference.isFinite ? difference / max(tolerance, .leastNonzeroMagnitude) : .infinity
-                    if worst == nil || ratio > worst!.ratio {
-                        worst = Worst(ratio: ratio, row: firstRow + r, classIndex: k, difference: difference, tolerance: tolerance)
+                    let wk = UnsafeBufferPointer(rebasing: w[(k * dim)..<((k + 1) * dim)])
+                    for (t, r) in rows.enumerated() {
+                        let (dot, absDot) = Self.dot(UnsafeBufferPointer(rebasing: xb[(t * dim)..<((t + 1) * dim)]), wk)
+                        let expected = dot + bias[k]
+                        let stored = Double(logits[r * classCount + k])
+                        var tolerance = (featureRoundoff + uc) * absDot + uc * abs(bias[k]) + logitRoundoff * abs(stored)
+                        if subnormalTerm { tolerance += 0x1p-25 * weightAbsSums[k] }
+                        let difference = abs(stored - expected)
+                        if !(difference <= tolerance) { beyond[t] = true }
+                        // NaN or infinite stored logits rank above every finite excess.
+                        let ratio = difference.isFinite ? difference / max(tolerance, .leastNonzeroMagnitude) : .infinity
+                        if worst == nil || ratio > worst!.ratio || (ratio == worst!.ratio && firstRow + r < worst!.row) {
+                            worst = Worst(ratio: ratio, row: firstRow + r, classIndex: k, difference: difference, tolerance: tolerance)
+                        }
                     }
                 }
             } }
-            if beyond { rowsBeyond += 1 }
+            rowsBeyond += beyond.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
     }
 
-    /// Σ xᵢwᵢ and Σ |xᵢwᵢ| in Double, four lanes at a time (the order of summation only moves
+    /// Σ xᵢwᵢ and Σ |xᵢwᵢ| in Double, eight lanes at a time (the order of summation only moves
     /// the result by Double rounding, far below any tolerance here).
     static func dot(_ x: UnsafeBufferPointer<Double>, _ w: UnsafeBufferPointer<Double>) -> (Double, Double) {
         let n = min(x.count, w.count)
         guard n > 0 else { return (0, 0) }
-        var sum = SIMD4<Double>(), absSum = SIMD4<Double>()
+        var sum = SIMD8<Double>(), absSum = SIMD8<Double>()
+        let signless = SIMD8<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
         var i = 0
         let xr = UnsafeRawPointer(x.baseAddress!), wr = UnsafeRawPointer(w.baseAddress!)
         let stride = MemoryLayout<Double>.stride
-        while i + 4 <= n {
-            let p = xr.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
-                * wr.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
+        while i + 8 <= n {
+            let p = xr.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Double>.self)
+                * wr.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Double>.self)
             sum += p
-            absSum += p.replacing(with: -p, where: p .< 0)
-            i += 4
+            // |p| by clearing the sign bits.
+            absSum += unsafeBitCast(unsafeBitCast(p, to: SIMD8<UInt64>.self) & signless, to: SIMD8<Double>.self)
+            i += 8
         }
         var dot = sum.sum(), absDot = absSum.sum()
         while i < n {

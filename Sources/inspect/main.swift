@@ -69,8 +69,8 @@ struct Inspect: ParsableCommand {
             print("  rows per class: min \(c.min), median \(c.median), max \(c.max)")
             print("  NaN: \(s.nanCount), Inf: \(s.infCount), duplicates dropped: \(s.duplicatesDropped)")
             if let checked = s.logitRowsChecked {
-                let worst = s.worstLogit.map { String(format: "%.3g", $0.ratio) } ?? "0"
-                print("  logits = features·Wᵀ + b: \(checked - s.logitRowsBeyond) of \(checked) rows within tolerance (worst uses \(worst) of it)")
+                let worst = s.worstLogit.map { $0.ratio.isFinite ? "worst uses \(String(format: "%.3g", $0.ratio)) of it" : "worst: a NaN/Inf logit" }
+                print("  logits = features·Wᵀ + b: \(checked - s.logitRowsBeyond) of \(checked) rows within tolerance (\(worst ?? "no rows"))")
             }
         }
         print(report.isValid ? "valid: yes" : "valid: no")
@@ -87,7 +87,8 @@ struct Inspect: ParsableCommand {
                 "duplicates_dropped": s.duplicatesDropped, "nan": s.nanCount, "inf": s.infCount,
                 "rows_per_class": ["min": c.min, "median": c.median, "max": c.max],
                 "logits_rows_checked": s.logitRowsChecked ?? NSNull(), "logits_rows_beyond_tolerance": s.logitRowsBeyond,
-                "logits_worst_tolerance_ratio": s.worstLogit?.ratio ?? NSNull(),
+                // A NaN or infinite stored logit has no finite ratio (and JSON has no NaN/Inf).
+                "logits_worst_tolerance_ratio": s.worstLogit.flatMap { $0.ratio.isFinite ? $0.ratio : nil } ?? NSNull(),
             ] as [String: Any]
         }
         let object: [String: Any] = [

@@ -546,6 +546,9 @@ def add_validation_cases(corpus: Corpus, out: Path) -> None:
             ("logits_shifted_features", lambda f: f - np.float32(0.05), "stored features are the classifier's input + 0.05")):
         corpus.dump(name, edited(logits_from(transform)), expect=["splits/train/logits", "classifier's input"], why=why)
         corpus.cases[-1]["refused_by"] = ["inspect"]
+    corpus.dump("logits_nan", edited(with_rows(logits=put((3, 1), np.nan))), expect=["splits/train/logits", "NaN"],
+                why="a NaN logit in a row whose features are finite")
+    corpus.cases[-1]["refused_by"] = ["inspect"]
     def f16_with_f32_logits(spec):
         for split in ("train", "val"):
             key = f"splits/{split}/features"
