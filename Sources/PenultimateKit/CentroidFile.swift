@@ -65,7 +65,8 @@ public struct CentroidFile: Sendable {
 
     /// Whether `path` is an HDF5 file whose `format` attribute says "penultimate-centroids".
     public static func isCentroidFile(_ path: String) -> Bool {
-        guard File.isHDF5(path: path), let file = try? File(path: path) else { return false }
+        // The string probe first: reading `format` from a corrupt heap can crash libhdf5 1.10.
+        guard File.isHDF5(path: path), (try? StringProbe.check(path)) != nil, let file = try? File(path: path) else { return false }
         return (try? file.root.readStringAttribute("format")) == formatName
     }
 
