@@ -23,6 +23,10 @@ public struct CentroidFile: Sendable {
     /// The version this code writes and reads.
     public static let currentFormatVersion: Int64 = 1
 
+    /// The most rows a stored count may claim (2^48: more than any data set; merging 2^15 such
+    /// files still cannot overflow).
+    static let maxCount = 1 << 48
+
     /// The files this set was read from or built from (dumps or centroid files).
     public var paths: [String]
     /// The split the rows came from.
@@ -117,7 +121,7 @@ public struct CentroidFile: Sendable {
         }
         func count(_ name: String) throws -> Int {
             Int(try checked { () throws(StoreError) in
-                try rules.integer(name, in: 0...Int64.max, meaning: "a count of rows is an integer >= 0")
+                try rules.integer(name, in: 0...Int64(Self.maxCount), meaning: "a count of rows is an integer in 0...2^48")
             } ?? 0)
         }
         let split = try string("split")
@@ -177,6 +181,16 @@ public struct CentroidFile: Sendable {
         let counts = try io("/counts") { try countsSet.readAll(as: Int64.self) }
         if let bad = counts.firstIndex(where: { $0 < 0 }) {
             throw fail("/counts", "holds a negative count (\(counts[bad]) for class \(bad))")
+        }
+        // Rows are read as float32, so each coordinate of a sum lies within count × the float32
+        // range; a count above 2^48 rows is more than any data set holds (and would let merges
+        // overflow).
+        if let bad = counts.firstIndex(where: { $0 > Self.maxCount }) {
+            throw fail("/counts", "holds \(counts[bad]) rows for class \(bad), more than \(Self.maxCount)")
+        }
+        let limit = Double(Float.greatestFiniteMagnitude)
+        if let bad = sums.indices.first(where: { abs(sums[$0]) > Double(counts[$0 / shape[1]]) * limit }) {
+            throw fail("/sums", "class \(bad / shape[1]), column \(bad % shape[1]) holds \(sums[bad]), beyond what \(counts[bad / shape[1]]) float32 rows can add up to")
         }
         // A class without rows has a zero sum; anything else means sums and counts do not belong together.
         if let bad = counts.indices.first(where: { counts[$0] == 0 && sums[($0 * shape[1])..<(($0 + 1) * shape[1])].contains { $0 != 0 } }) {

@@ -597,6 +597,12 @@ def add_validation_cases(corpus: Corpus, out: Path) -> None:
               why="/counts has C+1 entries")
     centroids("centroids_zero_count_with_sum", cset("counts", np.array([4, 0, 4, 4], np.int64)), expect=["sums"],
               why="class 1 has no rows but a non-zero sum")
+    huge_sums = cs["sums"].copy()
+    huge_sums[2, 0] = 1e300
+    centroids("centroids_sum_beyond_float32", cset("sums", huge_sums), expect=["sums"],
+              why="a sum of 1e300 over 4 rows: float32 rows cannot add up to it")
+    centroids("centroids_count_huge", cset("counts", np.array([4, 2**62, 4, 4], np.int64)), expect=["counts"],
+              why="class 1 claims 2^62 rows (a merge would overflow)")
     centroids("centroids_kd_temperature_negative", cset("source_kd_temperature", np.float64(-1)),
               expect=["source_kd_temperature"], why="source_kd_temperature -1")
     centroids("centroids_kd_temperature_inf", cset("source_kd_temperature", np.float64(np.inf)),

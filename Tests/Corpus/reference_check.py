@@ -383,7 +383,7 @@ def check_centroids(path: Path) -> None:
                                optional_strings=("provenance",), required_alphas=("source_ls_alpha",),
                                alphas=("source_teacher_ls_alpha",), temperatures=("source_kd_temperature",),
                                nan_is_absent=True,
-                               integers=(("skipped_nonfinite", 0, 2**63 - 1), ("skipped_zero", 0, 2**63 - 1)))
+                               integers=(("skipped_nonfinite", 0, 2**48), ("skipped_zero", 0, 2**48)))
         if _attr_text(attrs["row_normalization"]) not in ("none", "unitLength"):
             raise Bad(f"{name}: attribute row_normalization: unknown")
         if _attr_text(attrs["source_role"]) not in ("teacher", "student"):
@@ -406,6 +406,10 @@ def check_centroids(path: Path) -> None:
         counts = _dataset(name, f, "counts", (count,), "i")[()]
         if np.any(counts < 0):
             raise Bad(f"{name}: counts: holds a negative count")
+        if np.any(counts > 2**48):
+            raise Bad(f"{name}: counts: more than 2^48 rows")
+        if np.any(np.abs(sums[()]) > counts[:, None].astype(np.float64) * float(np.finfo(np.float32).max)):
+            raise Bad(f"{name}: sums: beyond what float32 rows can add up to")
         if np.any((counts == 0) & np.any(sums[()] != 0, axis=1)):
             raise Bad(f"{name}: sums: a class without rows has a non-zero sum")
 
