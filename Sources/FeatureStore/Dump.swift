@@ -396,8 +396,8 @@ public struct ValidationReport: Sendable {
                 return "\(files): /splits/\(name)/logits: hold NaN or Inf where features·Wᵀ + b is finite (row \(w.row), class \(w.classIndex); "
                     + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows differ): the logits are not the classifier's output for these features"
             }
-            return "\(files): /splits/\(name)/logits: differ from features·Wᵀ + b by up to \(g(w.difference)) "
-                + "(row \(w.row), class \(w.classIndex), where the tolerance is \(g(w.tolerance)); "
+            return "\(files): /splits/\(name)/logits: differ from features·Wᵀ + b by \(g(w.difference)) at row \(w.row), class \(w.classIndex) "
+                + "(tolerance there \(g(w.tolerance)), the worst relative to its tolerance; "
                 + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows beyond it): the features are not the classifier's input "
                 + "(taken before a final LayerNorm, ReLU or dropout?); dump the input of the final nn.Linear (a forward pre-hook on it)"
         }
