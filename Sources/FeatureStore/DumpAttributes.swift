@@ -187,7 +187,8 @@ public struct ClassList: Sendable, Equatable {
     }
 
     /// A class list read from `file` (`object` names the group, e.g. "/classes"), checked rather
-    /// than trusted: at least one of the lists, equal lengths, no empty wnid, no wnid twice.
+    /// than trusted: at least one of the lists, equal lengths, no empty wnid or name, no wnid
+    /// twice (names may repeat: ImageNet has two "crane" classes).
     ///
     /// The strings arrive normalised by ``HDF5`` (padding removed, then surrounding whitespace
     /// trimmed, whatever the string storage), so "n01440764 " and "n01440764" are the same wnid
@@ -201,6 +202,9 @@ public struct ClassList: Sendable, Equatable {
         }
         guard (wnids ?? names ?? []).count > 0 else {
             throw StoreError(file: file, object: object + (wnids != nil ? "/wnid" : "/name"), message: "holds no classes")
+        }
+        if let blank = names?.firstIndex(of: "") {
+            throw StoreError(file: file, object: object + "/name", message: "class \(blank) has an empty name")
         }
         if let wnids {
             var first: [String: Int] = [:]

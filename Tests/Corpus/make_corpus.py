@@ -530,6 +530,8 @@ def add_validation_cases(corpus: Corpus, out: Path) -> None:
                       why="space-padded fixed-length wnids (H5T_STR_SPACEPAD): the padding is not part of the wnid")
     corpus.dump("wnid_leading_space_ok", edited(set_ds("classes/wnid", np.array([" " + w for w in WNIDS], dtype=object))),
                 expect_ok=True, why="wnids with a leading space: trimmed, as in every storage")
+    corpus.dump("name_blank", edited(set_ds("classes/name", np.array(NAMES[:3] + [" \t"], dtype=object))),
+                expect=["classes/name", "empty"], why="class 3's name is whitespace only")
     corpus.dump("wnid_blank", edited(set_ds("classes/wnid", np.array(WNIDS[:3] + ["  "], dtype=object))),
                 expect=["classes/wnid", "empty"], why="class 3's wnid is blank")
 

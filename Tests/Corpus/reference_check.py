@@ -222,6 +222,8 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             labels = _strings(f["classes/name"])
         else:
             raise Bad(f"{name}: classes: neither classes/wnid nor classes/name")
+        if "classes/name" in f and "" in _strings(f["classes/name"]):
+            raise Bad(f"{name}: classes/name: an empty name")
         count = len(labels)
         for ds in ("classifier/weight", "classifier/bias"):
             if ds not in f:
@@ -394,6 +396,8 @@ def check_centroids(path: Path) -> None:
         if len({len(v) for v in lists.values()}) > 1:
             raise Bad(f"{name}: classes/name: has {len(lists['name'])} entries but classes/wnid has {len(lists['wnid'])}")
         count = len(next(iter(lists.values())))
+        if "" in lists.get("name", []):
+            raise Bad(f"{name}: classes/name: an empty name")
         if "wnid" in lists:
             if "" in lists["wnid"]:
                 raise Bad(f"{name}: classes/wnid: an empty wnid")

@@ -92,6 +92,7 @@ import TestSupport
         #expect(throws: StoreError.self) { try ClassList(file: "f.h5", wnids: ["a", "b"], names: ["a"]) }
         #expect(throws: StoreError.self) { try ClassList(file: "f.h5", wnids: ["a", ""], names: nil) }
         #expect(throws: StoreError.self) { try ClassList(file: "f.h5", wnids: [], names: nil) }
+        #expect(throws: StoreError.self) { try ClassList(file: "f.h5", wnids: nil, names: ["a", ""]) }
         let e = #expect(throws: StoreError.self) { try ClassList(file: "f.h5", wnids: ["a", "b", "a"], names: nil) }
         #expect(e?.description == "f.h5: /classes/wnid: a appears twice (classes 0 and 2); each class needs its own wnid")
         #expect(try ClassList(file: "f.h5", wnids: nil, names: ["x", "x"]).count == 2)  // names may repeat (ImageNet's two cranes)
