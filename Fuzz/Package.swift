@@ -19,6 +19,14 @@ let package = Package(
         .executableTarget(
             name: "FuzzFastPath",
             dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
+        // Centroid files (what `eta` reads besides dumps): CentroidFile.read, centroids, merge.
+        .executableTarget(
+            name: "FuzzCentroids",
+            dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
+        // Projection files (what `plot` reads), HDF5 and JSON: ProjectionFile.read, CSV and JSON out.
+        .executableTarget(
+            name: "FuzzProjection",
+            dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
         // WordNet data.noun / index.noun: lookups, ancestors, depth, LCA, path distance.
         .executableTarget(
             name: "FuzzWordNet",

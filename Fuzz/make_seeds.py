@@ -2,7 +2,8 @@
 """Seed corpora for the fuzz targets: `python3 Fuzz/make_seeds.py OUTDIR`.
 
 OUTDIR/dump/: the valid dumps of the bad-input corpus (Tests/Corpus/make_corpus.py), small
-format-v1 files of a few KiB. OUTDIR/wordnet/: tiny synthetic data.noun files whose synset
+format-v1 files of a few KiB. OUTDIR/centroids/ and OUTDIR/projection/: the corpus's centroid
+and projection files (valid ones and near misses), and a JSON projection file. OUTDIR/wordnet/: tiny synthetic data.noun files whose synset
 lines sit at their true byte offsets (the input format of the FuzzWordNet target: data.noun,
 optionally a 0x00 byte and then index.noun). Deterministic; nothing here is committed.
 """
@@ -23,6 +24,23 @@ def dump_seeds(out: Path) -> None:
         for name in ("valid", "float16_gzip", "names_only", "fixed_length_strings",
                      "single_row_class", "shards_padding.rank0", "nan_row", "labels_out_of_range"):
             shutil.copy(Path(tmp) / f"{name}.h5", out / f"{name}.h5")
+        # Centroid and projection files: the corpus's valid ones and a few near misses.
+        for kind, names in (("centroids", ("centroids_valid", "centroids_names_length", "centroids_nan_sums",
+                                           "centroids_wnid_whitespace", "centroids_zero_count_with_sum")),
+                            ("projection", ("projection_valid", "projection_axes_short", "projection_basis_short",
+                                            "projection_missing_split", "projection_class_out_of_range"))):
+            folder = out.parent / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                shutil.copy(Path(tmp) / f"{name}.h5", folder / f"{name}.h5")
+    # The JSON form of a projection file (ProjectionFile.jsonText's layout).
+    (out.parent / "projection" / "muller.json").write_text(
+        '{"format": "penultimate-projection", "format_version": 1, "method": "muller", "conventions": {}, '
+        '"provenance": {}, "source_path": "a.h5", "source": {"model": "m", "role": "student", "kd_temperature": 3}, '
+        '"classes": {"wnid": ["n1", "n2", "n3"], "name": ["a", "b", "c"], "index_in_source": [0, 1, 2]}, '
+        '"basis": [[1, 0, 0], [0, 1, 0]], "origin": [0, 0, 1], "splits": [{"name": "train", '
+        '"points": [[0.5, 1], [2, -1], [0, 0]], "class": [0, 1, 2], "sample_index": [4, 5, 6], '
+        '"centroids": [[0, 0], [1, 1], [2, 2]]}]}\n')
 
 
 def data_noun(entries) -> bytes:

@@ -112,9 +112,16 @@ def _normalise_attributes(attributes: Mapping[str, object]) -> dict:
             out[key] = np.float64(value)
             if not np.isfinite(out[key]):
                 raise ValueError(f"attributes: {key} must be finite, got {value!r}")
+            # The readers' ranges (FeatureStore's AttributeRules): alpha in [0, 1), T > 0.
+            if key.endswith("ls_alpha") and not 0 <= out[key] < 1:
+                raise ValueError(f"attributes: {key} must be in [0, 1), got {value!r}")
+            if key == "kd_temperature" and not out[key] > 0:
+                raise ValueError(f"attributes: {key} must be > 0, got {value!r}")
         else:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"attributes: {key} must be an integer, got {type(value).__name__}")
+            if not 0 <= value < 2**63:
+                raise ValueError(f"attributes: {key} must be an integer >= 0, got {value!r}")
             out[key] = np.int64(value)
     return out
 

@@ -213,14 +213,24 @@ public struct CentroidAccumulator: Sendable {
         guard other.rowNormalization == rowNormalization else {
             throw AnalysisError.incompatible("merging centroid sums: row normalisation \(other.rowNormalization.rawValue) into \(rowNormalization.rawValue)")
         }
+        // Counts from files are untrusted: an overflow is an error, not a trap.
+        var merged = counts
+        for k in 0..<classCount {
+            let (sum, overflow) = counts[k].addingReportingOverflow(other.counts[k])
+            guard !overflow else { throw AnalysisError.invalidArgument("merging centroid sums: class \(k)'s row count overflows") }
+            merged[k] = sum
+        }
+        let (nonFinite, o1) = skippedNonFinite.addingReportingOverflow(other.skippedNonFinite)
+        let (zero, o2) = skippedZero.addingReportingOverflow(other.skippedZero)
+        guard !o1, !o2 else { throw AnalysisError.invalidArgument("merging centroid sums: the skipped-row counts overflow") }
         sums.withUnsafeMutableBufferPointer { mine in
             other.sums.withUnsafeBufferPointer { theirs in
                 for i in 0..<mine.count { mine[i] += theirs[i] }
             }
         }
-        for k in 0..<classCount { counts[k] += other.counts[k] }
-        skippedNonFinite += other.skippedNonFinite
-        skippedZero += other.skippedZero
+        counts = merged
+        skippedNonFinite = nonFinite
+        skippedZero = zero
     }
 
     /// The class means: sums divided by counts. A class without rows gets a zero row and count 0.

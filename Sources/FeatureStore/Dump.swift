@@ -1,3 +1,4 @@
+import Foundation
 import HDF5
 #if canImport(Glibc)
 import Glibc
@@ -236,23 +237,7 @@ public final class Dump: @unchecked Sendable {
                 return try d.readStrings()
             }
         }
-        let wnids = try strings("wnid"), names = try strings("name")
-        guard wnids != nil || names != nil else {
-            throw StoreError(file: f.path, object: "/classes/wnid", message: "missing, and there is no /classes/name either")
-        }
-        if let wnids {
-            var first: [String: Int] = [:]
-            for (i, wnid) in wnids.enumerated() {
-                if let earlier = first.updateValue(i, forKey: wnid) {
-                    throw StoreError(file: f.path, object: "/classes/wnid",
-                                     message: "\(wnid) appears twice (classes \(earlier) and \(i)); each class needs its own wnid")
-                }
-            }
-        }
-        if let wnids, let names, wnids.count != names.count {
-            throw StoreError(file: f.path, object: "/classes/name", message: "has \(names.count) entries but /classes/wnid has \(wnids.count)")
-        }
-        return ClassList(wnids: wnids, names: names)
+        return try ClassList(file: f.path, wnids: try strings("wnid"), names: try strings("name"))
     }
 
     static func requireDataset(_ f: DumpFile, _ p: String) throws(StoreError) -> Dataset {
@@ -330,7 +315,26 @@ public final class Dump: @unchecked Sendable {
     }
 
     /// The linear classifier: weight (C×D, row-major, row k is class k's template) and bias (C).
+    ///
+    /// Throws when either holds NaN or infinity: templates and projections from them would be
+    /// meaningless (``validate()`` counts such values instead).
     public func classifier() throws(StoreError) -> (weight: [Float], bias: [Float]) {
+        let (weight, bias) = try storedClassifier()
+        for (name, values) in [("weight", weight), ("bias", bias)] {
+            let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            guard bad == 0 else {
+                let at = values.firstIndex { !$0.isFinite }!
+                let place = name == "weight" ? "class \(at / max(dim, 1)), column \(at % max(dim, 1))" : "class \(at)"
+                throw StoreError(file: files[0].path, object: "/classifier/\(name)",
+                                 message: "holds \(bad) NaN/Inf value(s) (first at \(place)); the classifier is unusable",
+                                 fix: "dump the weights of a trained, finite checkpoint")
+            }
+        }
+        return (weight, bias)
+    }
+
+    /// The classifier as stored, finite or not.
+    func storedClassifier() throws(StoreError) -> (weight: [Float], bias: [Float]) {
         let f = files[0]
         return try hdf5(f.path, "/classifier") { () throws(HDF5Error) in
             (try f.root.dataset("/classifier/weight").readAll(as: Float.self),
@@ -353,10 +357,21 @@ public final class Dump: @unchecked Sendable {
         if attributes.role == .student, attributes.teacherModel == nil || attributes.kdTemperature == nil {
             report.warnings.append("\(paths[0]): root attributes: a student dump without teacher_model/kd_temperature")
         }
+        // A non-finite classifier is counted (and makes the dump invalid); the logits are then
+        // not checked against it.
+        var classifier: (weight: [Float], bias: [Float])?
+        do {
+            let stored = try storedClassifier()
+            report.weightNonFinite = stored.weight.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            report.biasNonFinite = stored.bias.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            if report.classifierNonFinite == 0 { classifier = stored }
+        } catch {
+            report.problems.append(error)
+        }
         for name in splitNames {
             do {
                 let reader = try split(name)
-                let statistics = try reader.statistics()
+                let statistics = try reader.statistics(classifier: classifier)
                 report.splits[name] = statistics
                 // A split too small to hold every class (a toy or smoke-test split) is not flagged.
                 guard statistics.rows >= classes.count else { continue }
@@ -427,6 +442,28 @@ public struct ValidationReport: Sendable {
         public var infCount: Int
         /// Rows dropped because their sample_index repeated an earlier row.
         public var duplicatesDropped: Int
+        /// Rows whose logits were checked against features·Wᵀ + b (nil: no logits stored, or a
+        /// non-finite classifier).
+        public var logitRowsChecked: Int? = nil
+        /// Rows with a logit beyond the tolerance of ``LogitCheck``.
+        public var logitRowsBeyond: Int = 0
+        /// The logit furthest beyond its tolerance, relative to it.
+        public var worstLogit: LogitMismatch? = nil
+    }
+
+    /// Where stored logits differ most from features·Wᵀ + b, relative to the tolerance (checked
+    /// rows always have one; it is a problem only when `difference > tolerance`).
+    public struct LogitMismatch: Sendable, Equatable {
+        /// The row's position among the split's kept rows.
+        public var row: Int
+        /// The class (column of the logits).
+        public var classIndex: Int
+        /// |stored − expected|.
+        public var difference: Double
+        /// The tolerance at that row and class.
+        public var tolerance: Double
+        /// difference / tolerance: how much of the tolerance the worst logit uses.
+        public var ratio: Double { difference / max(tolerance, .leastNonzeroMagnitude) }
     }
     /// The dump's files.
     public var paths: [String]
@@ -445,15 +482,41 @@ public struct ValidationReport: Sendable {
     /// Checked only for splits with at least as many rows as classes.
     public var classesWithoutRows: [String: [String]] = [:]
 
-    /// True when there are no problems, no NaN/Inf values and every class has rows in every split.
+    /// NaN and infinite values in /classifier/weight.
+    public var weightNonFinite = 0
+    /// NaN and infinite values in /classifier/bias.
+    public var biasNonFinite = 0
+    /// NaN and infinite values in the classifier (weight and bias).
+    public var classifierNonFinite: Int { weightNonFinite + biasNonFinite }
+
+    /// True when there are no problems, no NaN/Inf values (features or classifier), every class
+    /// has rows in every split, and stored logits match features·Wᵀ + b.
     public var isValid: Bool {
-        problems.isEmpty && splits.values.allSatisfy { $0.nanCount == 0 && $0.infCount == 0 }
+        problems.isEmpty && classifierNonFinite == 0
+            && splits.values.allSatisfy { $0.nanCount == 0 && $0.infCount == 0 && $0.logitRowsBeyond == 0 }
             && classesWithoutRows.values.allSatisfy { $0.isEmpty }
     }
 
     /// One line per problem and per split with non-finite values.
     public var messages: [String] {
-        problems.map(\.description) + splits.keys.sorted().compactMap { name in
+        let files = paths.joined(separator: ", ")
+        let classifier = [("weight", weightNonFinite), ("bias", biasNonFinite)].filter { $0.1 > 0 }.map { name, count in
+            "\(files): /classifier/\(name): \(count) NaN/Inf value(s); the classifier is unusable (templates, projections)"
+        }
+        let logits = splits.keys.sorted().compactMap { name -> String? in
+            let s = splits[name]!
+            guard s.logitRowsBeyond > 0, let w = s.worstLogit else { return nil }
+            func g(_ x: Double) -> String { String(format: "%.3g", x) }
+            if !w.difference.isFinite {
+                return "\(files): /splits/\(name)/logits: hold NaN or Inf where features·Wᵀ + b is finite (row \(w.row), class \(w.classIndex); "
+                    + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows differ): the logits are not the classifier's output for these features"
+            }
+            return "\(files): /splits/\(name)/logits: differ from features·Wᵀ + b by \(g(w.difference)) at row \(w.row), class \(w.classIndex) "
+                + "(tolerance there \(g(w.tolerance)), the worst relative to its tolerance; "
+                + "\(s.logitRowsBeyond) of \(s.logitRowsChecked ?? 0) rows beyond it): the features are not the classifier's input "
+                + "(taken before a final LayerNorm, ReLU or dropout?); dump the input of the final nn.Linear (a forward pre-hook on it)"
+        }
+        return problems.map(\.description) + classifier + logits + splits.keys.sorted().compactMap { name in
             let s = splits[name]!
             guard s.nanCount + s.infCount > 0 else { return nil }
             return "\(paths.joined(separator: ", ")): /splits/\(name)/features: \(s.nanCount) NaN and \(s.infCount) Inf values"

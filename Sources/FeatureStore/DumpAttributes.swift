@@ -113,61 +113,73 @@ public struct DumpAttributes: Sendable, Equatable {
     static let stringAttributeNames = ["format", "model", "role", "dataset", "teacher_model", "config_json",
                                        "writer", "manifest_shards"]
 
-    /// Reads and checks the root attributes of `root` in `file`.
+    /// Reads and checks the root attributes of `root` in `file`: every value is checked here,
+    /// where it is read, so that no tool sees a value outside its documented range
+    /// (``AttributeRules``).
     static func read(from root: Group, file: String) throws(StoreError) -> DumpAttributes {
-        func string(_ name: String) throws(StoreError) -> String {
-            guard root.hasAttribute(name) else {
-                throw StoreError(file: file, object: "attribute \(name)", message: "missing (required by format v1)")
-            }
-            return try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readStringAttribute(name) }
-        }
-        func optionalString(_ name: String) throws(StoreError) -> String? {
-            root.hasAttribute(name) ? try string(name) : nil
-        }
-        func double(_ name: String) throws(StoreError) -> Double? {
-            guard root.hasAttribute(name) else { return nil }
-            return try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readDoubleAttribute(name) }
-        }
-        func int(_ name: String) throws(StoreError) -> Int64? {
-            guard root.hasAttribute(name) else { return nil }
-            return try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readInt64Attribute(name) }
-        }
+        let rules = AttributeRules(root: root, file: file)
         guard root.hasAttribute("format") else {
             throw StoreError(file: file, object: "attribute format", message: "missing: not a penultimate feature dump",
                              fix: "write it with FeatureWriter or penultimate_writer.py")
         }
-        let format = try string("format")
+        let format = try rules.string("format")
         guard format == formatName else {
             throw StoreError(file: file, object: "attribute format",
                              message: "is \"\(format)\", expected \"\(formatName)\"")
         }
-        guard let version = try int("format_version") else {
-            throw StoreError(file: file, object: "attribute format_version", message: "missing (required by format v1)")
-        }
-        guard version == currentFormatVersion else {
-            throw StoreError(file: file, object: "attribute format_version",
-                             message: "is \(version); this reader understands version \(currentFormatVersion)",
-                             fix: "upgrade penultimate")
-        }
-        let roleText = try string("role")
+        let version = try rules.formatVersion(currentFormatVersion)
+        let roleText = try rules.string("role")
         guard let role = Role(rawValue: roleText) else {
             throw StoreError(file: file, object: "attribute role", message: "is \"\(roleText)\", expected \"teacher\" or \"student\"")
         }
-        guard let lsAlpha = try double("ls_alpha") else {
-            throw StoreError(file: file, object: "attribute ls_alpha", message: "missing (required by format v1)")
-        }
-        var a = DumpAttributes(model: try string("model"), role: role, dataset: try string("dataset"), lsAlpha: lsAlpha)
+        var a = DumpAttributes(model: try rules.string("model"), role: role, dataset: try rules.string("dataset"),
+                               lsAlpha: try rules.alpha("ls_alpha", required: true)!)
         a.formatVersion = version
-        a.teacherModel = try optionalString("teacher_model")
-        a.teacherLSAlpha = try double("teacher_ls_alpha")
-        a.kdTemperature = try double("kd_temperature")
-        a.seed = try int("seed")
-        a.epoch = try int("epoch")
-        a.configJSON = try optionalString("config_json")
-        a.writer = try optionalString("writer")
-        a.shardRank = try int("shard_rank")
-        a.shardCount = try int("shard_count")
+        a.teacherModel = try rules.optionalString("teacher_model")
+        a.teacherLSAlpha = try rules.alpha("teacher_ls_alpha")
+        a.kdTemperature = try rules.temperature("kd_temperature")
+        a.seed = try rules.integer("seed", in: 0...Int64.max, meaning: "a seed is an integer >= 0")
+        a.epoch = try rules.integer("epoch", in: 0...Int64.max, meaning: "an epoch is an integer >= 0")
+        a.configJSON = try rules.optionalString("config_json", allowEmpty: true)
+        a.writer = try rules.optionalString("writer", allowEmpty: true)
+        a.shardCount = try rules.integer("shard_count", in: 1...maxShardCount, meaning: "the number of ranks is an integer in 1...\(maxShardCount)")
+        a.shardRank = try rules.integer("shard_rank", in: 0...(maxShardCount - 1), meaning: "a rank is an integer in 0..<\(maxShardCount)")
+        if let rank = a.shardRank, let count = a.shardCount, rank >= count {
+            throw StoreError(file: file, object: "attribute shard_rank", message: "is \(rank), not below shard_count \(count)")
+        }
         return a
+    }
+
+    /// The most ranks a sharded dump may have (far above any data-parallel run, and small enough
+    /// that a corrupt value cannot drive an allocation).
+    public static let maxShardCount: Int64 = 1 << 20
+
+    /// The rules ``read(from:file:)`` applies (``AttributeRules``), for attributes built in
+    /// memory: a writer refuses what every reader would refuse.
+    func checkValues(file: String) throws(StoreError) {
+        func bad(_ name: String, _ message: String) -> StoreError {
+            StoreError(file: file, object: "attribute \(name)", message: message)
+        }
+        for (name, value) in [("model", model), ("dataset", dataset)] where value.allSatisfy(\.isWhitespace) {
+            throw bad(name, "is empty")
+        }
+        for (name, value) in [("ls_alpha", lsAlpha), ("teacher_ls_alpha", teacherLSAlpha)] {
+            if let value, !AttributeRules.isAlpha(value) {
+                throw bad(name, "is \(value); a label-smoothing alpha is a finite number in [0, 1)")
+            }
+        }
+        if let kdTemperature, !AttributeRules.isTemperature(kdTemperature) {
+            throw bad("kd_temperature", "is \(kdTemperature); a distillation temperature is a finite number > 0")
+        }
+        for (name, value) in [("seed", seed), ("epoch", epoch)] {
+            if let value, value < 0 { throw bad(name, "is \(value); expected an integer >= 0") }
+        }
+        if let shardCount, !(1...Self.maxShardCount).contains(shardCount) {
+            throw bad("shard_count", "is \(shardCount); expected 1...\(Self.maxShardCount)")
+        }
+        if let shardRank, shardRank < 0 || shardRank >= (shardCount ?? Self.maxShardCount) {
+            throw bad("shard_rank", "is \(shardRank); expected 0..<\(shardCount ?? Self.maxShardCount)")
+        }
     }
 
     /// Writes these attributes onto `root`.
@@ -205,14 +217,55 @@ public struct ClassList: Sendable, Equatable {
         self.names = names
     }
 
+    /// A class list read from `file` (`object` names the group, e.g. "/classes"), checked rather
+    /// than trusted: at least one of the lists, equal lengths, no empty wnid or name, no wnid
+    /// twice (names may repeat: ImageNet has two "crane" classes).
+    ///
+    /// The strings arrive normalised by ``HDF5`` (padding removed, then surrounding whitespace
+    /// trimmed, whatever the string storage), so "n01440764 " and "n01440764" are the same wnid
+    /// — and so a duplicate — in fixed-length and variable-length storage alike.
+    public init(file: String, object: String = "/classes", wnids: [String]?, names: [String]?) throws(StoreError) {
+        guard wnids != nil || names != nil else {
+            throw StoreError(file: file, object: object + "/wnid", message: "missing, and there is no \(object)/name either")
+        }
+        if let wnids, let names, wnids.count != names.count {
+            throw StoreError(file: file, object: object + "/name", message: "has \(names.count) entries but \(object)/wnid has \(wnids.count)")
+        }
+        guard (wnids ?? names ?? []).count > 0 else {
+            throw StoreError(file: file, object: object + (wnids != nil ? "/wnid" : "/name"), message: "holds no classes")
+        }
+        if let blank = names?.firstIndex(of: "") {
+            throw StoreError(file: file, object: object + "/name", message: "class \(blank) has an empty name")
+        }
+        if let wnids {
+            var first: [String: Int] = [:]
+            for (i, wnid) in wnids.enumerated() {
+                guard !wnid.isEmpty else {
+                    throw StoreError(file: file, object: object + "/wnid", message: "class \(i) has an empty wnid")
+                }
+                if let earlier = first.updateValue(i, forKey: wnid) {
+                    throw StoreError(file: file, object: object + "/wnid",
+                                     message: "\(wnid) appears twice (classes \(earlier) and \(i)); each class needs its own wnid")
+                }
+            }
+        }
+        self.wnids = wnids
+        self.names = names
+    }
+
     /// The number of classes C.
     public var count: Int { wnids?.count ?? names?.count ?? 0 }
 
     /// A display label for class `i`: its name when stored, else its wnid.
     public func label(_ i: Int) -> String { names?[i] ?? wnids?[i] ?? String(i) }
 
-    /// The class index for a wnid or a name, or nil.
+    /// The class index for a wnid or a name, or nil. The query is trimmed of surrounding
+    /// whitespace, as every string read from a file is (``init(file:object:wnids:names:)``).
     public func index(of id: String) -> Int? {
-        wnids?.firstIndex(of: id) ?? names?.firstIndex(of: id)
+        var trimmed = Substring(id)
+        while let c = trimmed.first, c.isWhitespace { trimmed.removeFirst() }
+        while let c = trimmed.last, c.isWhitespace { trimmed.removeLast() }
+        let key = String(trimmed)
+        return wnids?.firstIndex(of: key) ?? names?.firstIndex(of: key)
     }
 }

@@ -57,6 +57,7 @@ public final class FeatureWriter: @unchecked Sendable {
                              message: "weight has \(weight.count) values and bias \(bias.count) for \(classes.count) classes")
         }
         dim = weight.count / classCount
+        try attributes.checkValues(file: path)
         file = try hdf5(path, "file") { () throws(HDF5Error) in
             let file = try File(path: path, mode: .truncate)
             let root = file.root

@@ -471,19 +471,50 @@ public final class SplitReader: @unchecked Sendable {
         }
     }
 
-    /// One pass over all rows: class counts and NaN/Inf counts.
-    func statistics() throws -> ValidationReport.Split {
+    /// One pass over all rows: class counts and NaN/Inf counts, and, given the classifier and
+    /// where logits are stored, the check of the logits against features·Wᵀ + b (``LogitCheck``).
+    func statistics(classifier: (weight: [Float], bias: [Float])? = nil) throws -> ValidationReport.Split {
         var counts = [Int](repeating: 0, count: classCount)
         var nan = 0, inf = 0
+        func typeName(_ t: ElementType) -> LogitCheck.ElementTypeName {
+            switch t {
+            case .float16: .float16
+            case .float32: .float32
+            case let .customFloat(_, mantissaBits, _): .custom(significandBits: mantissaBits)
+            default: .float64
+            }
+        }
+        var check: LogitCheck?
+        if hasLogits, let classifier {
+            // The coarsest stored logit type among the shards sets the logit rounding term.
+            let logitTypes = sources.compactMap { try? $0.logits?.elementType }.map(typeName)
+            let logitType = logitTypes.max { $0.unitRoundoff < $1.unitRoundoff } ?? .float32
+            check = LogitCheck(weight: classifier.weight, bias: classifier.bias, classCount: classCount, dim: dim,
+                               featureType: typeName(storedType), logitType: logitType)
+        }
+        var position = 0
         // About 8 MiB blocks: the buffer stays in cache and is touched (page-faulted) only once.
-        try forEachBlock(maxRows: max(1, (8 << 20) / (4 * max(1, dim)))) { block in
+        let rowBytes = 4 * max(1, dim + (check == nil ? 0 : classCount))
+        try forEachBlock(maxRows: max(1, (8 << 20) / rowBytes), includeLogits: check != nil) { block in
             for l in block.labels { counts[Int(l)] += 1 }
+            if check != nil, let logits = block.logits {
+                check!.check(features: block.features, logits: logits, rowCount: block.rowCount, firstRow: position)
+            }
+            position += block.rowCount
             guard !Self.allFinite(block.features) else { return }
             for x in block.features where !x.isFinite {
                 if x.isNaN { nan += 1 } else { inf += 1 }
             }
         }
-        return .init(rows: rows, dim: dim, storedType: storedType.description, classCounts: counts,
-                     nanCount: nan, infCount: inf, duplicatesDropped: duplicatesDropped)
+        var split = ValidationReport.Split(rows: rows, dim: dim, storedType: storedType.description, classCounts: counts,
+                                           nanCount: nan, infCount: inf, duplicatesDropped: duplicatesDropped)
+        if let check {
+            split.logitRowsChecked = check.rowsChecked
+            split.logitRowsBeyond = check.rowsBeyond
+            split.worstLogit = check.worst.map {
+                .init(row: $0.row, classIndex: $0.classIndex, difference: $0.difference, tolerance: $0.tolerance)
+            }
+        }
+        return split
     }
 }

@@ -45,7 +45,9 @@ public enum StringProbe {
 
     /// Throws when reading `path`'s strings crashes or hangs libhdf5; returns otherwise (also
     /// when the probe only met ordinary errors, which the in-process open reports properly).
-    static func check(_ path: String) throws(StoreError) {
+    /// Centroid and projection files keep their strings in the same places (root attributes,
+    /// `/classes`), so their readers call this too.
+    public static func check(_ path: String) throws(StoreError) {
         guard let probe = probePath else { return }
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

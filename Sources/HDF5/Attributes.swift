@@ -100,6 +100,16 @@ extension AttributeHolder {
         return v[0]
     }
 
+    /// Reads a scalar integer attribute as UInt64 (for unsigned 64-bit values above Int64.max,
+    /// which ``readInt64Attribute(_:)`` would clamp).
+    public func readUInt64Attribute(_ name: String) throws(HDF5Error) -> UInt64 {
+        let v = try readNumbers(name, memType: shim_T_NATIVE_UINT64(), as: UInt64.self)
+        guard v.count == 1 else {
+            throw HDF5Error(operation: "read attribute '\(name)'", object: objectPath, stack: ["expected one value, found \(v.count)"])
+        }
+        return v[0]
+    }
+
     /// Reads a scalar floating-point (or integer) attribute as Double.
     public func readDoubleAttribute(_ name: String) throws(HDF5Error) -> Double {
         let v = try readDoubleArrayAttribute(name)

@@ -13,7 +13,8 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// A float of `bits` width that is not IEEE binary16/32/64 (bfloat16, another exponent bias,
     /// padding bits, ...), described by `layout`. libhdf5 converts it on read; its raw bytes must
     /// never be decoded as an IEEE type.
-    case customFloat(bits: Int, layout: String)
+    /// `mantissaBits` (with the implied leading bit where there is one) sets its precision.
+    case customFloat(bits: Int, mantissaBits: Int, layout: String)
     /// An integer of `bits` width.
     case int(bits: Int, signed: Bool)
     /// Fixed- or variable-length strings.
@@ -28,7 +29,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         case .float32: "float32"
         case .float64: "float64"
         case let .int(bits, signed): (signed ? "int" : "uint") + String(bits)
-        case let .customFloat(_, layout): layout
+        case let .customFloat(_, _, layout): layout
         case .string: "string"
         case let .other(name): name
         }
@@ -41,7 +42,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         case .float32: 4
         case .float64: 8
         case let .int(bits, _): bits / 8
-        case let .customFloat(bits, _): bits / 8
+        case let .customFloat(bits, _, _): bits / 8
         default: nil
         }
     }
@@ -88,11 +89,11 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
         guard fields >= 0, size > 0 else { return .other("float\(size * 8)") }
         if size == 2, precision == 16, offset == 0, normalised, (order == H5T_ORDER_LE || order == H5T_ORDER_BE),
            sign == 15, exponent == 7, exponentBits == 8, bias == 127, mantissa == 0, mantissaBits == 7 {
-            return .customFloat(bits: 16, layout: "bfloat16")
+            return .customFloat(bits: 16, mantissaBits: 8, layout: "bfloat16")
         }
         let norm = normalised ? "" : H5Tget_norm(t) == H5T_NORM_MSBSET ? ", explicit leading bit" : ", unnormalised"
         let vax = order == H5T_ORDER_VAX ? ", VAX order" : ""
-        return .customFloat(bits: size * 8, layout: "float\(size * 8) (non-IEEE: sign bit \(sign), exponent \(exponentBits) bits at \(exponent) with bias \(bias), mantissa \(mantissaBits) bits at \(mantissa), precision \(precision) at offset \(offset)\(norm)\(vax))")
+        return .customFloat(bits: size * 8, mantissaBits: mantissaBits + (normalised ? 1 : 0), layout: "float\(size * 8) (non-IEEE: sign bit \(sign), exponent \(exponentBits) bits at \(exponent) with bias \(bias), mantissa \(mantissaBits) bits at \(mantissa), precision \(precision) at offset \(offset)\(norm)\(vax))")
     }
 
     /// A file type for creating datasets of this element type (little endian). Caller-owned handle.
@@ -116,7 +117,7 @@ public enum ElementType: Equatable, Hashable, Sendable, CustomStringConvertible 
             return Handle(try check("copy type", object) { H5Tcopy(base) }, close: H5Tclose)
         case .string:
             return try variableString(object)
-        case let .other(name), let .customFloat(_, name):
+        case let .other(name), let .customFloat(_, _, name):
             throw HDF5Error(operation: "create a dataset of type \(name)", object: object, stack: ["unsupported element type"])
         }
     }
@@ -135,6 +136,13 @@ func variableString(_ object: String) throws(HDF5Error) -> Handle {
 let maxStringCount = 1 << 26
 
 /// Reads strings (variable- or fixed-length) from a dataset or attribute through `read`.
+///
+/// Every string is normalised by one rule, whatever its storage: the storage's padding is removed
+/// (fixed-length: everything from the first NUL; space-padded: trailing spaces), the text is
+/// decoded as UTF-8 (ASCII is a subset; invalid bytes become U+FFFD), and leading and trailing
+/// whitespace is trimmed. Trailing spaces cannot be told from padding in space-padded storage, so
+/// only trimming them everywhere makes "n01440764 " and "n01440764" the same string in every
+/// storage, which is what duplicate detection and lookups by wnid or name need.
 func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
                  read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws(HDF5Error) -> [String] {
     guard H5Tget_class(fileType) == H5T_STRING else {
@@ -153,7 +161,7 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
         defer { withExtendedLifetime(mem) {} }
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         try check("read strings", object) { pointers.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
-        let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+        let strings = pointers.map { $0.map { String(cString: $0).trimmingWhitespace } ?? "" }
         _ = pointers.withUnsafeMutableBytes { shim_vlen_reclaim(mem.id, space, $0.baseAddress) }
         return strings
     }
@@ -162,9 +170,13 @@ func readStrings(fileType: hid_t, space: hid_t, count: Int, _ object: String,
     defer { withExtendedLifetime(mem) {} }
     var bytes = [UInt8](repeating: 0, count: size * count)
     try check("read strings", object) { bytes.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } }
+    // The padding type says which trailing bytes are padding (NULs, or spaces for SPACEPAD);
+    // NULTERM and NULLPAD both end the string at its first NUL, as C readers and numpy do.
+    let spacePadded = H5Tget_strpad(fileType) == H5T_STR_SPACEPAD
     return (0..<count).map { i in
         let slice = bytes[(i * size)..<((i + 1) * size)]
-        let end = slice.firstIndex(of: 0) ?? slice.endIndex
+        var end = slice.firstIndex(of: 0) ?? slice.endIndex
+        if spacePadded { while end > slice.startIndex, slice[end - 1] == 0x20 { end -= 1 } }
         return String(decoding: slice[slice.startIndex..<end], as: UTF8.self).trimmingWhitespace
     }
 }

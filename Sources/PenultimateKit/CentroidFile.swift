@@ -26,6 +26,10 @@ public struct CentroidFile: Sendable {
     /// The version this code writes and reads.
     public static let currentFormatVersion: Int64 = 2
 
+    /// The most rows a stored count may claim (2^48: more than any data set; merging 2^15 such
+    /// files still cannot overflow).
+    static let maxCount = 1 << 48
+
     /// The files this set was read from or built from (dumps or centroid files).
     public var paths: [String]
     /// The split the rows came from.
@@ -72,11 +76,17 @@ public struct CentroidFile: Sendable {
 
     /// Whether `path` is an HDF5 file whose `format` attribute says "penultimate-centroids".
     public static func isCentroidFile(_ path: String) -> Bool {
-        guard File.isHDF5(path: path), let file = try? File(path: path) else { return false }
+        // The string probe first: reading `format` from a corrupt heap can crash libhdf5 1.10.
+        guard File.isHDF5(path: path), (try? StringProbe.check(path)) != nil, let file = try? File(path: path) else { return false }
         return (try? file.root.readStringAttribute("format")) == formatName
     }
 
-    /// Reads a centroid file, checking format, version and shapes.
+    /// Reads a centroid file, checking everything before it is used: format and version (an
+    /// integer type holding 1), the source attributes by the dump rules (``AttributeRules``; NaN
+    /// stands for an absent student-only value, anything else must be in range), the class
+    /// list (``ClassList/init(file:object:wnids:names:)``), the types and shapes of `/sums`
+    /// (finite floats, (C, D) with D > 0) and `/counts` (integers ≥ 0, (C,)), and that a class
+    /// without rows has a zero sum.
     public static func read(_ path: String) throws -> CentroidFile {
         // Once `format` says penultimate-centroids, every later problem means the claim is false
         // (e.g. a feature dump labelled as centroids): say so, not only which attribute is off.
@@ -92,6 +102,8 @@ public struct CentroidFile: Sendable {
                 throw fail(object, error.innermost)
             }
         }
+        // libhdf5 1.10 can crash on a corrupt string heap: read the strings out of process first.
+        do { try StringProbe.check(path) } catch { throw InputError(file: path, object: error.object, message: error.message, fix: error.fix) }
         let file: File
         do { file = try File(path: path) } catch { throw fail("file", "cannot open: \(error.innermost)") }
         let root = file.root
@@ -99,56 +111,105 @@ public struct CentroidFile: Sendable {
             throw fail("attribute format", "not a penultimate centroid file")
         }
         claimsFormat = true
-        let version = try io("attribute format_version", { try root.readInt64Attribute("format_version") })
-        guard version == 1 || version == currentFormatVersion else {
-            throw fail("attribute format_version", "is \(version); this eta reads versions 1 and \(currentFormatVersion)",
-                       fix: "rebuild it with this version's `eta centroids`")
+        // Attribute values are checked by FeatureStore's AttributeRules, as a dump's are.
+        let rules = AttributeRules(root: root, file: path)
+        func checked<T>(_ body: () throws(StoreError) -> T) throws -> T {
+            do { return try body() } catch { throw fail(error.object, error.message, fix: error.fix) }
         }
-        func string(_ name: String) throws -> String {
-            guard root.hasAttribute(name) else { throw fail("attribute \(name)", "missing") }
-            return try io("attribute \(name)") { try root.readStringAttribute(name) }
+        let version = try checked { () throws(StoreError) in try rules.formatVersion(in: [1, currentFormatVersion]) }
+        func string(_ name: String, allowEmpty: Bool = false) throws -> String {
+            try checked { () throws(StoreError) in try rules.string(name, allowEmpty: allowEmpty) }
         }
-        func double(_ name: String) throws -> Double? {
+        /// Absent values are stored as NaN (``write(to:provenance:)``); any other value is checked.
+        func optional(_ name: String, _ read: (String) throws(StoreError) -> Double?) throws -> Double? {
             guard root.hasAttribute(name) else { return nil }
-            let value = try io("attribute \(name)") { try root.readDoubleAttribute(name) }
-            return value.isNaN ? nil : value
+            if let raw = try? root.readDoubleAttribute(name), raw.isNaN { return nil }
+            return try checked { () throws(StoreError) in try read(name) }
         }
-        func int(_ name: String) throws -> Int {
-            guard root.hasAttribute(name) else { return 0 }
-            return Int(try io("attribute \(name)") { try root.readInt64Attribute(name) })
+        func count(_ name: String) throws -> Int {
+            Int(try checked { () throws(StoreError) in
+                try rules.integer(name, in: 0...Int64(Self.maxCount), meaning: "a count of rows is an integer in 0...2^48")
+            } ?? 0)
         }
         let split = try string("split")
         let normalizationText = try string("row_normalization")
         guard let rowNormalization = CentroidAccumulator.RowNormalization(rawValue: normalizationText) else {
             throw fail("attribute row_normalization", "is \"\(normalizationText)\", expected none or unitLength")
         }
+        let role = try string("source_role")
+        guard role == "teacher" || role == "student" else {
+            throw fail("attribute source_role", "is \"\(role)\", expected \"teacher\" or \"student\"")
+        }
         let source = ModelDescription(
-            model: try string("source_model"), role: try string("source_role"),
-            lsAlpha: try double("source_ls_alpha") ?? 0, teacherLSAlpha: try double("source_teacher_ls_alpha"),
-            kdTemperature: try double("source_kd_temperature"))
-        let provenance = root.hasAttribute("provenance") ? try string("provenance") : ""
-        let wnids = root.kind(of: "classes/wnid") == nil ? nil : try io("/classes/wnid") { try root.dataset("classes/wnid").readStrings() }
-        let names = root.kind(of: "classes/name") == nil ? nil : try io("/classes/name") { try root.dataset("classes/name").readStrings() }
-        let classes = ClassList(wnids: wnids, names: names)
-        guard classes.count > 0 else { throw fail("/classes", "has neither wnid nor name") }
-        let sumsSet = try io("/sums") { try root.dataset("sums") }
-        let shape = try io("/sums") { try sumsSet.shape }
-        guard shape.count == 2, shape[0] == classes.count, shape[1] > 0 else {
-            throw fail("/sums", "has shape \(shape), expected (\(classes.count), D)")
+            model: try string("source_model"), role: role,
+            lsAlpha: try checked { () throws(StoreError) in try rules.alpha("source_ls_alpha", required: true)! },
+            teacherLSAlpha: try optional("source_teacher_ls_alpha") { n throws(StoreError) in try rules.alpha(n) },
+            kdTemperature: try optional("source_kd_temperature") { n throws(StoreError) in try rules.temperature(n) })
+        let provenance = root.hasAttribute("provenance") ? try string("provenance", allowEmpty: true) : ""
+        func strings(_ name: String) throws -> [String]? {
+            let p = "classes/\(name)"
+            guard let kind = root.kind(of: p) else { return nil }
+            guard kind == .dataset else { throw fail("/\(p)", "is not a dataset") }
+            return try io("/\(p)") {
+                let d = try root.dataset(p)
+                let shape = try d.shape
+                guard shape.count == 1 else {
+                    throw HDF5Error(operation: "read class list", object: "/\(p)", stack: ["has shape \(shape), expected (C,)"])
+                }
+                return try d.readStrings()
+            }
         }
+        let wnids = try strings("wnid"), names = try strings("name")
+        let classes = try checked { () throws(StoreError) in try ClassList(file: path, wnids: wnids, names: names) }
+        /// A dataset that must exist with `type`'s class and `shape`.
+        func dataset(_ name: String, integer: Bool, shape expected: [Int?]) throws -> (Dataset, [Int]) {
+            guard let kind = root.kind(of: name) else { throw fail("/\(name)", "missing dataset") }
+            guard kind == .dataset else { throw fail("/\(name)", "is not a dataset") }
+            let (d, type, shape) = try io("/\(name)") { () throws -> (Dataset, ElementType, [Int]) in
+                let d = try root.dataset(name)
+                return (d, try d.elementType, try d.shape)
+            }
+            let typeOK: Bool
+            if case .int = type { typeOK = integer } else { typeOK = !integer && [.float16, .float32, .float64].contains(type) }
+            guard typeOK else { throw fail("/\(name)", "stored as \(type); expected \(integer ? "integers" : "floats")") }
+            guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 == nil || $0 == $1 }) else {
+                let want = "(" + expected.map { $0.map(String.init) ?? "D" }.joined(separator: ", ") + ")"
+                throw fail("/\(name)", "has shape \(shape), expected \(want)")
+            }
+            return (d, shape)
+        }
+        let (sumsSet, shape) = try dataset("sums", integer: false, shape: [classes.count, nil])
+        guard shape[1] > 0 else { throw fail("/sums", "has shape \(shape), expected (\(classes.count), D) with D > 0") }
         let sums = try io("/sums") { try sumsSet.readAll(as: Double.self) }
-        let counts = try io("/counts") { try root.dataset("counts").readAll(as: Int64.self) }.map { Int($0) }
-        guard counts.count == classes.count else {
-            throw fail("/counts", "has \(counts.count) values for \(classes.count) classes")
+        if let bad = sums.firstIndex(where: { !$0.isFinite }) {
+            throw fail("/sums", "holds NaN or infinity (first at class \(bad / shape[1]), column \(bad % shape[1]))")
         }
-        guard counts.allSatisfy({ $0 >= 0 }) else { throw fail("/counts", "holds a negative count") }
+        let (countsSet, _) = try dataset("counts", integer: true, shape: [classes.count])
+        let counts = try io("/counts") { try countsSet.readAll(as: Int64.self) }
+        if let bad = counts.firstIndex(where: { $0 < 0 }) {
+            throw fail("/counts", "holds a negative count (\(counts[bad]) for class \(bad))")
+        }
+        // Rows are read as float32, so each coordinate of a sum lies within count × the float32
+        // range; a count above 2^48 rows is more than any data set holds (and would let merges
+        // overflow).
+        if let bad = counts.firstIndex(where: { $0 > Self.maxCount }) {
+            throw fail("/counts", "holds \(counts[bad]) rows for class \(bad), more than \(Self.maxCount)")
+        }
+        let limit = Double(Float.greatestFiniteMagnitude)
+        if let bad = sums.indices.first(where: { abs(sums[$0]) > Double(counts[$0 / shape[1]]) * limit }) {
+            throw fail("/sums", "class \(bad / shape[1]), column \(bad % shape[1]) holds \(sums[bad]), beyond what \(counts[bad / shape[1]]) float32 rows can add up to")
+        }
+        // A class without rows has a zero sum; anything else means sums and counts do not belong together.
+        if let bad = counts.indices.first(where: { counts[$0] == 0 && sums[($0 * shape[1])..<(($0 + 1) * shape[1])].contains { $0 != 0 } }) {
+            throw fail("/sums", "class \(bad) has a non-zero sum but /counts says it has no rows")
+        }
         let accumulator = try CentroidAccumulator(classCount: classes.count, dim: shape[1], rowNormalization: rowNormalization,
-                                                  sums: sums, counts: counts, invalidRowPolicy: .skip)
+                                                  sums: sums, counts: counts.map { Int($0) }, invalidRowPolicy: .skip)
         let coverage = version == 1 ? .unknown : try CentroidCoverage.read(from: root) { fail($0, $1) }
         var result = CentroidFile(paths: [path], split: split, classes: classes, source: source,
                                   accumulator: accumulator, coverage: coverage, provenance: provenance)
-        result.skippedNonFinite = try int("skipped_nonfinite")
-        result.skippedZero = try int("skipped_zero")
+        result.skippedNonFinite = try count("skipped_nonfinite")
+        result.skippedZero = try count("skipped_zero")
         if coverage.known {
             // The record must describe these sums: every row read was counted or skipped, and
             // the sample ranges hold one sample per row.

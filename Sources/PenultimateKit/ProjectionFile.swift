@@ -1,3 +1,4 @@
+import FeatureStore
 import Foundation
 import HDF5
 import ToolSupport
@@ -200,58 +201,87 @@ extension ProjectionFile {
         }
     }
 
-    /// Reads the HDF5 layout, checking format name and version first.
+    /// Reads the HDF5 layout, checking format name and version first, then every attribute,
+    /// type, shape, index and value before it is used (``ProjectionHDF5Reader``).
     public static func readHDF5(path: String) throws -> ProjectionFile {
-        let file = try File(path: path)
-        let root = file.root
-        let format = root.hasAttribute("format") ? try root.readStringAttribute("format") : "(none)"
+        // libhdf5 1.10 can crash on a corrupt string heap: read the strings out of process first.
+        do { try StringProbe.check(path) } catch { throw InputError(file: path, object: error.object, message: error.message, fix: error.fix) }
+        let file: File
+        do { file = try File(path: path) } catch {
+            throw InputError(file: path, object: "file", message: "cannot open: \(error.innermost)")
+        }
+        let r = ProjectionHDF5Reader(root: file.root, path: path)
+        let format = file.root.hasAttribute("format") ? try r.attribute { (a: AttributeRules) throws(StoreError) in try a.string("format") } : "(none)"
         guard format == formatName else {
             throw InputError(file: path, object: "/ attribute format", message: "is \"\(format)\", not \"\(formatName)\"",
                              fix: "pass a file written by project")
         }
-        let version = try root.readInt64Attribute("format_version")
-        try checkVersion(version, path: path)
-        let methodName = try root.readStringAttribute("method")
+        _ = try r.attribute { (a: AttributeRules) throws(StoreError) in try a.formatVersion(currentFormatVersion) }
+        let methodName = try r.attribute { (a: AttributeRules) throws(StoreError) in try a.string("method") }
         guard let method = ProjectionMethod(rawValue: methodName) else {
             throw InputError(file: path, object: "/ attribute method", message: "unknown method \"\(methodName)\"")
         }
         var source: [String: String] = [:]
-        for key in sourceKeys where root.hasAttribute("source_" + key) {
-            let info = try root.attributeInfo("source_" + key)
-            source[key] = info.type == .string ? try root.readStringAttribute("source_" + key)
-                : String(try root.readDoubleAttribute("source_" + key))
+        for key in sourceKeys {
+            let name = "source_" + key
+            let value: String? = switch key {
+            case "ls_alpha", "teacher_ls_alpha": try r.attribute { (a: AttributeRules) throws(StoreError) in try a.alpha(name) }.map { String($0) }
+            case "kd_temperature": try r.attribute { (a: AttributeRules) throws(StoreError) in try a.temperature(name) }.map { String($0) }
+            default: try r.attribute { (a: AttributeRules) throws(StoreError) in try a.optionalString(name, allowEmpty: true) }
+            }
+            source[key] = value
         }
-        let basisData = try root.dataset("basis")
-        let shape = try basisData.shape
-        let flat: [Double] = try basisData.readAll()
-        let basis = (0..<shape[1]).map { j in (0..<shape[0]).map { flat[$0 * shape[1] + j] } }
-        let origin: [Double]? = root.kind(of: "origin") == .dataset ? try root.dataset("origin").readAll() : nil
+        let basisCount = method == .muller ? 2 : 3
+        let (basisShape, flat) = try r.floats("basis", shape: [nil, basisCount])
+        guard basisShape[0] >= 2 else { throw r.fail("/basis", "has shape \(basisShape); expected (D+1, \(basisCount)) with D >= 1") }
+        let basis = (0..<basisCount).map { j in (0..<basisShape[0]).map { flat[$0 * basisCount + j] } }
+        let origin: [Double]? = r.root.kind(of: "origin") == nil ? nil : try r.floats("origin", shape: [basisShape[0]]).values
         var pcaMean: [Double]?, pcaAxes: [[Double]]?
-        if root.kind(of: "pca") == .group {
-            pcaMean = try root.dataset("pca/mean").readAll()
-            let axes: [Double] = try root.dataset("pca/axes").readAll()
+        if r.root.kind(of: "pca") != nil {
+            pcaMean = try r.floats("pca/mean", shape: [3]).values
+            let axes = try r.floats("pca/axes", shape: [2, 3]).values
             pcaAxes = [Array(axes[0..<3]), Array(axes[3..<6])]
         }
-        let indices: [Int64] = root.kind(of: "classes/index_in_source") == .dataset
-            ? try root.dataset("classes/index_in_source").readAll() : [-1, -1, -1]
-        let order = root.hasAttribute("split_order") ? try root.readStringArrayAttribute("split_order")
-            : try root.group("splits").childNames()
+        if method == .muller, origin == nil { throw r.fail("/origin", "missing (a muller projection stores its origin)") }
+        if method == .qrPCA, pcaMean == nil { throw r.fail("/pca", "missing (a qr-pca projection stores its PCA)") }
+        let indices: [Int64] = r.root.kind(of: "classes/index_in_source") == nil ? [-1, -1, -1]
+            : try r.integers("classes/index_in_source", shape: [3]).values
+        if let bad = indices.first(where: { $0 < -1 }) {
+            throw r.fail("/classes/index_in_source", "holds \(bad); expected class indices (or -1 when unknown)")
+        }
+        let wnids = try r.strings("classes/wnid"), names = try r.strings("classes/name")
+        let order: [String]
+        if file.root.hasAttribute("split_order") {
+            order = try r.io("/ attribute split_order") { try file.root.readStringArrayAttribute("split_order") }
+        } else if r.root.kind(of: "splits") == .group {
+            order = try r.io("/splits") { try file.root.group("splits").childNames() }
+        } else {
+            order = []
+        }
+        guard Set(order).count == order.count else { throw r.fail("/ attribute split_order", "names a split twice") }
         var splits: [ProjectedSplit] = []
         for name in order {
-            let g = "splits/\(name)/"
-            let points: [Double] = try root.dataset(g + "points").readAll()
-            let classes: [Int64] = try root.dataset(g + "class").readAll()
-            let sampleIndex: [Int64] = try root.dataset(g + "sample_index").readAll()
-            let centroids: [Double] = try root.dataset(g + "centroids").readAll()
+            let g = "splits/\(name)"
+            guard !name.isEmpty, !name.contains("/"), r.root.kind(of: g) == .group else {
+                throw r.fail("/\(g)", "missing group (named by split_order)")
+            }
+            let (pointShape, points) = try r.floats(g + "/points", shape: [nil, 2])
+            let n = pointShape[0]
+            let classes = try r.integers(g + "/class", shape: [n]).values
+            if let bad = classes.firstIndex(where: { !(0..<3).contains($0) }) {
+                throw r.fail("/\(g)/class", "holds \(classes[bad]) at row \(bad); expected a class position 0, 1 or 2")
+            }
+            let sampleIndex = try r.integers(g + "/sample_index", shape: [n]).values
+            let centroids = try r.floats(g + "/centroids", shape: [3, 2]).values
             splits.append(ProjectedSplit(name: name, points: pairs(points), classes: classes.map { Int($0) },
                                          sampleIndex: sampleIndex, centroids: pairs(centroids)))
         }
         let result = ProjectionFile(
-            method: method, wnids: try root.dataset("classes/wnid").readStrings(),
-            names: try root.dataset("classes/name").readStrings(), classIndices: indices.map { Int($0) },
+            method: method, wnids: wnids, names: names, classIndices: indices.map { Int($0) },
             basis: basis, origin: origin, pcaMean: pcaMean, pcaAxes: pcaAxes,
-            conventions: try root.readStringAttribute("conventions"), provenance: try root.readStringAttribute("provenance"),
-            sourcePath: try root.readStringAttribute("source_path"), source: source, splits: splits)
+            conventions: try r.attribute { (a: AttributeRules) throws(StoreError) in try a.string("conventions", allowEmpty: true) },
+            provenance: try r.attribute { (a: AttributeRules) throws(StoreError) in try a.string("provenance", allowEmpty: true) },
+            sourcePath: try r.attribute { (a: AttributeRules) throws(StoreError) in try a.string("source_path", allowEmpty: true) }, source: source, splits: splits)
         try result.check(path: path)
         return result
     }
@@ -264,16 +294,51 @@ extension ProjectionFile {
         }
     }
 
-    /// Structural checks shared by the readers: three classes, matching lengths, classes in 0..<3.
+    /// Structural checks shared by the readers: three classes (ids may repeat: a names-only dump
+    /// labels its classes by name, and names may repeat), a basis of
+    /// the method's size with equal, finite vectors, PCA and origin of matching sizes, matching
+    /// lengths per split, classes in 0..<3, and finite coordinates.
     func check(path: String) throws {
+        func fail(_ object: String, _ message: String) -> InputError { InputError(file: path, object: object, message: message) }
         guard wnids.count == 3, names.count == 3 else {
-            throw InputError(file: path, object: "/classes", message: "holds \(wnids.count) classes, expected 3")
+            throw fail("/classes", "holds \(wnids.count) wnids and \(names.count) names, expected 3")
         }
+        guard classIndices.count == 3, classIndices.allSatisfy({ $0 >= -1 }) else {
+            throw fail("/classes/index_in_source", "holds \(classIndices), expected 3 class indices")
+        }
+        let basisCount = method == .muller ? 2 : 3
+        guard basis.count == basisCount, let length = basis.first?.count, length >= 2, basis.allSatisfy({ $0.count == length }) else {
+            throw fail("/basis", "holds \(basis.count) vectors of lengths \(basis.map(\.count)); expected \(basisCount) of one length D+1 >= 2")
+        }
+        guard basis.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw fail("/basis", "holds NaN or infinity") }
+        if let origin {
+            guard origin.count == length, origin.allSatisfy(\.isFinite) else {
+                throw fail("/origin", "holds \(origin.count) values (or NaN/Inf), expected \(length) finite values")
+            }
+        }
+        if (pcaMean == nil) != (pcaAxes == nil) { throw fail("/pca", "needs both mean and axes") }
+        if let pcaMean, let pcaAxes {
+            guard pcaMean.count == 3, pcaAxes.count == 2, pcaAxes.allSatisfy({ $0.count == 3 }),
+                  (pcaMean + pcaAxes.flatMap { $0 }).allSatisfy(\.isFinite) else {
+                throw fail("/pca", "expected a finite mean of 3 values and 2 axes of 3 values")
+            }
+        }
+        for key in Self.numericSourceKeys.sorted() {
+            guard let text = source[key] else { continue }
+            let ok = Double(text).map { key == "kd_temperature" ? AttributeRules.isTemperature($0) : AttributeRules.isAlpha($0) }
+            guard ok == true else {
+                throw fail("source_\(key)", "is \(text); " + (key == "kd_temperature" ? "a distillation temperature is a finite number > 0"
+                                                                   : "a label-smoothing alpha is a finite number in [0, 1)"))
+            }
+        }
+        guard Set(splits.map(\.name)).count == splits.count else { throw fail("/splits", "names a split twice") }
         for split in splits {
             guard split.points.count == split.classes.count, split.points.count == split.sampleIndex.count,
                   split.centroids.count == 3, split.classes.allSatisfy({ (0..<3).contains($0) }) else {
-                throw InputError(file: path, object: "/splits/\(split.name)",
-                                 message: "points, class, sample_index or centroids are inconsistent")
+                throw fail("/splits/\(split.name)", "points, class, sample_index or centroids are inconsistent")
+            }
+            guard (split.points + split.centroids).allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
+                throw fail("/splits/\(split.name)", "holds a NaN or infinite coordinate")
             }
         }
     }
@@ -351,8 +416,15 @@ extension ProjectionFile {
             throw InputError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(formatName)\"",
                              fix: "pass a file written by project")
         }
-        guard let version = (top["format_version"] as? NSNumber)?.int64Value else { throw fail("format_version", "missing") }
-        try checkVersion(version, path: path)
+        // JSON has one number type: the version must be exactly 1 (1.5 is not truncated to 1).
+        struct Version: Decodable { var format_version: Double }
+        guard let version = try? JSONDecoder().decode(Version.self, from: data).format_version else {
+            throw fail("format_version", "missing or not a number")
+        }
+        guard let integral = Int64(exactly: version) else {
+            throw fail("format_version", "is \(version); this build reads version \(currentFormatVersion)")
+        }
+        try checkVersion(integral, path: path)
         guard let methodName = top["method"] as? String, let method = ProjectionMethod(rawValue: methodName) else {
             throw fail("method", "missing or unknown")
         }
@@ -407,3 +479,62 @@ private struct JSONNumbers: Decodable {
     var splits: [Split]
 }
 
+
+/// Reads the datasets and attributes of a projection file, checking type class, shape and (for
+/// floats) finiteness before a value is used; every failure names the file and the object.
+struct ProjectionHDF5Reader {
+    let root: Group
+    let path: String
+
+    func fail(_ object: String, _ message: String, fix: String? = nil) -> InputError {
+        InputError(file: path, object: object, message: message, fix: fix)
+    }
+
+    func io<T>(_ object: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as HDF5Error { throw fail(object, error.innermost) }
+    }
+
+    /// An attribute read through FeatureStore's ``AttributeRules`` (one set of rules for every format).
+    func attribute<T>(_ body: (AttributeRules) throws(StoreError) -> T) throws -> T {
+        do { return try body(AttributeRules(root: root, file: path)) } catch {
+            throw fail("/ " + error.object, error.message, fix: error.fix)
+        }
+    }
+
+    private func dataset(_ name: String, shape expected: [Int?], accept: (ElementType) -> Bool, want: String) throws -> (Dataset, [Int]) {
+        guard let kind = root.kind(of: name) else { throw fail("/\(name)", "missing dataset") }
+        guard kind == .dataset else { throw fail("/\(name)", "is not a dataset") }
+        let (d, type, shape) = try io("/\(name)") { () throws -> (Dataset, ElementType, [Int]) in
+            let d = try root.dataset(name)
+            return (d, try d.elementType, try d.shape)
+        }
+        guard accept(type) else { throw fail("/\(name)", "stored as \(type); expected \(want)") }
+        guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 == nil || $0 == $1 }) else {
+            let text = "(" + expected.map { $0.map(String.init) ?? "_" }.joined(separator: ", ") + ")"
+            throw fail("/\(name)", "has shape \(shape), expected \(text)")
+        }
+        return (d, shape)
+    }
+
+    /// A float dataset of `shape` (nil: any extent), every value finite.
+    func floats(_ name: String, shape: [Int?]) throws -> (shape: [Int], values: [Double]) {
+        let (d, s) = try dataset(name, shape: shape, accept: { [.float16, .float32, .float64].contains($0) }, want: "floats")
+        let values = try io("/\(name)") { try d.readAll(as: Double.self) }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw fail("/\(name)", "holds NaN or infinity (element \(bad))")
+        }
+        return (s, values)
+    }
+
+    /// An integer dataset of `shape`.
+    func integers(_ name: String, shape: [Int?]) throws -> (shape: [Int], values: [Int64]) {
+        let (d, s) = try dataset(name, shape: shape, accept: { if case .int = $0 { true } else { false } }, want: "integers")
+        return (s, try io("/\(name)") { try d.readAll(as: Int64.self) })
+    }
+
+    /// The three class strings of `name`.
+    func strings(_ name: String) throws -> [String] {
+        let (d, _) = try dataset(name, shape: [3], accept: { $0 == .string }, want: "strings")
+        return try io("/\(name)") { try d.readStrings() }
+    }
+}

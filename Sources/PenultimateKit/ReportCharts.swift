@@ -181,7 +181,9 @@ func readReport(path: String, format: String) throws -> [String: Any] {
     guard (top["format"] as? String) == format else {
         throw InputError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(format)\"")
     }
-    guard let version = (top["format_version"] as? NSNumber)?.intValue, version == 1 else {
+    // Exactly 1: NSNumber's intValue would read 1.5 (or true) as 1.
+    struct Version: Decodable { var format_version: Double }
+    guard let version = try? JSONDecoder().decode(Version.self, from: data).format_version, version == 1 else {
         throw InputError(file: path, object: "format_version", message: "is \(top["format_version"] ?? "missing"); this build reads version 1")
     }
     return top

@@ -75,6 +75,10 @@ struct Inspect: ParsableCommand {
             if dump.isPartial || !dump.isUnsharded || reader.sampleCount != nil {
                 print("  coverage: \(CentroidCoverage(dump: dump, reader: reader).summary)")
             }
+            if let checked = s.logitRowsChecked {
+                let worst = s.worstLogit.map { $0.ratio.isFinite ? "worst uses \(String(format: "%.3g", $0.ratio)) of it" : "worst: a NaN/Inf logit" }
+                print("  logits = features·Wᵀ + b: \(checked - s.logitRowsBeyond) of \(checked) rows within tolerance (\(worst ?? "no rows"))")
+            }
         }
         print(report.isValid ? "valid: yes" : "valid: no")
     }
@@ -91,6 +95,9 @@ struct Inspect: ParsableCommand {
                 "rows_per_class": ["min": c.min, "median": c.median, "max": c.max],
                 "sample_count": reader.sampleCount ?? NSNull(),
                 "coverage": CentroidCoverage(dump: dump, reader: reader).summary,
+                "logits_rows_checked": s.logitRowsChecked ?? NSNull(), "logits_rows_beyond_tolerance": s.logitRowsBeyond,
+                // A NaN or infinite stored logit has no finite ratio (and JSON has no NaN/Inf).
+                "logits_worst_tolerance_ratio": s.worstLogit.flatMap { $0.ratio.isFinite ? $0.ratio : nil } ?? NSNull(),
             ] as [String: Any]
         }
         let object: [String: Any] = [

@@ -346,6 +346,9 @@ def make(out: Path) -> list[dict]:
         labels = spec["datasets"]["splits/train/labels"]
         f[labels == 1] = f[labels == 0]
         spec["datasets"]["splits/train/features"] = f
+        # The logits follow the features (stored logits are checked against features·Wᵀ + b).
+        d = spec["datasets"]
+        d["splits/train/logits"] = (f @ d["classifier/weight"].T + d["classifier/bias"]).astype(np.float32)
     corpus.dump("centroid_coincidence", edited(twins), expect_ok=True,
                 why="classes 0 and 1 have identical train rows: their centroids coincide (distance 0)")
     corpus.dump("names_only", edited(drop_ds("classes/wnid")), expect_ok=True,
@@ -391,11 +394,283 @@ def make(out: Path) -> list[dict]:
     # links to other files, external raw storage, virtual datasets, non-IEEE floats, filter
     # orders. Auxiliary files (sources, link targets, raw files) live in fastpath_aux/.
     fastpath_cases(corpus, out)
+    add_validation_cases(corpus, out)
 
     cases = sorted(corpus.cases, key=lambda c: c["name"])
     (out / "corpus.json").write_text(json.dumps({"format": "penultimate-corpus", "version": 1,
                                                  "seed": SEED, "cases": cases}, indent=1) + "\n")
     return cases
+
+# --------------------------------------------------------------------------- values validated where read
+# (issues #10, #11, #13): attribute values, classifier values, class-list strings in every storage,
+# logits that do not follow from the features, and centroid and projection files.  Cases may carry
+# "refused_by": the tools that must refuse them; the others do not read the bad part and may accept.
+
+def _space_padded(values, size):
+    """A fixed-length, space-padded (H5T_STR_SPACEPAD) string array, as Fortran writers store them."""
+    return {"space_padded": True, "values": list(values), "size": size}
+
+
+def _write_space_padded(f, name, spec):
+    t = h5py.h5t.C_S1.copy()
+    t.set_size(spec["size"])
+    t.set_strpad(h5py.h5t.STR_SPACEPAD)
+    space = h5py.h5s.create_simple((len(spec["values"]),))
+    group = f.require_group(name.rsplit("/", 1)[0]) if "/" in name else f
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_obj_track_times(False)  # no timestamps: the corpus is the same bytes on every run
+    ds = h5py.h5d.create(group.id, name.rsplit("/", 1)[-1].encode(), t, space, dcpl=dcpl)
+    data = np.array([v.encode().ljust(spec["size"]) for v in spec["values"]], dtype=f"S{spec['size']}")
+    ds.write(h5py.h5s.ALL, h5py.h5s.ALL, data, mtype=t)
+
+
+def _layer_norm(x):
+    mean = x.mean(axis=1, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-6)
+
+
+def centroid_spec() -> dict:
+    """A valid penultimate-centroids v1 file (what `eta centroids` writes) as attrs + datasets."""
+    rng = np.random.default_rng(SEED + 100)
+    counts = np.full(C, 4, np.int64)
+    return {"attrs": {"format": "penultimate-centroids", "format_version": np.int64(1), "split": "train",
+                      "row_normalization": "none", "source_model": "resnet18", "source_role": "teacher",
+                      # A teacher: the writer stores the students-only values as NaN (absent).
+                      "source_ls_alpha": np.float64(0.1), "source_teacher_ls_alpha": np.float64(np.nan),
+                      "source_kd_temperature": np.float64(np.nan), "provenance": "{}",
+                      "skipped_nonfinite": np.int64(0), "skipped_zero": np.int64(0)},
+            "datasets": {"classes/wnid": np.array(WNIDS, dtype=object), "classes/name": np.array(NAMES, dtype=object),
+                         "sums": rng.normal(size=(C, D)) * counts[:, None], "counts": counts}}
+
+
+def projection_spec() -> dict:
+    """A valid penultimate-projection v1 file (method qr-pca, one train split)."""
+    rng = np.random.default_rng(SEED + 200)
+    n = 9
+    basis = np.linalg.qr(rng.normal(size=(D + 1, 3)))[0]
+    return {"attrs": {"format": "penultimate-projection", "format_version": np.int64(1), "method": "qr-pca",
+                      "conventions": "{}", "provenance": "{}", "source_path": "student.h5",
+                      "source_model": "resnet18", "source_role": "student", "source_dataset": "corpus",
+                      "source_ls_alpha": np.float64(0.0), "source_teacher_ls_alpha": np.float64(0.1),
+                      "source_kd_temperature": np.float64(3.0), "split_order": ["train"]},
+            "datasets": {"classes/wnid": np.array(WNIDS[:3], dtype=object),
+                         "classes/name": np.array(NAMES[:3], dtype=object),
+                         "classes/index_in_source": np.arange(3, dtype=np.int64),
+                         "basis": basis, "pca/mean": rng.normal(size=3), "pca/axes": np.linalg.qr(rng.normal(size=(3, 3)))[0][:2],
+                         "splits/train/points": rng.normal(size=(n, 2)),
+                         "splits/train/class": np.arange(n, dtype=np.int64) % 3,
+                         "splits/train/sample_index": np.arange(n, dtype=np.int64),
+                         "splits/train/centroids": rng.normal(size=(3, 2))}}
+
+
+def write_plain(path: Path, spec: dict) -> None:
+    """Writes attrs + datasets as given (strings variable-length UTF-8, lists as string arrays)."""
+    with h5py.File(path, "w", libver=LIBVER, track_order=False) as f:
+        for key, value in spec["attrs"].items():
+            if isinstance(value, str):
+                f.attrs.create(key, value, dtype=VLEN)
+            elif isinstance(value, list):
+                f.attrs.create(key, np.array(value, dtype=object), dtype=VLEN)
+            else:
+                f.attrs.create(key, value)
+        for name, data in spec["datasets"].items():
+            if isinstance(data, dict) and data.get("space_padded"):
+                _write_space_padded(f, name, data)
+            elif isinstance(data, np.ndarray) and data.dtype == object:
+                f.create_dataset(name, data=data, dtype=VLEN, track_times=False)
+            else:
+                f.create_dataset(name, data=data, track_times=False)
+
+
+def add_validation_cases(corpus: Corpus, out: Path) -> None:
+    every_dump_tool = None  # all four dump tools refuse: the value is read when the dump is opened
+
+    # Root attribute values of a dump (every tool opens the dump, so every tool refuses).
+    for key, value, label in (("kd_temperature", np.float64(np.nan), "nan"), ("kd_temperature", np.float64(np.inf), "inf"),
+                              ("kd_temperature", np.float64(-np.inf), "neg_inf"), ("kd_temperature", np.float64(0), "zero"),
+                              ("kd_temperature", np.float64(-3), "negative"), ("kd_temperature", "3", "string"),
+                              ("ls_alpha", np.float64(np.nan), "nan"), ("ls_alpha", np.float64(1.0), "one"),
+                              ("ls_alpha", np.float64(-0.1), "negative"), ("teacher_ls_alpha", np.float64(np.inf), "inf"),
+                              ("teacher_ls_alpha", np.float64(np.nan), "nan"),
+                              ("format_version", np.float64(1.5), "float_1_5"), ("format_version", np.float64(1.0), "float_1"),
+                              ("format_version", "1", "string"), ("format_version", np.array([1, 1], np.int64), "array"),
+                              ("seed", np.int64(-1), "negative"), ("seed", np.float64(3.5), "float"),
+                              ("seed", np.uint64(2**64 - 1), "uint64_max"), ("epoch", np.int64(-2), "negative"),
+                              ("shard_rank", np.int64(2), "beyond_count"), ("shard_count", np.int64(0), "zero"),
+                              ("model", np.int64(5), "number"), ("dataset", "   ", "blank")):
+        def edit(spec, key=key, value=value):
+            spec["attrs"][key] = value
+            if key == "shard_rank":
+                spec["attrs"]["shard_count"] = np.int64(2)
+        corpus.dump(f"attr_{key}_{label}", edited(edit), expect=[key],
+                    why=f"root attribute {key} = {value!r}: outside what the format allows", tool_args=every_dump_tool)
+
+    # Classifier values: refused by the tools that use the classifier (inspect counts, project uses it).
+    train = base()["datasets"]
+    weight = train["classifier/weight"].copy()
+    weight[2, 5] = np.nan
+    corpus.dump("classifier_weight_nan", edited(set_ds("classifier/weight", weight)), expect=["classifier"],
+                why="/classifier/weight[2, 5] is NaN")
+    bias = train["classifier/bias"].copy()
+    bias[1] = np.inf
+    corpus.dump("classifier_bias_inf", edited(set_ds("classifier/bias", bias)), expect=["classifier"],
+                why="/classifier/bias[1] is +Inf")
+    for name in ("classifier_weight_nan", "classifier_bias_inf"):
+        corpus.cases[-1 if name == "classifier_bias_inf" else -2]["refused_by"] = ["inspect", "project"]
+
+    # Class-list strings: one normalisation (padding removed, surrounding whitespace trimmed) for
+    # every storage, so a wnid with a trailing space duplicates the plain one in each of them.
+    dup = WNIDS[:3] + [WNIDS[0] + " "]
+    corpus.dump("wnid_trailing_space_vlen", edited(set_ds("classes/wnid", np.array(dup, dtype=object))),
+                expect=["classes/wnid", WNIDS[0]], why=f"'{WNIDS[0]} ' (variable-length) duplicates {WNIDS[0]} once trimmed")
+    corpus.dump("wnid_trailing_space_fixed", edited(set_ds("classes/wnid", np.array(dup, dtype="S10"))),
+                expect=["classes/wnid", WNIDS[0]], why=f"'{WNIDS[0]} ' (fixed-length, NUL-padded) duplicates {WNIDS[0]}")
+    def space_padded_dump(name, wnids, **kwargs):
+        spec = edited(drop_ds("classes/wnid"))
+        corpus.dump(name, spec, **kwargs)
+        with h5py.File(out / f"{name}.h5", "r+", libver=LIBVER) as f:
+            _write_space_padded(f, "classes/wnid", _space_padded(wnids, 12))
+    space_padded_dump("wnid_space_padded_duplicate", WNIDS[:3] + [WNIDS[0]], expect=["classes/wnid", WNIDS[0]],
+                      why=f"space-padded fixed-length wnids with {WNIDS[0]} twice")
+    space_padded_dump("wnid_space_padded_ok", WNIDS, expect_ok=True,
+                      why="space-padded fixed-length wnids (H5T_STR_SPACEPAD): the padding is not part of the wnid")
+    corpus.dump("wnid_leading_space_ok", edited(set_ds("classes/wnid", np.array([" " + w for w in WNIDS], dtype=object))),
+                expect_ok=True, why="wnids with a leading space: trimmed, as in every storage")
+    corpus.dump("name_blank", edited(set_ds("classes/name", np.array(NAMES[:3] + [" \t"], dtype=object))),
+                expect=["classes/name", "empty"], why="class 3's name is whitespace only")
+    corpus.dump("wnid_blank", edited(set_ds("classes/wnid", np.array(WNIDS[:3] + ["  "], dtype=object))),
+                expect=["classes/wnid", "empty"], why="class 3's wnid is blank")
+
+    # Logits that do not follow from the features: the features are not the classifier's input.
+    def logits_from(transform, split="train"):
+        def edit(spec):
+            d = spec["datasets"]
+            f = d[f"splits/{split}/features"]
+            d[f"splits/{split}/logits"] = (transform(f) @ d["classifier/weight"].T + d["classifier/bias"]).astype(np.float32)
+        return edit
+    for name, transform, why in (
+            ("logits_before_layernorm", _layer_norm, "features taken before a final LayerNorm (the ConvNeXt hook bug)"),
+            ("logits_before_relu", lambda f: np.maximum(f, 0), "features taken before a final ReLU"),
+            ("logits_shifted_features", lambda f: f - np.float32(0.05), "stored features are the classifier's input + 0.05")):
+        corpus.dump(name, edited(logits_from(transform)), expect=["splits/train/logits", "classifier's input"], why=why)
+        corpus.cases[-1]["refused_by"] = ["inspect"]
+    corpus.dump("logits_nan", edited(with_rows(logits=put((3, 1), np.nan))), expect=["splits/train/logits", "NaN"],
+                why="a NaN logit in a row whose features are finite")
+    corpus.cases[-1]["refused_by"] = ["inspect"]
+    def f16_with_f32_logits(spec):
+        for split in ("train", "val"):
+            key = f"splits/{split}/features"
+            spec["datasets"][key] = spec["datasets"][key].astype(np.float16)
+    corpus.dump("logits_float16_features_ok", edited(f16_with_f32_logits), expect_ok=True,
+                why="float16 features with the float32 logits of the unrounded features: within the tolerance")
+
+    # Centroid files (eta reads them like dumps).
+    def centroids(name, edit=None, *, expect=(), expect_ok=False, why):
+        spec = centroid_spec()
+        if edit:
+            edit(spec)
+        write_plain(out / f"{name}.h5", spec)
+        corpus.add(name, [f"{name}.h5"], kind="centroids", expect=expect, expect_ok=expect_ok, why=why,
+                   tool_args=["eta", "--t1", f"{{dir}}/{name}.h5", "--t2", f"{{dir}}/{name}.h5",
+                              "--split", "train", "--targets", "0", "--s1", "1", "--s2", "2"])
+    def cset(key, value):
+        def edit(spec):
+            spec["attrs" if "/" not in key and key not in spec["datasets"] else "datasets"][key] = value
+        return edit
+    def cdrop(*keys):
+        def edit(spec):
+            for k in keys:
+                spec["datasets"].pop(k)
+        return edit
+    cs = centroid_spec()["datasets"]
+    centroids("centroids_valid", expect_ok=True, why="a valid centroid file")
+    centroids("centroids_no_classes", cdrop("classes/wnid", "classes/name"), expect=["classes"],
+              why="neither /classes/wnid nor /classes/name")
+    centroids("centroids_names_length", cset("classes/name", np.array(NAMES[:3], dtype=object)),
+              expect=["classes/name"], why="3 names for 4 wnids")
+    centroids("centroids_wnid_whitespace", cset("classes/wnid", np.array(dup, dtype=object)),
+              expect=["classes/wnid", WNIDS[0]], why="a wnid with a trailing space duplicates another")
+    centroids("centroids_missing_sums", cdrop("sums"), expect=["sums"], why="no /sums")
+    centroids("centroids_sums_wrong_rows", cset("sums", cs["sums"][:3]), expect=["sums"], why="/sums has 3 rows for 4 classes")
+    centroids("centroids_sums_1d", cset("sums", cs["sums"].ravel()), expect=["sums"], why="/sums flattened to (C*D,)")
+    centroids("centroids_sums_zero_dim", cset("sums", np.zeros((C, 0))), expect=["sums"], why="/sums has D = 0")
+    nan_sums = cs["sums"].copy()
+    nan_sums[1, 2] = np.nan
+    centroids("centroids_nan_sums", cset("sums", nan_sums), expect=["sums"], why="/sums[1, 2] is NaN")
+    centroids("centroids_negative_count", cset("counts", np.array([4, -1, 4, 4], np.int64)), expect=["counts"],
+              why="class 1 has count -1")
+    centroids("centroids_float_counts", cset("counts", np.array([4.5, 4, 4, 4])), expect=["counts"],
+              why="/counts stored as floats (4.5 would be read as 4)")
+    centroids("centroids_counts_length", cset("counts", np.full(C + 1, 4, np.int64)), expect=["counts"],
+              why="/counts has C+1 entries")
+    centroids("centroids_zero_count_with_sum", cset("counts", np.array([4, 0, 4, 4], np.int64)), expect=["sums"],
+              why="class 1 has no rows but a non-zero sum")
+    huge_sums = cs["sums"].copy()
+    huge_sums[2, 0] = 1e300
+    centroids("centroids_sum_beyond_float32", cset("sums", huge_sums), expect=["sums"],
+              why="a sum of 1e300 over 4 rows: float32 rows cannot add up to it")
+    centroids("centroids_count_huge", cset("counts", np.array([4, 2**62, 4, 4], np.int64)), expect=["counts"],
+              why="class 1 claims 2^62 rows (a merge would overflow)")
+    centroids("centroids_kd_temperature_negative", cset("source_kd_temperature", np.float64(-1)),
+              expect=["source_kd_temperature"], why="source_kd_temperature -1")
+    centroids("centroids_kd_temperature_inf", cset("source_kd_temperature", np.float64(np.inf)),
+              expect=["source_kd_temperature"], why="source_kd_temperature +Inf (NaN means absent; Inf does not)")
+    centroids("centroids_ls_alpha_nan", cset("source_ls_alpha", np.float64(np.nan)), expect=["source_ls_alpha"],
+              why="source_ls_alpha NaN (required)")
+    centroids("centroids_format_version_float", cset("format_version", np.float64(1.5)), expect=["format_version"],
+              why="format_version 1.5")
+    centroids("centroids_format_version_3", cset("format_version", np.int64(3)), expect=["format_version", "3"],
+              why="format_version 3 (a future version)")
+    centroids("centroids_bad_role", cset("source_role", "professor"), expect=["source_role"], why="source_role professor")
+    centroids("centroids_skipped_negative", cset("skipped_nonfinite", np.int64(-3)), expect=["skipped_nonfinite"],
+              why="skipped_nonfinite -3")
+
+    # Projection files (plot reads them).
+    def projection(name, edit=None, *, expect=(), expect_ok=False, why):
+        spec = projection_spec()
+        if edit:
+            edit(spec)
+        write_plain(out / f"{name}.h5", spec)
+        corpus.add(name, [f"{name}.h5"], kind="projection", expect=expect, expect_ok=expect_ok, why=why)
+    def pset(key, value):
+        def edit(spec):
+            spec["datasets" if key in spec["datasets"] or "/" in key or key == "basis" else "attrs"][key] = value
+        return edit
+    def pdrop(key):
+        def edit(spec):
+            spec["datasets"].pop(key)
+        return edit
+    ps = projection_spec()["datasets"]
+    projection("projection_valid", expect_ok=True, why="a valid qr-pca projection file")
+    projection("projection_basis_short", pset("basis", ps["basis"][:, :2]), expect=["basis"],
+               why="a qr-pca basis of 2 vectors (3 expected)")
+    projection("projection_basis_1d", pset("basis", ps["basis"][:, 0]), expect=["basis"], why="basis stored as one vector")
+    projection("projection_missing_basis", pdrop("basis"), expect=["basis"], why="no /basis")
+    projection("projection_axes_short", pset("pca/axes", ps["pca/axes"][:1]), expect=["pca/axes"], why="pca/axes has 1 axis")
+    projection("projection_axes_flat", pset("pca/axes", ps["pca/axes"].ravel()[:5]), expect=["pca/axes"],
+               why="pca/axes holds 5 values")
+    projection("projection_format_version_float", pset("format_version", np.float64(1.5)), expect=["format_version"],
+               why="format_version 1.5")
+    projection("projection_format_version_string", pset("format_version", "1"), expect=["format_version"],
+               why="format_version stored as a string")
+    projection("projection_points_3_columns", pset("splits/train/points", np.zeros((9, 3))), expect=["splits/train/points"],
+               why="points of 3 coordinates")
+    projection("projection_class_out_of_range", pset("splits/train/class", np.array([0, 1, 2, 3, 0, 1, 2, 0, 1], np.int64)),
+               expect=["splits/train/class"], why="class position 3 of 3 classes")
+    nan_points = ps["splits/train/points"].copy()
+    nan_points[4, 1] = np.nan
+    projection("projection_nan_points", pset("splits/train/points", nan_points), expect=["splits/train/points"],
+               why="a NaN coordinate")
+    projection("projection_sample_index_length", pset("splits/train/sample_index", np.arange(8, dtype=np.int64)),
+               expect=["splits/train/sample_index"], why="8 sample indices for 9 points")
+    projection("projection_missing_split", pset("split_order", ["train", "val"]), expect=["splits/val"],
+               why="split_order names val, which is absent")
+    projection("projection_two_classes", pset("classes/wnid", np.array(WNIDS[:2], dtype=object)), expect=["classes/wnid"],
+               why="2 wnids (3 expected)")
+    projection("projection_kd_temperature_zero", pset("source_kd_temperature", np.float64(0)),
+               expect=["source_kd_temperature"], why="source_kd_temperature 0")
+    projection("projection_ls_alpha_nan", pset("source_ls_alpha", np.float64(np.nan)), expect=["source_ls_alpha"],
+               why="source_ls_alpha NaN (would print alpha = nan)")
 
 
 # --------------------------------------------------------------------------- shard sets, repeats, sample_count, centroid coverage
@@ -455,8 +730,10 @@ def write_centroid_file(path: Path, *, rank, count, samples, sample_count, versi
         f.create_dataset("classes/wnid", data=np.array(WNIDS, dtype=object), dtype=VLEN, track_times=False)
         f.create_dataset("classes/name", data=np.array(NAMES, dtype=object), dtype=VLEN, track_times=False)
         labels = np.asarray(samples) % C
-        f.create_dataset("sums", data=rng.normal(size=(C, D)), track_times=False)
-        f.create_dataset("counts", data=np.bincount(labels, minlength=C).astype(np.int64), track_times=False)
+        counts = np.bincount(labels, minlength=C).astype(np.int64)
+        # A class without rows has a zero sum (CentroidFile.read refuses anything else).
+        f.create_dataset("sums", data=rng.normal(size=(C, D)) * (counts > 0)[:, None], track_times=False)
+        f.create_dataset("counts", data=counts, track_times=False)
         if version < 2:
             return
         g = f.create_group("coverage", track_order=False)

@@ -32,7 +32,107 @@ class Bad(Exception):
 
 
 def _strings(ds) -> list[str]:
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in ds[()]]
+    # One rule for every storage (as the HDF5 module reads them): padding removed (numpy drops
+    # trailing NULs; space padding is trailing spaces), then surrounding whitespace trimmed.
+    return [(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)).split("\0")[0].strip()
+            for v in ds[()]]
+
+
+def _attr_text(value) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").strip()
+    if isinstance(value, str):
+        return value.strip()
+    return None
+
+
+def check_attribute_values(name: str, attrs: dict, *, prefix: str = "", strings=(), optional_strings=(),
+                           alphas=(), required_alphas=(), temperatures=(), nan_is_absent=False,
+                           integers=(), versions=(1,)) -> None:
+    """The attribute rules of AttributeRules.swift: one value each, strings as strings (not
+    empty when required), alpha finite in [0, 1), temperature finite > 0, integers stored as
+    integers in range; format_version an integer type, one of `versions`."""
+    for key, value in attrs.items():
+        if np.ndim(value) > 0 and np.size(value) != 1 and key not in ("manifest_shards", "split_order"):
+            raise Bad(f"{name}: attribute {key}: has shape {np.shape(value)}; expected one value")
+    version = attrs["format_version"]
+    if not (isinstance(version, (np.integer, int)) or (np.ndim(version) == 1 and np.asarray(version).dtype.kind in "iu")):
+        raise Bad(f"{name}: attribute format_version: stored as {type(version).__name__}; expected the integer 1")
+    if int(np.asarray(version).reshape(-1)[0]) not in versions:
+        raise Bad(f"{name}: attribute format_version: {int(np.asarray(version).reshape(-1)[0])} is not supported {versions}")
+    for key in (*strings, *optional_strings):
+        if key not in attrs:
+            if key in strings:
+                raise Bad(f"{name}: attribute {key}: missing")
+            continue
+        text = _attr_text(attrs[key])
+        if text is None:
+            raise Bad(f"{name}: attribute {key}: stored as {type(attrs[key]).__name__}; expected a string")
+        if key in strings and not text:
+            raise Bad(f"{name}: attribute {key}: is empty")
+    def number(key):
+        value = attrs[key]
+        if _attr_text(value) is not None or not np.issubdtype(np.asarray(value).dtype, np.number):
+            raise Bad(f"{name}: attribute {key}: stored as {type(value).__name__}; expected a number")
+        return float(np.asarray(value).reshape(-1)[0])
+    for key in (*required_alphas, *alphas):
+        if key not in attrs:
+            if key in required_alphas:
+                raise Bad(f"{name}: attribute {key}: missing")
+            continue
+        v = number(key)
+        if nan_is_absent and key not in required_alphas and np.isnan(v):
+            continue
+        if not (np.isfinite(v) and 0 <= v < 1):
+            raise Bad(f"{name}: attribute {key}: is {v}; a label-smoothing alpha is a finite number in [0, 1)")
+    for key in temperatures:
+        if key in attrs:
+            v = number(key)
+            if nan_is_absent and np.isnan(v):
+                continue
+            if not (np.isfinite(v) and v > 0):
+                raise Bad(f"{name}: attribute {key}: is {v}; a distillation temperature is a finite number > 0")
+    for key, low, high in integers:
+        if key in attrs:
+            value = np.asarray(attrs[key])
+            if value.dtype.kind not in "iu":
+                raise Bad(f"{name}: attribute {key}: stored as {value.dtype}; expected an integer")
+            v = int(value.reshape(-1)[0])
+            if not low <= v <= high:
+                raise Bad(f"{name}: attribute {key}: is {v}, outside {low}..{high}")
+    if "shard_rank" in attrs and "shard_count" in attrs and int(attrs["shard_rank"]) >= int(attrs["shard_count"]):
+        raise Bad(f"{name}: attribute shard_rank: is {int(attrs['shard_rank'])}, not below shard_count")
+
+
+def _unit_roundoff(ds) -> float:
+    """The unit roundoff of a float dataset's stored type, from its HDF5 mantissa size (IEEE half
+    2^-11, single 2^-24, double 2^-53, bfloat16 2^-8), as ElementType.unitRoundoff."""
+    tid = ds.id.get_type()
+    if isinstance(tid, h5py.h5t.TypeFloatID):
+        mantissa_bits = tid.get_fields()[4]
+        return 2.0 ** -(mantissa_bits + (1 if tid.get_norm() == h5py.h5t.NORM_IMPLIED else 0))
+    return 2.0**-53
+
+
+def check_logits(name: str, where: str, features: np.ndarray, feature_ds, logits_ds, weight, bias) -> None:
+    """Stored logits against features·Wᵀ + b with LogitCheck.swift's tolerance (in float64)."""
+    x = features.astype(np.float64)
+    w = weight.astype(np.float64)
+    z = logits_ds[()].astype(np.float64)
+    u = _unit_roundoff(feature_ds)
+    uz = _unit_roundoff(logits_ds)
+    stored_type = feature_ds.dtype
+    uc = 2.0**-10
+    expected = x @ w.T + bias.astype(np.float64)
+    tolerance = (u + uc) * (np.abs(x) @ np.abs(w).T) + uc * np.abs(bias.astype(np.float64)) + uz * np.abs(z)
+    if np.dtype(stored_type) == np.float16:
+        tolerance += 2.0**-25 * np.abs(w).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        excess = ~(np.abs(z - expected) <= tolerance)  # a NaN logit is beyond any tolerance
+    if excess.any():
+        r, k = np.argwhere(excess)[0]
+        raise Bad(f"{name}: {where}/logits: differ from features·Wᵀ + b by {abs(z[r, k] - expected[r, k]):.3g} at row {r}, "
+                  f"class {k}: the features are not the classifier's input")
 
 
 def _wordnet_offsets(directory: Path) -> set[str]:
@@ -208,8 +308,11 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             raise Bad(f"{name}: /: format is {attrs['format']!r}, expected 'penultimate-features'")
         if "format_version" not in attrs:
             raise Bad(f"{name}: /: attribute format_version missing")
-        if int(attrs["format_version"]) != 1:
-            raise Bad(f"{name}: /: format_version {int(attrs['format_version'])} is not supported (1)")
+        check_attribute_values(name, attrs, strings=("format", "model", "role", "dataset"),
+                               optional_strings=("teacher_model", "config_json", "writer"),
+                               required_alphas=("ls_alpha",), alphas=("teacher_ls_alpha",), temperatures=("kd_temperature",),
+                               integers=(("seed", 0, 2**63 - 1), ("epoch", 0, 2**63 - 1), ("shard_rank", 0, 2**20 - 1),
+                                         ("shard_count", 1, 2**20)))
         if "manifest_shards" in attrs:
             for shard in attrs["manifest_shards"]:
                 shard = shard.decode() if isinstance(shard, bytes) else shard
@@ -219,6 +322,8 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             labels = _strings(f["classes/wnid"])
             seen = set()
             for w in labels:
+                if not w:
+                    raise Bad(f"{name}: classes/wnid: an empty wnid")
                 if w in seen:
                     raise Bad(f"{name}: classes/wnid: duplicate wnid {w}")
                 seen.add(w)
@@ -231,6 +336,8 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
             labels = _strings(f["classes/name"])
         else:
             raise Bad(f"{name}: classes: neither classes/wnid nor classes/name")
+        if "classes/name" in f and "" in _strings(f["classes/name"]):
+            raise Bad(f"{name}: classes/name: an empty name")
         count = len(labels)
         for ds in ("classifier/weight", "classifier/bias"):
             if ds not in f:
@@ -244,6 +351,9 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
         dim = weight.shape[1]
         if bias.shape != (count,):
             raise Bad(f"{name}: classifier/bias: shape {bias.shape}, expected ({count},)")
+        for ds in (weight, bias):
+            if not np.all(np.isfinite(ds[()])):
+                raise Bad(f"{name}: {ds.name.lstrip('/')}: holds NaN or Inf; the classifier is unusable")
         splits = {}
         for split, group in f["splits"].items():
             where = f"splits/{split}"
@@ -281,6 +391,8 @@ def check_dump_file(path: Path, wordnet: Path | None = None) -> dict:
                 raise Bad(f"{name}: {where}/features: row {bad[0]} holds NaN or Inf")
             if "logits" in group and group["logits"].shape != (rows, count):
                 raise Bad(f"{name}: {where}/logits: shape {group['logits'].shape}, expected ({rows}, {count})")
+            if "logits" in group:
+                check_logits(name, where, values, feats, group["logits"], weight[()], bias[()])
             index = group["sample_index"][()] if "sample_index" in group else None
             splits[split] = (labels_, index)
         return {"attrs": attrs, "labels": labels, "weight": weight[()], "bias": bias[()], "splits": splits,
@@ -399,6 +511,8 @@ def check_centroids(paths: list[Path]) -> None:
                 if len(paths) > 1:
                     raise Bad(f"{path.name}: attribute format_version: is 1, which records no coverage: not merged")
                 return
+            if "coverage" not in f:
+                raise Bad(f"{path.name}: coverage: missing (version 2 records what the sums cover)")
             g = f["coverage"]
             values = set()
             for start, end in g["sample_ranges"][()]:
@@ -419,13 +533,111 @@ def check_centroids(paths: list[Path]) -> None:
         raise Bad(f"{covers[0][0].name}: coverage/sample_ranges: covers {len(samples)} of sample_count {sample_count} samples")
 
 
+def _dataset(name: str, f, key: str, shape: tuple, kind: str):
+    """Dataset `key` with numpy kind `kind` ("f" floats, "i" integers, "S" strings) and `shape` (None: any)."""
+    if key not in f or not isinstance(f[key], h5py.Dataset):
+        raise Bad(f"{name}: {key}: missing dataset")
+    ds = f[key]
+    ok = {"f": ds.dtype.kind == "f", "i": ds.dtype.kind in "iu", "S": h5py.check_string_dtype(ds.dtype) is not None}[kind]
+    if not ok:
+        raise Bad(f"{name}: {key}: stored as {ds.dtype}")
+    if len(ds.shape) != len(shape) or any(e is not None and e != s for s, e in zip(ds.shape, shape)):
+        raise Bad(f"{name}: {key}: has shape {ds.shape}, expected {shape}")
+    if kind == "f" and not np.all(np.isfinite(ds[()])):
+        raise Bad(f"{name}: {key}: holds NaN or infinity")
+    return ds
+
+
 def check_projection(path: Path) -> None:
     with _open(path) as f:
         if f.attrs.get("format") != "penultimate-projection":
             raise Bad(f"{path.name}: /: format is {f.attrs.get('format')!r}, expected 'penultimate-projection'")
-        version = int(f.attrs.get("format_version", -1))
-        if version != 1:
-            raise Bad(f"{path.name}: /: format_version {version} is not supported (1); update penultimate")
+        name = path.name
+        attrs = dict(f.attrs)
+        if "format_version" not in attrs:
+            raise Bad(f"{name}: /: attribute format_version missing")
+        check_attribute_values(name, attrs, strings=("format", "method"),
+                               optional_strings=("source_model", "source_role", "source_dataset", "source_teacher_model"),
+                               alphas=("source_ls_alpha", "source_teacher_ls_alpha"), temperatures=("source_kd_temperature",))
+        method = _attr_text(attrs["method"])
+        if method not in ("muller", "qr-pca"):
+            raise Bad(f"{name}: attribute method: unknown method {method!r}")
+        vectors = 2 if method == "muller" else 3
+        basis = _dataset(name, f, "basis", (None, vectors), "f")
+        if basis.shape[0] < 2:
+            raise Bad(f"{name}: basis: has shape {basis.shape}")
+        if "origin" in f:
+            _dataset(name, f, "origin", (basis.shape[0],), "f")
+        if "pca" in f:
+            _dataset(name, f, "pca/mean", (3,), "f")
+            _dataset(name, f, "pca/axes", (2, 3), "f")
+        if (method == "muller") != ("origin" in f) and method == "muller":
+            raise Bad(f"{name}: origin: missing")
+        if method == "qr-pca" and "pca" not in f:
+            raise Bad(f"{name}: pca: missing")
+        _dataset(name, f, "classes/wnid", (3,), "S")
+        _dataset(name, f, "classes/name", (3,), "S")
+        if "classes/index_in_source" in f:
+            _dataset(name, f, "classes/index_in_source", (3,), "i")
+        order = [_attr_text(v) for v in attrs["split_order"]] if "split_order" in attrs else list(f.get("splits", {}))
+        for split in order:
+            g = f"splits/{split}"
+            if g not in f or not isinstance(f[g], h5py.Group):
+                raise Bad(f"{name}: {g}: missing group")
+            points = _dataset(name, f, g + "/points", (None, 2), "f")
+            n = points.shape[0]
+            classes = _dataset(name, f, g + "/class", (n,), "i")[()]
+            if np.any((classes < 0) | (classes > 2)):
+                raise Bad(f"{name}: {g}/class: a class position outside 0..2")
+            _dataset(name, f, g + "/sample_index", (n,), "i")
+            _dataset(name, f, g + "/centroids", (3, 2), "f")
+
+
+def check_centroid_file(path: Path) -> None:
+    """The rules of CentroidFile.read (penultimate-centroids v1 and v2; v2 coverage is check_centroids')."""
+    with _open(path) as f:
+        name = path.name
+        attrs = dict(f.attrs)
+        if _attr_text(attrs.get("format")) != "penultimate-centroids":
+            raise Bad(f"{name}: attribute format: not a penultimate centroid file")
+        if "format_version" not in attrs:
+            raise Bad(f"{name}: attribute format_version: missing")
+        check_attribute_values(name, attrs, strings=("split", "row_normalization", "source_model", "source_role"),
+                               optional_strings=("provenance",), required_alphas=("source_ls_alpha",),
+                               alphas=("source_teacher_ls_alpha",), temperatures=("source_kd_temperature",),
+                               nan_is_absent=True,
+                               integers=(("skipped_nonfinite", 0, 2**48), ("skipped_zero", 0, 2**48)),
+                               versions=(1, 2))
+        if _attr_text(attrs["row_normalization"]) not in ("none", "unitLength"):
+            raise Bad(f"{name}: attribute row_normalization: unknown")
+        if _attr_text(attrs["source_role"]) not in ("teacher", "student"):
+            raise Bad(f"{name}: attribute source_role: is {attrs['source_role']!r}, expected teacher or student")
+        lists = {k: _strings(f[f"classes/{k}"]) for k in ("wnid", "name") if f"classes/{k}" in f}
+        if not lists:
+            raise Bad(f"{name}: classes/wnid: missing, and there is no classes/name either")
+        if len({len(v) for v in lists.values()}) > 1:
+            raise Bad(f"{name}: classes/name: has {len(lists['name'])} entries but classes/wnid has {len(lists['wnid'])}")
+        count = len(next(iter(lists.values())))
+        if "" in lists.get("name", []):
+            raise Bad(f"{name}: classes/name: an empty name")
+        if "wnid" in lists:
+            if "" in lists["wnid"]:
+                raise Bad(f"{name}: classes/wnid: an empty wnid")
+            for w in lists["wnid"]:
+                if lists["wnid"].count(w) > 1:
+                    raise Bad(f"{name}: classes/wnid: {w} appears twice")
+        sums = _dataset(name, f, "sums", (count, None), "f")
+        if sums.shape[1] == 0:
+            raise Bad(f"{name}: sums: has shape {sums.shape}, D must be > 0")
+        counts = _dataset(name, f, "counts", (count,), "i")[()]
+        if np.any(counts < 0):
+            raise Bad(f"{name}: counts: holds a negative count")
+        if np.any(counts > 2**48):
+            raise Bad(f"{name}: counts: more than 2^48 rows")
+        if np.any(np.abs(sums[()]) > counts[:, None].astype(np.float64) * float(np.finfo(np.float32).max)):
+            raise Bad(f"{name}: sums: beyond what float32 rows can add up to")
+        if np.any((counts == 0) & np.any(sums[()] != 0, axis=1)):
+            raise Bad(f"{name}: sums: a class without rows has a non-zero sum")
 
 
 def run_case(out: Path, case: dict) -> str | None:
@@ -438,6 +650,8 @@ def run_case(out: Path, case: dict) -> str | None:
         elif case["kind"] == "projection":
             check_projection(files[0])
         elif case["kind"] == "centroids":
+            for file in files:
+                check_centroid_file(file)
             check_centroids(files)
         else:
             _wordnet_offsets(files[0])

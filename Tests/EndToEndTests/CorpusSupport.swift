@@ -131,6 +131,9 @@ struct CorpusCase: Decodable, Sendable {
     var expect: [String]
     var expect_ok: Bool
     var why: String
+    /// The tools that must refuse this bad case; the others do not read the bad part and may
+    /// accept it (nil: the plan decides).
+    var refused_by: [String]?
 }
 
 /// The corpus, generated once per test process into a temporary directory.

@@ -95,7 +95,7 @@ import TestSupport
             #expect(sums == Self.values().reduce(0) { $0 + Double($1) }, "\(name)")
         }
         #expect(try Dump.open(dir.appendingPathComponent("bf16.h5").path).split("train").storedType
-                == .customFloat(bits: 16, layout: "bfloat16"))
+                == .customFloat(bits: 16, mantissaBits: 8, layout: "bfloat16"))
     }
 
     /// A virtual dataset whose mappings cover only some columns of some rows is refused at the

@@ -62,8 +62,12 @@ import TestSupport
         #expect(val.rows == 2 && !val.hasLogits)
         #expect(try readAll(val).features == Array(features[0..<8]))
         let report = dump.validate()
-        #expect(report.isValid && report.problems.isEmpty)
+        #expect(report.problems.isEmpty)
         #expect(report.splits["train"]?.classCounts == [3, 5, 3])
+        // The toy logits 0, 1, 2, ... are not features·Wᵀ + b: validation checks every row.
+        #expect(report.splits["train"]?.logitRowsChecked == 11)
+        #expect(report.splits["train"]?.logitRowsBeyond == 11)
+        #expect(!report.isValid && report.messages.contains { $0.contains("/splits/train/logits") && $0.contains("classifier's input") })
     }
 
     @Test func float16GzipWriterFileReadsBackAsRoundedFloats() throws {

@@ -121,6 +121,11 @@ private func writeJSON(_ text: String, dir: String, name: String) throws -> Stri
     #expect(image.width == figure.pixelSize.width)
     let wrong = try writeJSON(#"{"format": "penultimate-eta", "format_version": 2, "rows": []}"#, dir: dir, name: "v2.json")
     #expect(throws: InputError.self) { _ = try EtaChartData.read(path: wrong) }
+    // 1.5 and true are not 1 (NSNumber's intValue would say they are).
+    for (name, version) in [("v15.json", "1.5"), ("vtrue.json", "true"), ("vstring.json", "\"1\"")] {
+        let path = try writeJSON(#"{"format": "penultimate-eta", "format_version": "# + version + #", "rows": []}"#, dir: dir, name: name)
+        #expect(throws: InputError.self) { _ = try EtaChartData.read(path: path) }
+    }
 }
 
 @Test func accuracyChartHasOneLinePerTeacherAlphaAndTeacherReferences() throws {

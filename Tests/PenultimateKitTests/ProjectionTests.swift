@@ -274,6 +274,22 @@ private func sampleFile(dir: String) throws -> ProjectionFile {
         .replacingOccurrences(of: "\"format_version\": 1", with: "\"format_version\": 7")
     try text.write(toFile: dir + "/future.json", atomically: true, encoding: .utf8)
     #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/future.json") }
+    // JSON has one number type: 1.5 is not truncated to 1; 1.0 is the number 1.
+    for (name, version, accepted) in [("v15.json", "1.5", false), ("vtrue.json", "true", false), ("v10.json", "1.0", true)] {
+        try text.replacingOccurrences(of: "\"format_version\": 7", with: "\"format_version\": \(version)")
+            .write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+        if accepted {
+            #expect(try ProjectionFile.read(path: dir + "/" + name).splits == file.splits)
+        } else {
+            #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/" + name) }
+        }
+    }
+    // HDF5: format_version must be an integer type (a float 1.0 is refused, as 1.5 is).
+    try file.write(to: dir + "/f.h5")
+    try File(path: dir + "/f.h5", mode: .readWrite).root.writeAttribute("format_version", 1.0)
+    #expect { _ = try ProjectionFile.read(path: dir + "/f.h5") } throws: { error in
+        "\(error)".contains("format_version") && "\(error)".contains("stored as float64")
+    }
     // A feature dump is not a projection file.
     #expect(throws: InputError.self) { _ = try ProjectionFile.read(path: dir + "/dump.h5") }
 }

@@ -330,6 +330,10 @@ def bad(**change):
     (dict(attributes=dict(ATTRS, format_version=2)), r"format_version is set by the writer"),
     (dict(attributes=dict(ATTRS, lr=0.1)), r"unknown attribute\(s\) lr"),
     (dict(attributes=dict(ATTRS, seed=1.5)), r"seed must be an integer"),
+    (dict(attributes=dict(ATTRS, seed=-1)), r"seed must be an integer >= 0"),
+    (dict(attributes=dict(ATTRS, ls_alpha=1.0)), r"ls_alpha must be in \[0, 1\)"),
+    (dict(attributes=dict(STUDENT, kd_temperature=0)), r"kd_temperature must be > 0"),
+    (dict(attributes=dict(STUDENT, teacher_ls_alpha=-0.1)), r"teacher_ls_alpha must be in \[0, 1\)"),
     (dict(feature_dtype="bfloat16"), r"feature_dtype: expected 'float32' or 'float16'"),
     (dict(compression="lzf"), r"compression: expected None or 'gzip'"),
 ])
