@@ -213,7 +213,7 @@ public struct CentroidFile: Sendable {
         if coverage.known {
             // The record must describe these sums: every row read was counted or skipped, and
             // the sample ranges hold one sample per row.
-            let summed = counts.reduce(0, +) + result.skippedNonFinite + result.skippedZero
+            let summed = counts.reduce(0) { $0 + Int($1) } + result.skippedNonFinite + result.skippedZero
             guard summed == coverage.rows else {
                 throw fail("/counts", "sum to \(summed) rows (with the skipped ones) but /coverage says \(coverage.rows) rows were read")
             }
