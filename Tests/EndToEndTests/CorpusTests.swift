@@ -49,16 +49,15 @@ let corpusPlans: [CorpusToolPlan] = [
             var args = ["--t1", p, "--t2", p, "--targets", "0", "--s1", "1", "--s2", "2"]
             if c.name == "unknown_wnid" { args += ["--wordnet", "/usr/share/wordnet"] }
             return args
-        case "centroids":
-            let p = corpus.paths(c)[0]
-            return ["--t1", p, "--t2", p, "--split", "train", "--targets", "0", "--s1", "1", "--s2", "2"]
         case "wordnet":
             return ["--t1", corpus.validDump, "--t2", corpus.validDump,
                     "--wordnet", corpus.paths(c)[0], "--targets", "retrievers"]
         case "centroids":
-            // Per-shard centroid files merged on each side (overlapping, incomplete, version 1).
+            // One centroid file (its values), or per-shard files merged on each side (overlapping,
+            // incomplete, version 1); the one-file cases hold a train split, the per-shard ones val.
             let p = corpus.paths(c)
-            return ["--t1"] + p + ["--t2"] + p + ["--targets", "0", "--s1", "1", "--s2", "2", "--split", "val"]
+            let split = c.name.contains("rank") || p.contains { $0.contains(".rank") } ? "val" : "train"
+            return ["--t1"] + p + ["--t2"] + p + ["--targets", "0", "--s1", "1", "--s2", "2", "--split", split]
         default: return nil
         }
     }, outcome: { c in
