@@ -72,7 +72,8 @@ def main() -> int:
         for rank in range(args.world):
             part = {split: dict(features=s["features"][rank::args.world], labels=s["labels"][rank::args.world],
                                 logits=s["logits"][rank::args.world],
-                                sample_index=np.arange(len(s["labels"]))[rank::args.world])
+                                sample_index=np.arange(len(s["labels"]))[rank::args.world],
+                                sample_count=len(s["labels"]))
                     for split, s in splits.items()}
             path = os.path.join(args.out, f"{name}.rank{rank}.h5")
             pw.write_shard(path, rank=rank, count=args.world, attributes=attributes, wnids=WNIDS,
