@@ -7,6 +7,7 @@
 //   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
 //     -> thin Swift wrappers (HDF5, Figures)
 //     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
+//        (MiniLab draws from Analysis's seeded generator: Analysis imports nothing, so no cycle)
 //     -> workflows shared by the tools (PenultimateKit, ToolSupport)
 //     -> executables that only parse arguments and print.
 import PackageDescription
@@ -51,7 +52,7 @@ let package = Package(
         .target(name: "Analysis"),
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG"]),
-        .target(name: "MiniLab", dependencies: ["COpenBLAS"]),
+        .target(name: "MiniLab", dependencies: ["Analysis", "COpenBLAS"]),
         .target(name: "ToolSupport"),
         .target(
             name: "PenultimateKit",
@@ -82,7 +83,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
         .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "CPNG"]),
-        .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab"]),
+        .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab", "Analysis"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport"]),
         .testTarget(
             name: "PenultimateKitTests",
