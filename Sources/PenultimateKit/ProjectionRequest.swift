@@ -1,4 +1,5 @@
 import Foundation
+import PlainText
 import ToolSupport
 
 /// What `project` is asked to do: which dump, which three classes, which method, splits and samples.
