@@ -63,10 +63,15 @@ public struct ClassResolution: Sendable {
         if unknownWnids.isEmpty {
             return InputError(file: file, object: "/classes/wnid", message: "missing, so \(what) cannot be applied", fix: fix)
         }
-        let shown = unknownWnids.prefix(5).joined(separator: ", ") + (unknownWnids.count > 5 ? ", …" : "")
         return InputError(file: file, object: "/classes/wnid",
-                          message: "\(unknownWnids.count) wnid(s) are not in WordNet (\(shown)), so \(what) cannot be applied",
+                          message: "\(unknownWnidsText), so \(what) cannot be applied",
                           fix: "give explicit class lists (ids, names or indices) to --targets/--s1/--s2, or a WordNet that knows these wnids (--wordnet)")
+    }
+
+    /// "N wnid(s) are not in WordNet (the first five, …)".
+    private var unknownWnidsText: String {
+        let shown = unknownWnids.prefix(5).joined(separator: ", ") + (unknownWnids.count > 5 ? ", …" : "")
+        return "\(unknownWnids.count) wnid(s) are not in WordNet (\(shown))"
     }
 
     /// The number of classes.
@@ -90,9 +95,8 @@ public struct ClassResolution: Sendable {
             guard hasWordNet else {
                 let text = query.trimmingCharacters(in: .whitespaces)
                 if let wordNetFailure { throw wordNetFailure }
-                let shown = unknownWnids.prefix(5).joined(separator: ", ") + (unknownWnids.count > 5 ? ", …" : "")
                 throw InputError(file: file, object: "/classes/wnid",
-                                 message: "\"\(text)\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: \(unknownWnids.count) wnid(s) are not in WordNet (\(shown))",
+                                 message: "\"\(text)\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: \(unknownWnidsText)",
                                  fix: "give a class index, wnid or name from /classes")
             }
             return try lookup.index(of: query)
