@@ -286,7 +286,7 @@ extension ProjectionFile {
     // MARK: CSV
 
     /// Samples then centroids per split, header `split,wnid,name,kind,sample_index,x,y`
-    /// (centroids have an empty sample_index). Fields are quoted as RFC 4180 needs (``CSVText``).
+    /// (centroids have an empty sample_index). Fields are quoted as RFC 4180 needs (PlainText's `CSVText`).
     public func csvText() -> String {
         var lines = ["split,wnid,name,kind,sample_index,x,y"]
         let field = CSVText.field
