@@ -5,8 +5,10 @@
 //
 // Layering (data flows one way):
 //   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
+//     -> text escaping with no dependencies (PlainText: JSON and CSV literals)
 //     -> thin Swift wrappers (HDF5, Figures)
 //     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
+//        (MiniLab draws from Analysis's seeded generator: Analysis imports nothing, so no cycle)
 //     -> workflows shared by the tools (PenultimateKit, ToolSupport)
 //     -> executables that only parse arguments and print.
 import PackageDescription
@@ -46,16 +48,18 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Safe wrappers and the domain
+        // JSON and CSV text escaping, shared by the figure metadata, the tables and every document (a leaf).
+        .target(name: "PlainText"),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib"]),
         .target(name: "Analysis"),
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
-        .target(name: "Figures", dependencies: ["CCairo", "CPNG"]),
-        .target(name: "MiniLab", dependencies: ["COpenBLAS"]),
-        .target(name: "ToolSupport"),
+        .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
+        .target(name: "MiniLab", dependencies: ["Analysis", "COpenBLAS"]),
+        .target(name: "ToolSupport", dependencies: ["PlainText"]),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText", "HDF5"]),
         // The mini-lab's experiment written as dumps: kept apart so only `minilab` links OpenBLAS.
         .target(name: "MiniLabRun", dependencies: ["MiniLab", "FeatureStore", "Taxonomy", "ToolSupport"]),
 
@@ -82,8 +86,8 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
         .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "CPNG"]),
-        .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab"]),
-        .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport"]),
+        .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab", "Analysis"]),
+        .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport", "PlainText"]),
         .testTarget(
             name: "PenultimateKitTests",
             dependencies: ["TestSupport", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),

@@ -39,7 +39,13 @@ public struct DiffusionIndex: Sendable, Equatable {
 
     /// Systematic diffusion: the target moves towards S1 (η < 0) and away from S2 (η > 0).
     public static func isSystematicDiffusion(s1: DiffusionIndex, s2: DiffusionIndex) -> Bool {
-        s1.eta < 0 && s2.eta > 0
+        isSystematicDiffusion(etaS1: s1.eta, etaS2: s2.eta)
+    }
+
+    /// The rule on the two η values alone (the one place it is written; reports that keep only the
+    /// numbers, such as a bootstrap's point estimates, ask here too).
+    public static func isSystematicDiffusion(etaS1: Double, etaS2: Double) -> Bool {
+        etaS1 < 0 && etaS2 > 0
     }
 }
 

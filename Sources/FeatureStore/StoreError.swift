@@ -1,29 +1,10 @@
 import HDF5
 
-/// A problem with a feature dump: which file, which object, what is wrong, and how to fix it.
-public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The file involved.
-    public var file: String
-    /// The dataset, group or attribute involved (e.g. "/splits/train/features" or "attribute format").
-    public var object: String
-    /// What is wrong.
-    public var message: String
-    /// How to fix it, when there is a known fix.
-    public var fix: String?
+/// A problem with a feature dump: the located ``InputError``, under the name FeatureStore's typed
+/// throws use. The same type (not a copy): a workflow can rethrow it, compare it or catch it as either.
+public typealias StoreError = InputError
 
-    /// An error about `object` in `file`, with an optional fix.
-    public init(file: String, object: String, message: String, fix: String? = nil) {
-        self.file = file
-        self.object = object
-        self.message = message
-        self.fix = fix
-    }
-
-    /// One line: `<file>: <object>: <message>[; <fix>]`.
-    public var description: String {
-        "\(file): \(object): \(message)" + (fix.map { "; \($0)" } ?? "")
-    }
-
+extension InputError {
     /// The fix for files written by HDF5 2.0 with `libver="latest"`, which libhdf5 1.10 cannot read.
     static let libverFix = "the file was likely written by HDF5 >= 1.12/2.0 with libver=\"latest\"; re-save it with h5py File(..., libver=(\"earliest\", \"v110\")), or rewrite it with the newer HDF5's `h5repack --high=2 in.h5 out.h5` (high bound v110)"
 

@@ -1,5 +1,6 @@
 import CCairo
 import Foundation
+import PlainText
 
 /// Collects bytes that Cairo streams out of a PDF or SVG surface.
 private final class ByteSink {
@@ -333,21 +334,7 @@ extension Figure {
 
 /// Provenance as compact JSON with sorted keys (deterministic, no Foundation encoder quirks).
 func provenanceJSON(_ provenance: [String: String]) -> String {
-    func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    let quoted = JSONText.string
     let body = provenance.sorted { $0.key < $1.key }.map { "\(quoted($0.key)):\(quoted($0.value))" }
     return "{" + body.joined(separator: ",") + "}"
 }

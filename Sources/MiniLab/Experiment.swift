@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// Everything that defines the LS × KD experiment; `Codable` so it can travel with the outputs.
@@ -147,7 +148,7 @@ public func runExperiment(
 
     for alpha in config.teacherAlphas {
         let name = ModelName.teacher(alpha: alpha)
-        var rng = SeededRandom.derived(seed: config.seed, label: "teacher")
+        var rng = Xoshiro256StarStar.derived(seed: config.seed, label: "teacher")
         var net = MLP(sizes: [inputDim] + config.teacherHidden + [classes], using: &rng)
         train(&net, on: data.train, objective: .crossEntropy(smoothing: alpha),
               config: config.teacherTraining, using: &rng) { progress(name, $0) }
@@ -164,7 +165,7 @@ public func runExperiment(
             let name = ModelName.student(teacherAlpha: teacher.lsAlpha, temperature: temperature)
             // Initialisation and batch order depend on T only, so students of the two teachers
             // at the same T are paired.
-            var rng = SeededRandom.derived(seed: config.seed, label: "student-T\(temperature)")
+            var rng = Xoshiro256StarStar.derived(seed: config.seed, label: "student-T\(temperature)")
             var net = MLP(sizes: [inputDim] + config.studentHidden + [classes], using: &rng)
             train(&net, on: data.train,
                   objective: .distillation(teacherLogits: teacherLogits, temperature: temperature),

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Analysis
 
 /// Classes and their places in a class hierarchy (e.g. WordNet), as the data generator needs them.
 ///
@@ -141,7 +142,7 @@ public struct HierarchicalData: Sendable {
         // Node vectors: drawn in sorted node order, so the same node gets the same vector
         // whatever the class order.
         let allNodes = Set(tree.paths.joined().joined()).sorted()
-        var nodeRNG = SeededRandom.derived(seed: config.seed, label: "nodes")
+        var nodeRNG = Xoshiro256StarStar.derived(seed: config.seed, label: "nodes")
         var nodeVector: [String: [Double]] = [:]
         for node in allNodes {
             let scale = classIDs.contains(node) ? config.leafScale : config.nodeScale
@@ -169,12 +170,12 @@ public struct HierarchicalData: Sendable {
 
         // The lift: pre-activations A·z with per-unit std ≈ liftGain for a typical sample.
         let typicalNorm = (meanSquaredNorm + config.noise * config.noise).squareRoot()
-        var liftRNG = SeededRandom.derived(seed: config.seed, label: "lift")
+        var liftRNG = Xoshiro256StarStar.derived(seed: config.seed, label: "lift")
         let aStd = config.liftGain / max(typicalNorm, 1e-12)
         let lift = (0..<(D * L)).map { _ in liftRNG.gaussian() * aStd }
 
         func sample(perClass: Int, label: String) -> LabeledData {
-            var rng = SeededRandom.derived(seed: config.seed, label: label)
+            var rng = Xoshiro256StarStar.derived(seed: config.seed, label: label)
             var inputs = [Float](repeating: 0, count: C * perClass * D)
             var labels = [Int32](repeating: 0, count: C * perClass)
             var z = [Double](repeating: 0, count: L)

@@ -1,3 +1,5 @@
+import Analysis
+
 /// A fully connected layer in PyTorch's `nn.Linear` layout: `y = x · Wᵀ + b`.
 public struct Linear: Sendable, Equatable {
     /// Input width.
@@ -21,7 +23,7 @@ public struct Linear: Sendable, Equatable {
 
     /// Gaussian initialisation with variance `gain / inputs` and zero bias
     /// (gain 2 is He initialisation for a layer followed by ReLU).
-    public init(inputs: Int, outputs: Int, gain: Double, using rng: inout SeededRandom) {
+    public init(inputs: Int, outputs: Int, gain: Double, using rng: inout Xoshiro256StarStar) {
         let std = (gain / Double(inputs)).squareRoot()
         let weight = (0..<(inputs * outputs)).map { _ in Float(rng.gaussian() * std) }
         self.init(inputs: inputs, outputs: outputs, weight: weight,
@@ -55,7 +57,7 @@ public struct MLP: Sendable, Equatable {
 
     /// A network with layer widths `sizes` (input, hidden…, classes), He-initialised hidden layers
     /// and a classifier initialised with variance `1 / inputs`.
-    public init(sizes: [Int], using rng: inout SeededRandom) {
+    public init(sizes: [Int], using rng: inout Xoshiro256StarStar) {
         precondition(sizes.count >= 3, "MLP: need input, at least one hidden layer, and classes")
         var layers: [Linear] = []
         for i in 0..<(sizes.count - 1) {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Analysis
 
 /// Inputs with one class label per row.
 public struct LabeledData: Sendable {
@@ -75,7 +76,7 @@ public struct EpochReport: Sendable {
 /// Trains `network` in place with mini-batch SGD; batch order comes from `rng`.
 public func train(
     _ network: inout MLP, on data: LabeledData, objective: Objective, config: TrainingConfig,
-    using rng: inout SeededRandom, progress: (EpochReport) -> Void = { _ in }
+    using rng: inout Xoshiro256StarStar, progress: (EpochReport) -> Void = { _ in }
 ) {
     precondition(data.inputs.cols == network.inputDim, "train: inputs have \(data.inputs.cols) columns, network expects \(network.inputDim)")
     if case .distillation(let teacher, _) = objective {

@@ -1,4 +1,5 @@
 import Foundation
+import PlainText
 import ToolSupport
 
 /// Top-1 / top-5 accuracy of one dump's split, computed from its saved logits.

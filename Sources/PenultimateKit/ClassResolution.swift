@@ -2,12 +2,17 @@ import FeatureStore
 import Foundation
 import Taxonomy
 
-/// A dump's classes as η needs them: display names, and a ``ClassLookup`` that turns what a user
-/// types (wnid, WordNet lemma, class index) into class indices.
+/// A dump's classes as the tools need them: display names, and the one way what a user types
+/// (class index, wnid or other id, name, WordNet lemma) becomes a class index. `eta` (targets and
+/// sets) and `project` (`--classes`) both resolve through here, so the same text means the same
+/// class in both.
 ///
-/// The dump's own `/classes/wnid` wins. A dump with names only, or with wnids that WordNet does
-/// not know (synthetic ids such as `n00001000`), can still be used with explicit lists of ids,
-/// names or indices; WordNet rules and presets need every wnid in WordNet and say so.
+/// ``index(of:)`` asks the dump's own list first (a decimal index, an id, or a name in
+/// `/classes/name`, in any case and with spaces or underscores), then WordNet's lemmas of the
+/// dump's wnids; a text that matches several classes is refused, never guessed. A dump with names
+/// only, or with wnids that WordNet does not know (synthetic ids such as `n00001000`), or read
+/// where WordNet cannot be opened, can still be used with explicit lists of ids, names or indices;
+/// WordNet lemmas, rules and presets need every wnid in WordNet and say so.
 public struct ClassResolution: Sendable {
     /// The classes as stored in the dump.
     public let classes: ClassList
@@ -19,41 +24,54 @@ public struct ClassResolution: Sendable {
     public let unknownWnids: [String]
     /// The file the classes came from (for messages).
     public let file: String
+    /// The dump's own ids and names alone: asked before WordNet.
+    let ownLookup: ClassLookup
+    /// Why WordNet could not be opened for classes with wnids; thrown when something needs it.
+    let wordNetFailure: (any Error)?
 
     /// Resolves `classes` (read from `file`) against `wordNet`; `wordNet` is only consulted when
     /// the classes have wnids. Wnids unknown to WordNet fall back to a flat lookup over the
-    /// dump's ids and names (no class is dropped); ``unknownWnids`` lists them.
+    /// dump's ids and names (no class is dropped); ``unknownWnids`` lists them. When `wordNet`
+    /// throws, its error is kept and thrown by the first question that needs WordNet (a lemma, a
+    /// rule, a preset): indices, ids and the dump's names resolve without it.
     public init(classes: ClassList, file: String, wordNet: @autoclosure () throws -> WordNet) throws {
         self.classes = classes
         self.file = file
+        let ownIDs = classes.wnids ?? classes.names ?? []
+        let own = try ClassLookup(ids: ownIDs, hierarchy: FlatHierarchy(ids: ownIDs, names: classes.wnids == nil ? nil : classes.names))
+        ownLookup = own
+        var lookup = own, unknown: [String] = [], failure: (any Error)? = nil
         if let wnids = classes.wnids {
-            let wordNet = try wordNet()
-            let unknown = wnids.filter { !wordNet.contains($0) }
-            if unknown.isEmpty {
-                lookup = try ClassLookup(ids: wnids, hierarchy: wordNet)
-                hasWordNet = true
-            } else {
-                lookup = try ClassLookup(ids: wnids, hierarchy: FlatHierarchy(ids: wnids, names: classes.names))
-                hasWordNet = false
+            // A missing or corrupt WordNet is the user's to fix only if something needs it.
+            var net: WordNet?
+            do { net = try wordNet() } catch let error as TaxonomyError { failure = error }
+            if let net {
+                unknown = wnids.filter { !net.contains($0) }
+                if unknown.isEmpty { lookup = try ClassLookup(ids: wnids, hierarchy: net) }
             }
-            unknownWnids = unknown
-        } else {
-            let names = classes.names ?? []
-            lookup = try ClassLookup(ids: names, hierarchy: FlatHierarchy(ids: names, names: nil))
-            hasWordNet = false
-            unknownWnids = []
         }
+        self.lookup = lookup
+        hasWordNet = classes.wnids != nil && failure == nil && unknown.isEmpty
+        unknownWnids = unknown
+        wordNetFailure = failure
     }
 
-    /// Why WordNet cannot be used for these classes: the object at fault and the problem.
-    private func withoutWordNet(_ what: String, fix: String) -> InputError {
+    /// Why WordNet cannot be used for these classes: WordNet's own error when it could not be
+    /// opened, else the object at fault and the problem.
+    private func withoutWordNet(_ what: String, fix: String) -> any Error {
+        if let wordNetFailure { return wordNetFailure }
         if unknownWnids.isEmpty {
             return InputError(file: file, object: "/classes/wnid", message: "missing, so \(what) cannot be applied", fix: fix)
         }
-        let shown = unknownWnids.prefix(5).joined(separator: ", ") + (unknownWnids.count > 5 ? ", …" : "")
         return InputError(file: file, object: "/classes/wnid",
-                          message: "\(unknownWnids.count) wnid(s) are not in WordNet (\(shown)), so \(what) cannot be applied",
+                          message: "\(unknownWnidsText), so \(what) cannot be applied",
                           fix: "give explicit class lists (ids, names or indices) to --targets/--s1/--s2, or a WordNet that knows these wnids (--wordnet)")
+    }
+
+    /// "N wnid(s) are not in WordNet (the first five, …)".
+    private var unknownWnidsText: String {
+        let shown = unknownWnids.prefix(5).joined(separator: ", ") + (unknownWnids.count > 5 ? ", …" : "")
+        return "\(unknownWnids.count) wnid(s) are not in WordNet (\(shown))"
     }
 
     /// The number of classes.
@@ -68,9 +86,21 @@ public struct ClassResolution: Sendable {
         return (try? lookup.name(of: k)) ?? id(k)
     }
 
-    /// The class index of `query` (wnid, lemma or index).
+    /// The class index of `query`: the dump's own list first (index, id, name), then a WordNet lemma
+    /// (when the dump lists wnids WordNet knows). Ambiguous names are refused with their candidates.
     public func index(of query: String) throws -> Int {
-        try lookup.index(of: query)
+        do {
+            return try ownLookup.index(of: query)
+        } catch TaxonomyError.unknownName where classes.wnids != nil {
+            guard hasWordNet else {
+                let text = query.trimmingCharacters(in: .whitespaces)
+                if let wordNetFailure { throw wordNetFailure }
+                throw InputError(file: file, object: "/classes/wnid",
+                                 message: "\"\(text)\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: \(unknownWnidsText)",
+                                 fix: "give a class index, wnid or name from /classes")
+            }
+            return try lookup.index(of: query)
+        }
     }
 
     /// The members of `rule` for `target`; throws when the rule needs WordNet and the dump has no wnids.
@@ -78,7 +108,7 @@ public struct ClassResolution: Sendable {
         if case .explicit = rule {} else if !hasWordNet {
             throw withoutWordNet("the WordNet rule '\(rule)'", fix: "give explicit class lists (names or indices) to --s1/--s2")
         }
-        return try rule.members(of: target, in: lookup)
+        return try rule.members(of: target, in: lookup, index: index(of:))
     }
 
     /// The preset's targets and sets as class indices; throws when the dump has no wnids.

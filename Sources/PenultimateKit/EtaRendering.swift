@@ -1,4 +1,5 @@
 import Foundation
+import PlainText
 import ToolSupport
 
 /// How an ``EtaReport`` is printed.

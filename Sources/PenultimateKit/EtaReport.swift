@@ -28,7 +28,7 @@ public struct EtaRow: Sendable, Equatable {
     /// The members of S2.
     public var s2: [Int]
     /// Systematic diffusion: η(S1) < 0 and η(S2) > 0.
-    public var diffusion: Bool { etaS1 < 0 && etaS2 > 0 }
+    public var diffusion: Bool { DiffusionIndex.isSystematicDiffusion(etaS1: etaS1, etaS2: etaS2) }
 }
 
 /// A model as the report names it.

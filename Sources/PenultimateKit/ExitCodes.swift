@@ -4,7 +4,7 @@ import HDF5
 // concerns; this is the one place that maps them. Errors here are caused by what the user
 // passed in (files, class names, rules), so they are bad input (65); anything else that
 // reaches a tool's edge is an internal failure (70).
-extension StoreError: BadInput {}
+extension InputError: BadInput {}  // also FeatureStore's StoreError, the same type
 extension HDF5Error: BadInput {}
 extension AnalysisError: BadInput {}
 extension TaxonomyError: BadInput {}

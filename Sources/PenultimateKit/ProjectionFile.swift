@@ -1,6 +1,7 @@
 import FeatureStore
 import Foundation
 import HDF5
+import PlainText
 import ToolSupport
 
 /// The two projections `project` offers.
@@ -350,12 +351,10 @@ extension ProjectionFile {
     // MARK: CSV
 
     /// Samples then centroids per split, header `split,wnid,name,kind,sample_index,x,y`
-    /// (centroids have an empty sample_index). Fields with commas or quotes are quoted.
+    /// (centroids have an empty sample_index). Fields are quoted as RFC 4180 needs (PlainText's `CSVText`).
     public func csvText() -> String {
         var lines = ["split,wnid,name,kind,sample_index,x,y"]
-        func field(_ s: String) -> String {
-            s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
+        let field = CSVText.field
         for split in splits {
             for (i, p) in split.points.enumerated() {
                 let c = split.classes[i]

@@ -1,4 +1,6 @@
 import Foundation
+import PlainText
+import Taxonomy
 import ToolSupport
 
 /// What `project` is asked to do: which dump, which three classes, which method, splits and samples.
@@ -83,9 +85,10 @@ extension ProjectionRequest {
     public func run(provenance: Provenance) throws -> ProjectionFile {
         let dump = try Dump.openInput(dumpPaths, partial: partial)
         let path = dumpPaths[0]
-        let indices = try resolveClasses(dump: dump, path: path)
-        let names = displayNames(dump: dump, indices: indices)
-        let wnids = indices.map { dump.classes.wnids?[$0] ?? dump.classes.label($0) }
+        let resolution = try classResolution(dump: dump, path: path)
+        let indices = try resolveClasses(resolution, path: path)
+        let names = indices.map(resolution.name)
+        let wnids = indices.map(resolution.id)
         let splits = self.splits.isEmpty ? dump.splitNames : self.splits
         for name in splits where !dump.splitNames.contains(name) {
             throw InputError(file: path, object: "/splits/\(name)", message: "no such split",
@@ -183,61 +186,31 @@ extension ProjectionRequest {
                               provenance: provenance.json(), sourcePath: path, source: source, splits: projected)
     }
 
-    /// Class indices for the three ids: a class index, an id or name in the dump's list, else a
-    /// WordNet lemma (only when the dump lists wnids).
-    func resolveClasses(dump: Dump, path: String) throws -> [Int] {
+    /// The dump's classes resolved as `eta` resolves them (``ClassResolution``): the same text names
+    /// the same class in both tools. WordNet is opened only when the dump lists wnids, and needed only
+    /// for a lemma the dump's own list does not hold.
+    func classResolution(dump: Dump, path: String) throws -> ClassResolution {
+        try ClassResolution(classes: dump.classes, file: path, wordNet: try WordNet(directory: wordnetDirectory))
+    }
+
+    /// Class indices for the three ids (``ClassResolution/index(of:)``): three different classes.
+    func resolveClasses(_ resolution: ClassResolution, path: String) throws -> [Int] {
         guard classes.count == 3 else {
             throw InputError(file: path, object: "--classes", message: "\(classes.count) classes given, a projection needs exactly 3")
         }
-        var lookup: ClassLookup?
-        var indices: [Int] = []
-        for id in classes {
-            let text = id.trimmingCharacters(in: .whitespaces)
-            if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let index = Int(text) {
-                guard index < dump.classes.count else {
-                    throw InputError(file: path, object: "--classes", message: "class index \(index) is out of range 0..<\(dump.classes.count)")
-                }
-                indices.append(index)
-            } else if let index = dump.classes.index(of: text) {
-                indices.append(index)
-            } else if let wnids = dump.classes.wnids, WordNet.isWnid(wnids[0]) {
-                if lookup == nil {
-                    let wordnet = try WordNet(directory: wordnetDirectory)
-                    let unknown = wnids.filter { !wordnet.contains($0) }
-                    guard unknown.isEmpty else {
-                        let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
-                        throw InputError(file: path, object: "/classes/wnid",
-                                         message: "\"\(text)\" is not a class index, id or name of the dump, and WordNet names cannot be looked up: \(unknown.count) wnid(s) are not in WordNet (\(shown))",
-                                         fix: "give a class index, wnid or name from /classes")
-                    }
-                    lookup = try ClassLookup(ids: wnids, hierarchy: wordnet)
-                }
-                do { indices.append(try lookup!.index(of: text)) } catch {
-                    throw InputError(file: path, object: "--classes", message: "\(error)")
-                }
-            } else {
-                throw InputError(file: path, object: "--classes", message: "\"\(text)\" is not a class of the dump",
-                                 fix: "give a class index, wnid or name from /classes")
+        let indices = try classes.map { text in
+            do { return try resolution.index(of: text) } catch let error as TaxonomyError {
+                throw InputError(file: path, object: "--classes", message: "\(error)")
             }
         }
         for i in 0..<3 {
             for j in (i + 1)..<3 where indices[i] == indices[j] {
                 throw InputError(file: path, object: "--classes",
-                                 message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(dump.classes.label(indices[i])))",
+                                 message: "\"\(classes[i])\" and \"\(classes[j])\" are the same class (\(resolution.classes.label(indices[i])))",
                                  fix: "give three different classes")
             }
         }
         return indices
-    }
-
-    /// Names from the dump; else WordNet's display name of the wnid when WordNet can be read; else the id.
-    func displayNames(dump: Dump, indices: [Int]) -> [String] {
-        if let names = dump.classes.names { return indices.map { names[$0] } }
-        let wordnet = try? WordNet(directory: wordnetDirectory)
-        return indices.map { k in
-            let id = dump.classes.label(k)
-            return (try? wordnet?.name(of: id)) ?? id
-        }
     }
 
     /// Reads only the three classes' rows of `split`, keeping features and sample indices and

@@ -57,13 +57,16 @@ public enum SetRule: Sendable, Equatable, CustomStringConvertible {
 
     /// The members of the set for class `target` of `classes`, as ascending class indices.
     /// Classes that share no ancestor with the target never satisfy a threshold rule.
-    public func members(of target: Int, in classes: ClassLookup) throws -> [Int] {
+    /// `index` resolves the items of an explicit list (default: `classes`' own ``ClassLookup/index(of:)``),
+    /// so a caller with its own resolution order uses it for sets as for targets.
+    public func members(of target: Int, in classes: ClassLookup,
+                        index: ((String) throws -> Int)? = nil) throws -> [Int] {
         guard classes.ids.indices.contains(target) else {
             throw TaxonomyError.indexOutOfRange(target, count: classes.count)
         }
         let targetID = classes.ids[target]
         if case .explicit(let items) = self {
-            let resolved = try classes.indices(of: items)
+            let resolved = try items.map { try index?($0) ?? classes.index(of: $0) }
             if resolved.contains(target) { throw TaxonomyError.targetInOwnSet(targetID) }
             return Array(Set(resolved)).sorted()
         }

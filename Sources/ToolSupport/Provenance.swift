@@ -1,4 +1,5 @@
 import Foundation
+import PlainText
 
 /// What produced an output: tool, version, command line, inputs, options and conventions.
 /// Rendered as JSON (for files and PNG text chunks) and as `key: value` lines (for reports).

@@ -1,4 +1,5 @@
 import Foundation
+import PlainText
 
 /// The text formats a ``Table`` renders to.
 public enum TableFormat: String, Sendable, CaseIterable {
@@ -146,10 +147,7 @@ public struct Table: Sendable, Equatable {
     }
 
     private func csv() -> String {
-        func field(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
+        let field = CSVText.field
         var lines: [String] = []
         if let caption { lines.append("# " + caption) }
         if let unit { lines.append("# unit: " + unit) }

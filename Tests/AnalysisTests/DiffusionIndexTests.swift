@@ -78,6 +78,11 @@ private func centroids(_ points: [[Double]], rowNormalization: CentroidAccumulat
         #expect(s1.eta == -0.5 && s2.eta == 0.5)
         #expect(DiffusionIndex.isSystematicDiffusion(s1: s1, s2: s2))
         #expect(!DiffusionIndex.isSystematicDiffusion(s1: s2, s2: s1))
+        #expect(DiffusionIndex.isSystematicDiffusion(etaS1: s1.eta, etaS2: s2.eta))
+        // Strict on both sides: no movement is not diffusion, and neither is an undefined η.
+        #expect(!DiffusionIndex.isSystematicDiffusion(etaS1: 0, etaS2: 0.5))
+        #expect(!DiffusionIndex.isSystematicDiffusion(etaS1: -0.5, etaS2: 0))
+        #expect(!DiffusionIndex.isSystematicDiffusion(etaS1: .nan, etaS2: 0.5))
     }
 
     @Test func errors() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import PlainText
 import Testing
 import ToolSupport
 
@@ -9,6 +10,17 @@ import ToolSupport
         #expect(JSONText.string("\u{1f}") == #""\u001f""#)
         // Non-ASCII and slashes are written as they are.
         #expect(JSONText.string("α/η") == "\"α/η\"")
+    }
+
+    /// One CSV field rule for tables and projection files: a comma, a quote or a line break quotes
+    /// the field (a name with a newline used to split a projection CSV's record in two).
+    @Test func csvFieldsQuoteCommasQuotesAndLineBreaks() {
+        #expect(CSVText.field("plain name") == "plain name")
+        #expect(CSVText.field("a,b") == #""a,b""#)
+        #expect(CSVText.field(#"say "hi""#) == #""say ""hi""""#)
+        #expect(CSVText.field("two\nlines") == "\"two\nlines\"")
+        #expect(CSVText.field("cr\r") == "\"cr\r\"")
+        #expect(CSVText.field("crlf\r\n") == "\"crlf\r\n\"")
     }
 
     @Test func numbersAreShortestRoundTripTextAndNonFiniteIsNull() {
