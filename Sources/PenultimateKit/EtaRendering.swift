@@ -153,7 +153,7 @@ extension EtaReport {
     }
 
     /// The report as text in `format` (JSON per the `penultimate-eta` v1 schema), ending with a newline.
-    /// `provenance` is always embedded, to a file or to stdout (the Provenance article of ToolSupport):
+    /// `provenance` is always embedded, to a file or to stdout (the ProvenancePolicy article of ToolSupport):
     /// a text table carries it as one comment line after the conventions, JSON as its member.
     public func render(_ format: TableFormat, options: EtaRenderOptions, provenance: Provenance) -> String {
         if format == .json { return json(options, provenance: provenance) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// What produced an output: tool, version, command line, inputs, options and conventions.
 /// Rendered as one JSON object wherever an output carries it (a JSON member, one comment line of a
-/// text table, an HDF5 attribute, a PNG text chunk): the policy is in the Provenance article.
+/// text table, an HDF5 attribute, a PNG text chunk): the policy is in the <doc:ProvenancePolicy> article.
 /// Key order is the order of insertion, so renderings are deterministic.
 public struct Provenance: Sendable, Equatable {
     /// One input file.

@@ -6,7 +6,7 @@
 /// Flags appear when set, optional options when given. Options that only choose how or where the
 /// result is written (`-o`, `--format`) are not listed: the command line, recorded in full,
 /// has them. What the numbers mean (normalisation, unit, set rules, coverage) is recorded as
-/// conventions by the code that computes them, not here. See the Provenance article.
+/// conventions by the code that computes them, not here. See the ProvenancePolicy article.
 public protocol RecordedOptions {
     /// `(name, value)` pairs in the order the provenance lists them; names are the long option
     /// names without dashes (`split`, `fit-per-class`).

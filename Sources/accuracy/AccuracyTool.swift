@@ -54,7 +54,7 @@ struct AccuracyTool: ParsableCommand, RecordedOptions {
             let table = try AccuracyTable(measurements)
             let datasets = Set(measurements.map(\.attributes.dataset)).sorted().joined(separator: ", ")
             let caption = "Top-1 / top-5 accuracy, split \(split), \(datasets)"
-            // One provenance policy (ToolSupport's Provenance article): JSON carries the record as its
+            // One provenance policy (ToolSupport's ProvenancePolicy article): JSON carries the record as its
             // member, a text table as one comment line above the table, to -o and to stdout alike.
             let format = output.format
             try output.emit(format == .json ? table.json(provenance: provenance)
