@@ -93,6 +93,7 @@ let package = Package(
             dependencies: ["TestSupport", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
         .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "PenultimateKit"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PenultimateKit", "ToolSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PenultimateKit", "ToolSupport", "ToolOptions",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

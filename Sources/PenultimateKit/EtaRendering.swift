@@ -154,27 +154,18 @@ extension EtaReport {
     }
 
     /// The report as text in `format` (JSON per the `penultimate-eta` v1 schema), ending with a newline.
-    /// `provenance` is embedded when given (files written with `-o`; always in JSON).
-    public func render(_ format: TableFormat, options: EtaRenderOptions, provenance: Provenance?) -> String {
+    /// `provenance` is always embedded, to a file or to stdout (the ProvenancePolicy article of ToolSupport):
+    /// a text table carries it as one comment line after the conventions, JSON as its member.
+    public func render(_ format: TableFormat, options: EtaRenderOptions, provenance: Provenance) -> String {
         if format == .json { return json(options, provenance: provenance) }
-        let prefix: String
-        switch format {
-        case .csv: prefix = "# "
-        case .latex: prefix = "% "
-        default: prefix = ""
-        }
-        var text = conventionLines.map { prefix + $0 }.joined(separator: "\n") + "\n"
-        if let provenance {
-            text += format == .markdown ? "<!-- provenance: \(provenance.json()) -->\n" : prefix + "provenance: \(provenance.json())\n"
-        }
-        text += "\n"
+        var body: String
         if request.isAllTargets {
-            text += summaryTable(options).render(format)
-            if options.listAll { text += "\n" + table(options).render(format) }
+            body = summaryTable(options).render(format)
+            if options.listAll { body += "\n" + table(options).render(format) }
         } else {
-            text += table(options).render(format)
+            body = table(options).render(format)
         }
-        return text
+        return provenance.framing(body, notes: conventionLines, format: format)
     }
 
     /// The `penultimate-eta` v1 JSON document.

@@ -1,8 +1,6 @@
 import ArgumentParser
 import ToolSupport
 
-extension TableFormat: ExpressibleByArgument {}
-
 /// `-o FILE` and `--format markdown|csv|latex|json`: where a tool's table goes and in what form.
 ///
 /// Output files are written atomically (``AtomicOutput``): a failed run leaves an existing file as
@@ -15,7 +13,7 @@ public struct OutputOptions: ParsableArguments {
     public var output: String?
 
     /// The text format.
-    @Option(help: "Output format: markdown, csv, latex or json.")
+    @Option(help: "Output format; every format carries the provenance (tables as one comment line, JSON as a member).")
     public var format: TableFormat = .markdown
 
     /// Options with their defaults.

@@ -27,7 +27,8 @@ extension ParsableCommand {
 }
 
 /// Range checks for option values, thrown from `validate()` as `ValidationError` (exit 64) with
-/// one line that names the option and the value.
+/// one line that names the option and the value. (Fixed vocabularies and lists are types, not
+/// checks: see ArgumentTypes.swift.)
 public enum OptionCheck {
     /// `value` must be finite and within `range`.
     public static func finite(_ value: Double, _ option: String, in range: ClosedRange<Double>, unit: String = "") throws {
@@ -47,15 +48,6 @@ public enum OptionCheck {
     /// `value` must hold something other than spaces.
     public static func nonEmpty(_ value: String, _ option: String) throws {
         guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("\(option): empty value") }
-    }
-
-    /// A comma list must have no empty item.
-    public static func list(_ value: String, _ option: String) throws {
-        try nonEmpty(value, option)
-        let items = value.split(separator: ",", omittingEmptySubsequences: false)
-        guard items.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
-            throw ValidationError("\(option) '\(value)': empty item in the list")
-        }
     }
 
     private static func format(_ x: Double) -> String {

@@ -2,7 +2,8 @@ import Foundation
 import PlainText
 
 /// What produced an output: tool, version, command line, inputs, options and conventions.
-/// Rendered as JSON (for files and PNG text chunks) and as `key: value` lines (for reports).
+/// Rendered as one JSON object wherever an output carries it (a JSON member, one comment line of a
+/// text table, an HDF5 attribute, a PNG text chunk): the policy is in the <doc:ProvenancePolicy> article.
 /// Key order is the order of insertion, so renderings are deterministic.
 public struct Provenance: Sendable, Equatable {
     /// One input file.
@@ -98,30 +99,6 @@ public struct Provenance: Sendable, Equatable {
             ("options", JSONText.object(options.map { ($0.name, JSONText.string($0.value)) })),
             ("conventions", JSONText.object(conventions.map { ($0.name, JSONText.string($0.value)) })),
         ])
-    }
-
-    /// The record as `key: value` lines: `tool`, `version`, `command`, one `input` per file,
-    /// `option.<name>` and `convention.<name>`.
-    public func textLines() -> [String] {
-        var lines = ["tool: \(tool)", "version: \(version)", "command: \(Provenance.shellQuoted(commandLine))"]
-        for input in inputs {
-            var line = "input: \(input.path) (\(input.size) bytes"
-            if let modified = input.modified { line += ", modified \(modified)" }
-            if let sha = input.sha256 { line += ", sha256 \(sha)" }
-            lines.append(line + ")")
-        }
-        lines += options.map { "option.\($0.name): \($0.value)" }
-        lines += conventions.map { "convention.\($0.name): \($0.value)" }
-        return lines
-    }
-
-    /// Arguments joined for a shell: plain words as they are, others in single quotes.
-    public static func shellQuoted(_ arguments: [String]) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
-        return arguments.map { argument in
-            if !argument.isEmpty, argument.allSatisfy({ safe.contains($0) }) { return argument }
-            return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        }.joined(separator: " ")
     }
 
     private static func set(_ list: inout [(name: String, value: String)], _ name: String, _ value: String) {

@@ -64,14 +64,13 @@ public enum ToolError: Error, ExitCodeProviding, CustomStringConvertible, Equata
 }
 
 /// The exit status for any error:
-/// ``ExitCodeProviding`` errors say it themselves; swift-argument-parser's `ValidationError`
-/// (recognised by type name, as ToolSupport does not depend on it) is usage; Foundation's
-/// file-reading errors and `CancellationError` are bad input and interrupted; anything else is
-/// an internal failure.
+/// ``ExitCodeProviding`` errors say it themselves (swift-argument-parser's `ValidationError` is
+/// ``UsageFailure`` by a conformance in ToolOptions, the module that brings the parser in);
+/// Foundation's file-reading errors and `CancellationError` are bad input and interrupted;
+/// anything else is an internal failure.
 public func toolExitCode(for error: any Error) -> ToolExitCode {
     if let classified = error as? any ExitCodeProviding { return classified.toolExitCode }
     if error is CancellationError { return .interrupted }
-    if String(reflecting: type(of: error)).hasSuffix("ArgumentParser.ValidationError") { return .usage }
     if let cocoa = error as? CocoaError, cocoa.isFileError { return .badInput }
     return .internalFailure
 }

@@ -4,7 +4,7 @@ import PenultimateKit
 import ToolOptions
 
 @main
-struct AccuracyTool: ParsableCommand {
+struct AccuracyTool: ParsableCommand, RecordedOptions {
     static let configuration = CommandConfiguration(
         commandName: "accuracy",
         abstract: "Top-1 / top-5 accuracy from saved logits, laid out like the paper's table.",
@@ -24,48 +24,41 @@ struct AccuracyTool: ParsableCommand {
     @Argument(help: ArgumentHelp("Feature dumps (format v1) with logits.", valueName: "DUMP"))
     var dumps: [String]
 
-    @Option(help: "Split to measure.")
-    var split: String = "val"
+    @Option(help: ArgumentHelp("The one split to measure (default: val).", valueName: "SPLIT"), transform: SplitName.init(parsing:))
+    var split = SplitName("val")
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var partial: PartialOption
 
     func validate() throws {
         guard !dumps.isEmpty else { throw ValidationError("give at least one DUMP") }
-        try OptionCheck.nonEmpty(split, "--split")
     }
+
+    /// The split, and partial when set; `--format` and `-o` choose only the rendering.
+    var recordedOptions: [(name: String, value: String)] { [("split", split.name)] + partial.recordedOptions }
 
     func run() throws {
         runTool(name: "accuracy") {
             try output.check(inputs: dumps)
-            var provenance = Provenance(tool: "accuracy")
-            provenance.setOption("split", split)
-            provenance.setOption("format", output.format.rawValue)
+            let split = split.name
+            var provenance = Provenance(tool: "accuracy", options: self)
             provenance.setConvention("unit", "percent")
             provenance.setConvention("ties", "equal logits rank by ascending class index")
             var measurements: [AccuracyMeasurement] = []
             for path in dumps {
                 try provenance.addInput(path: path)
                 let measured = try AccuracyMeasurement.measure([path], split: split, partial: partial.partial)
-                if !measured.coverage.isEmpty { provenance.setOption("coverage \(path)", measured.coverage) }
+                if !measured.coverage.isEmpty { provenance.setConvention("coverage \(path)", measured.coverage) }
                 measurements.append(measured)
             }
             let table = try AccuracyTable(measurements)
             let datasets = Set(measurements.map(\.attributes.dataset)).sorted().joined(separator: ", ")
             let caption = "Top-1 / top-5 accuracy, split \(split), \(datasets)"
-            let text: String
-            switch output.format {
-            case .json:
-                text = table.json(provenance: provenance)
-            case .markdown:
-                text = table.table(caption: caption).render(.markdown)
-                    + "\n<!-- provenance: \(provenance.json()) -->\n"
-            case .csv:
-                text = provenance.textLines().map { "# \($0)\n" }.joined() + table.table(caption: caption).render(.csv)
-            case .latex:
-                text = provenance.textLines().map { "% \($0)\n" }.joined() + table.table(caption: caption).render(.latex)
-            }
-            try output.emit(text)
+            // One provenance policy (ToolSupport's ProvenancePolicy article): JSON carries the record as its
+            // member, a text table as one comment line above the table, to -o and to stdout alike.
+            let format = output.format
+            try output.emit(format == .json ? table.json(provenance: provenance)
+                                            : provenance.framing(table.table(caption: caption).render(format), format: format))
         }
     }
 }

@@ -4,7 +4,7 @@ import PenultimateKit
 import ToolOptions
 
 /// `eta centroids DUMP... --split S -o FILE.h5`: save per-class sums and counts.
-struct CentroidsCommand: ParsableCommand {
+struct CentroidsCommand: ParsableCommand, RecordedOptions {
     static let configuration = CommandConfiguration(
         commandName: "centroids",
         abstract: "Save one split's per-class sums and counts (a centroid file) for later `eta` runs.",
@@ -24,11 +24,12 @@ struct CentroidsCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The dump: one file, a manifest, or shard files.", valueName: "DUMP"))
     var dump: [String]
 
-    @Option(help: "The split to average.")
-    var split: String
+    @Option(help: ArgumentHelp("The one split to average (a centroid file holds one split).", valueName: "SPLIT"),
+            transform: SplitName.init(parsing:))
+    var split: SplitName
 
-    @Option(help: ArgumentHelp("Row transform for the η it will serve: none, unit or centroid-scale (none and centroid-scale store raw rows).", valueName: "MODE"))
-    var normalize = "centroid-scale"
+    @Option(help: ArgumentHelp("The normalisation of the η it will serve (none and centroid-scale store raw rows, unit unit-length rows).", valueName: "MODE"))
+    var normalize = DistanceNormalization.default
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The centroid file to write (atomically).", valueName: "FILE"))
     var output: String
@@ -36,22 +37,21 @@ struct CentroidsCommand: ParsableCommand {
     @Flag(help: "Leave out rows holding NaN/Inf (and all-zero rows under unit) and record how many.")
     var skipNonfinite = false
 
-    func validate() throws {
-        try OptionCheck.list(split, "--split")
-        _ = try DistanceNormalization.parse(normalize)
+    /// The split, and skip-nonfinite when set; the row normalisation and coverage are conventions.
+    var recordedOptions: [(name: String, value: String)] {
+        [("split", split.name)] + (skipNonfinite ? [("skip-nonfinite", "true")] : [])
     }
 
     func run() throws {
         runTool(name: "eta") {
             try OutputTarget.check(output, inputs: dump)
-            let normalization = try DistanceNormalization.parse(normalize)
+            let normalization = normalize, split = split.name
             // One shard is this command's normal input (a job array writes one file per rank), so
             // part of a dump is accepted; the file records what it covers, and merging the files
             // refuses overlaps and, unless --partial, missing ranks or samples.
             let opened = try Dump.openInput(dump, partial: true)
-            var provenance = Provenance(tool: "eta")
+            var provenance = Provenance(tool: "eta", options: self)
             for path in dump { try provenance.addInput(path: path) }
-            provenance.setOption("split", split)
             provenance.setConvention("row_normalization", normalization.rowNormalization.rawValue)
             let reader = try opened.split(split)
             let progress = Progress("\(split) rows", total: reader.rows)

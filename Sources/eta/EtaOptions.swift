@@ -2,41 +2,29 @@ import ArgumentParser
 import PenultimateKit
 import ToolOptions
 
-extension DistanceNormalization {
-    /// The spelling on the command line: none, unit, centroid-scale (also the raw values outputs
-    /// print); centroidScale, the spelling outputs used before, is kept as an alias.
-    static func parse(_ text: String) throws -> DistanceNormalization {
-        switch text {
-        case "none": return .none
-        case "unit": return .unit
-        case "centroid-scale", "centroidScale": return .centroidScale
-        default: throw ValidationError("--normalize '\(text)': expected none, unit or centroid-scale")
-        }
-    }
-}
-
 /// Options shared by `eta` and `eta sweep`.
-struct EtaOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Split(s): train, val, all (= train and val), or a comma list of split names.", valueName: "SPLIT"))
-    var split = "all"
+struct EtaOptions: ParsableArguments, RecordedOptions {
+    /// `--split`: every split of T1's input by default (T2's must have them too).
+    @OptionGroup var splits: SplitsOption
 
     @Option(help: ArgumentHelp("""
         Targets: retrievers, snakes (presets), all (every class), or a comma list of classes \
-        (wnid, WordNet lemma or class index). Items may be mixed, e.g. retrievers,n01729977.
-        """, valueName: "TARGETS"))
-    var targets = "retrievers,snakes"
+        (wnid, WordNet lemma or class index). Items may be mixed, e.g. retrievers,n01729977. Default: retrievers,snakes.
+        """, valueName: "TARGETS"), transform: CommaList.init(parsing:))
+    var targets = CommaList(["retrievers", "snakes"])
 
     @Option(help: ArgumentHelp("""
         S1 rule or class list: siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N, or ID,ID,... \
         Overrides the preset's S1. Default outside presets: siblings.
-        """, valueName: "RULE"))
-    var s1: String?
+        """, valueName: "RULE"), transform: SetRule.init(parsing:))
+    var s1: SetRule?
 
-    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=8.", valueName: "RULE"))
-    var s2: String?
+    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=8.", valueName: "RULE"),
+            transform: SetRule.init(parsing:))
+    var s2: SetRule?
 
-    @Option(help: ArgumentHelp("Distance normalisation: none, unit (unit-length rows) or centroid-scale (divide by the model's mean centroid distance; default).", valueName: "MODE"))
-    var normalize = "centroid-scale"
+    @Option(help: ArgumentHelp("Distance normalisation: none (raw distances), unit (unit-length rows) or centroid-scale (divided by the model's mean centroid distance).", valueName: "MODE"))
+    var normalize = DistanceNormalization.default
 
     @Flag(help: "Print η × 100 (percent, the unit of the paper's table) instead of fractions.")
     var percent = false
@@ -71,25 +59,22 @@ struct EtaOptions: ParsableArguments {
         if let bootstrap, bootstrap > Self.maxBootstrap {
             throw ValidationError("--bootstrap \(bootstrap): at most \(Self.maxBootstrap) replicates")
         }
-        _ = try DistanceNormalization.parse(normalize)
-        try OptionCheck.list(split, "--split")
-        try OptionCheck.list(targets, "--targets")
-        for (name, rule) in [("--s1", s1), ("--s2", s2)] {
-            guard let rule else { continue }
-            do { _ = try SetRule(parsing: rule) } catch { throw ValidationError("\(name): \(error)") }
-        }
     }
 
-    var splits: [String] {
-        split == "all" ? ["train", "val"] : split.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    /// The options every η output records (split, targets, bootstrap and seed, partial,
+    /// skip-nonfinite); S1/S2, normalisation and unit are recorded as conventions.
+    var recordedOptions: [(name: String, value: String)] {
+        var options = splits.recordedOptions + [("targets", targets.description)]
+        if let bootstrap { options += [("bootstrap", "\(bootstrap)"), ("seed", "\(seed)")] }
+        options += partial.recordedOptions
+        if skipNonfinite { options.append(("skip-nonfinite", "true")) }
+        return options
     }
 
-    func request() throws -> EtaRequest {
-        EtaRequest(splits: splits,
-                   targets: targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                   s1: try s1.map(SetRule.init(parsing:)), s2: try s2.map(SetRule.init(parsing:)),
-                   normalization: try DistanceNormalization.parse(normalize),
-                   invalidRows: skipNonfinite ? .skip : .refuse,
+    /// The request for a T1 input whose splits are `available` (`--split all` means all of them).
+    func request(available: [String]) -> EtaRequest {
+        EtaRequest(splits: splits.split.names(in: available), targets: targets.items, s1: s1, s2: s2,
+                   normalization: normalize, invalidRows: skipNonfinite ? .skip : .refuse,
                    bootstrapReplicates: bootstrap, seed: seed)
     }
 
@@ -97,25 +82,20 @@ struct EtaOptions: ParsableArguments {
         EtaRenderOptions(percent: percent, listMembers: listMembers, listAll: listAll)
     }
 
-    /// Computes and prints the report; the provenance goes into files and JSON.
+    /// Computes and prints the report, with its provenance, to `-o` or stdout.
     func run(t1: ModelInput, t2: [ModelInput], paths: [String]) throws {
-        var provenance = Provenance(tool: "eta")
+        var provenance = Provenance(tool: "eta", options: self)
         for path in paths { try provenance.addInput(path: path) }
-        let request = try request()
+        let request = request(available: t1.splitNames)
         let classes = try ClassResolution(classes: t1.classes, file: t1.label, wordNet: try wordNet.load())
         let report = try EtaReport.compute(t1: t1, t2: t2, request: request, classes: classes)
-        provenance.setOption("split", split)
-        provenance.setOption("targets", targets)
-        if let bootstrap { provenance.setOption("bootstrap", "\(bootstrap)"); provenance.setOption("seed", "\(seed)") }
         provenance.setConvention("normalize", request.normalization.rawValue)
         provenance.setConvention("unit", percent ? "percent" : "fraction")
         provenance.setConvention("s1_rule", request.s1Description)
         provenance.setConvention("s2_rule", request.s2Description)
         provenance.setConvention("invalid_rows", request.invalidRows.rawValue)
-        if partial.partial { provenance.setOption("partial", "true") }
         for entry in report.coverage { provenance.setConvention("coverage \(entry.path) \(entry.split)", entry.summary) }
-        let embed = output.output != nil || output.format == .json
-        try output.emit(report.render(output.format, options: renderOptions, provenance: embed ? provenance : nil))
+        try output.emit(report.render(output.format, options: renderOptions, provenance: provenance))
     }
 }
 

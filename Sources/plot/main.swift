@@ -4,7 +4,7 @@ import PenultimateKit
 import ToolOptions
 
 /// `plot`: paper-style figures from projection files, η reports and accuracy reports.
-struct Plot: ParsableCommand {
+struct Plot: ParsableCommand, RecordedOptions {
     static let configuration = CommandConfiguration(
         commandName: "plot",
         abstract: "Draw projection grids, η bar charts or accuracy-vs-T charts as PNG, PDF or SVG.",
@@ -34,17 +34,21 @@ struct Plot: ParsableCommand {
     @Flag(help: "With --accuracy: add a Top-5 panel.")
     var top5 = false
 
-    @Option(help: "With --accuracy: the split to chart (default val when present).")
-    var split: String?
+    @Option(help: ArgumentHelp("With --accuracy: the one split to chart (default val when present).", valueName: "SPLIT"),
+            transform: SplitName.init(parsing:))
+    var split: SplitName?
 
-    @Option(help: "Grid as ROWSxCOLUMNS, each 1 to 8, e.g. 2x4 (default: one row).")
-    var grid: String?
+    @Option(help: ArgumentHelp("Grid as ROWSxCOLUMNS, each 1 to \(GridShape.maxSide), e.g. 2x4 (default: one row).", valueName: "ROWSxCOLUMNS"),
+            transform: GridShape.init(parsing:))
+    var grid: GridShape?
 
-    @Option(name: .customLong("row-titles"), help: "Comma-separated row labels, e.g. \"T = 1,T = 3\".")
-    var rowTitles: String?
+    @Option(name: .customLong("row-titles"), help: "Comma-separated row labels, e.g. \"T = 1,T = 3\" (an empty one leaves a row unlabelled).",
+            transform: CommaList.keepingEmptyItems)
+    var rowTitles: CommaList?
 
-    @Option(help: "Comma-separated titles: one per column, or one per panel.")
-    var titles: String?
+    @Option(help: "Comma-separated titles: one per column, or one per panel (an empty one leaves it untitled).",
+            transform: CommaList.keepingEmptyItems)
+    var titles: CommaList?
 
     @Option(help: "Figure title.")
     var title: String?
@@ -63,19 +67,13 @@ struct Plot: ParsableCommand {
 
     /// Ranges of the numeric options: beyond them a figure is unreadable or too big to draw.
     static let dpiRange = 10.0...2400.0, inchRange = 0.5...100.0
-    /// The largest grid: enough for the paper's 2 x 4 and sweeps, small enough to stay legible.
-    static let maxGridSide = 8
 
     func validate() throws {
         let modes = [!inputs.isEmpty, eta != nil, accuracy != nil].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give projection files, or --eta FILE, or --accuracy FILE (exactly one)") }
-        if let grid, parseGrid(grid) == nil {
-            throw ValidationError("--grid '\(grid)': expected ROWSxCOLUMNS with each from 1 to \(Self.maxGridSide), e.g. 2x4")
-        }
         try OptionCheck.finite(dpi, "--dpi", in: Self.dpiRange)
         if let width { try OptionCheck.finite(width, "--width", in: Self.inchRange, unit: " inches") }
         if let height { try OptionCheck.finite(height, "--height", in: Self.inchRange, unit: " inches") }
-        if let split { try OptionCheck.nonEmpty(split, "--split") }
         if let eta { try OptionCheck.nonEmpty(eta, "--eta") }
         if let accuracy { try OptionCheck.nonEmpty(accuracy, "--accuracy") }
         do { _ = try OutputFormat(path: output) } catch {
@@ -83,15 +81,17 @@ struct Plot: ParsableCommand {
         }
     }
 
-    func parseGrid(_ text: String) -> (rows: Int, columns: Int)? {
-        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-        guard parts.count == 2, let rows = Int(parts[0]), let columns = Int(parts[1]),
-              (1...Self.maxGridSide).contains(rows), (1...Self.maxGridSide).contains(columns) else { return nil }
-        return (rows, columns)
-    }
-
-    func list(_ text: String?) -> [String]? {
-        text.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    /// Every option that shapes the figure, as given; `-o` (and so the format) is on the command line.
+    var recordedOptions: [(name: String, value: String)] {
+        var options: [(name: String, value: String)] = []
+        for (name, value) in [("grid", grid?.description), ("titles", titles?.description), ("row-titles", rowTitles?.description),
+                              ("title", title), ("width", width.map { "\($0)" }), ("height", height.map { "\($0)" }),
+                              ("split", split?.name)] {
+            if let value { options.append((name, value)) }
+        }
+        options.append(("dpi", "\(dpi)"))
+        if top5 { options.append(("top5", "true")) }
+        return options
     }
 
     func run() throws {
@@ -100,14 +100,14 @@ struct Plot: ParsableCommand {
             let named = inputs.flatMap { argument in [argument] + (argument.lastIndex(of: ":").map { [String(argument[..<$0])] } ?? []) }
             try OutputTarget.check(output, inputs: named + [eta, accuracy].compactMap { $0 })
             let format = try OutputFormat(path: output)
-            var provenance = Provenance(tool: "plot")
+            var provenance = Provenance(tool: "plot", options: self)
             let figure: Figure
             if let eta {
                 try provenance.addInput(path: eta)
                 figure = etaFigure(try EtaChartData.read(path: eta), title: title, width: width, height: height, dpi: dpi)
             } else if let accuracy {
                 try provenance.addInput(path: accuracy)
-                figure = try accuracyFigure(try AccuracyChartData.read(path: accuracy), path: accuracy, split: split, top5: top5,
+                figure = try accuracyFigure(try AccuracyChartData.read(path: accuracy), path: accuracy, split: split?.name, top5: top5,
                                             title: title, width: width, height: height, dpi: dpi)
             } else {
                 var panels: [ProjectionPanelInput] = []
@@ -118,17 +118,10 @@ struct Plot: ParsableCommand {
                     }
                     panels += found
                 }
-                let shape = grid.flatMap(parseGrid)
-                let options = ProjectionFigureOptions(rows: shape?.rows, columns: shape?.columns, titles: list(titles),
-                                                      rowTitles: list(rowTitles), title: title, width: width, height: height, dpi: dpi)
+                let options = ProjectionFigureOptions(rows: grid?.rows, columns: grid?.columns, titles: titles?.items,
+                                                      rowTitles: rowTitles?.items, title: title, width: width, height: height, dpi: dpi)
                 figure = try projectionFigure(panels, options: options)
             }
-            for (name, value) in [("grid", grid), ("titles", titles), ("row-titles", rowTitles), ("title", title),
-                                  ("width", width.map { "\($0)" }), ("height", height.map { "\($0)" }), ("split", split)] {
-                if let value { provenance.setOption(name, value) }
-            }
-            provenance.setOption("dpi", "\(dpi)")
-            if top5 { provenance.setOption("top5", "true") }
             let bytes = try figure.render(format: format, provenance: ["Software": "penultimate plot \(PenultimateVersion.string)",
                                                                         "provenance": provenance.json()])
             try AtomicOutput.write(Data(bytes), to: output)
@@ -136,6 +129,29 @@ struct Plot: ParsableCommand {
             print("\(output): \(figure.rows)x\(figure.columns) \(format.rawValue), \(count) panel\(count == 1 ? "" : "s")")
         }
     }
+}
+
+/// `--grid ROWSxCOLUMNS`: the panel grid of a projection figure.
+struct GridShape: Sendable, Equatable, CustomStringConvertible {
+    /// The largest side: enough for the paper's 2 x 4 and sweeps, small enough to stay legible.
+    static let maxSide = 8
+
+    var rows: Int
+    var columns: Int
+
+    /// Parses `2x4` (or `2X4`); each side from 1 to ``maxSide``.
+    init(parsing text: String) throws {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let rows = Int(parts[0]), let columns = Int(parts[1]),
+              (1...Self.maxSide).contains(rows), (1...Self.maxSide).contains(columns) else {
+            throw ValidationError("expected ROWSxCOLUMNS with each from 1 to \(Self.maxSide), e.g. 2x4")
+        }
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// `ROWSxCOLUMNS` (what provenance records).
+    var description: String { "\(rows)x\(columns)" }
 }
 
 Plot.runAsTool(name: "plot")

@@ -3,7 +3,7 @@ import PenultimateKit
 import ToolOptions
 
 /// `project`: three classes' penultimate features projected to 2-D, written as a projection file.
-struct Project: ParsableCommand {
+struct Project: ParsableCommand, RecordedOptions {
     static let configuration = CommandConfiguration(
         commandName: "project",
         abstract: "Project three classes' penultimate features onto their templates' plane (Müller) or the paper's QR + PCA view.",
@@ -24,14 +24,15 @@ struct Project: ParsableCommand {
     @Argument(help: "The dump: one file, its shards, or a manifest.")
     var dump: [String]
 
-    @Option(help: "Three classes, comma-separated: wnid, WordNet lemma or class index (order fixes colours and axes).")
-    var classes: String
+    @Option(help: ArgumentHelp("Three classes, comma-separated: wnid, WordNet lemma or class index (order fixes colours and axes).", valueName: "CLASSES"),
+            transform: CommaList.init(parsing:))
+    var classes: CommaList
 
-    @Option(help: "muller | qr-pca")
-    var method: String = "muller"
+    @Option(help: "The projection: Müller's plane or the paper's QR + PCA.")
+    var method = ProjectionMethod.muller
 
-    @Option(help: "train | val | all (every split of the dump); any split name works.")
-    var split: String = "all"
+    /// `--split`: every split of the dump by default.
+    @OptionGroup var splits: SplitsOption
 
     @Option(name: .customLong("per-class"), parsing: .unconditional, help: "The first N rows of each class in sample_index order (N >= 1).")
     var perClass: Int?
@@ -56,38 +57,40 @@ struct Project: ParsableCommand {
     @OptionGroup var partial: PartialOption
 
     func validate() throws {
-        guard ProjectionMethod(rawValue: method) != nil else { throw ValidationError("--method must be muller or qr-pca") }
         if perClass != nil && sample != nil { throw ValidationError("give --per-class or --sample, not both") }
         if let n = perClass { try OptionCheck.integer(n, "--per-class", in: 1...Int.max) }
         if let n = sample { try OptionCheck.integer(n, "--sample", in: 1...Int.max) }
         if let n = fitPerClass { try OptionCheck.integer(n, "--fit-per-class", in: 1...Int.max) }
-        try OptionCheck.list(classes, "--classes")
-        let count = classes.split(separator: ",", omittingEmptySubsequences: false).count
-        guard count == 3 else { throw ValidationError("--classes '\(classes)': give exactly 3 classes, not \(count)") }
-        try OptionCheck.nonEmpty(split, "--split")
+        guard classes.items.count == 3 else { throw ValidationError("--classes '\(classes)': give exactly 3 classes, not \(classes.items.count)") }
         do { _ = try ProjectionFileFormat(path: output) } catch {
             throw ValidationError("-o \(output): unknown extension; use .h5, .csv or .json")
         }
     }
 
+    /// The selection: classes, method, split, samples, fit-per-class, skip-nonfinite, partial.
+    var recordedOptions: [(name: String, value: String)] {
+        var options = [("classes", classes.description), ("method", method.rawValue)] + splits.recordedOptions
+        options.append(("samples", selection.description))
+        if let fitPerClass { options.append(("fit-per-class", String(fitPerClass))) }
+        if skipNonfinite { options.append(("skip-nonfinite", "true")) }
+        return options + partial.recordedOptions
+    }
+
+    /// The rows per class `--per-class`, `--sample` and `--seed` select.
+    var selection: SampleSelection {
+        perClass.map { .firstPerClass($0) } ?? sample.map { .randomPerClass($0, seed: seed) } ?? .all
+    }
+
     func run() throws {
         runTool(name: "project") {
             try OutputTarget.check(output, inputs: dump)
-            let selection: SampleSelection = perClass.map { .firstPerClass($0) }
-                ?? sample.map { .randomPerClass($0, seed: seed) } ?? .all
-            let splits = split == "all" ? [] : [split]  // empty: every split of the dump
             let request = ProjectionRequest(
-                dumpPaths: dump, classes: classes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                method: ProjectionMethod(rawValue: method)!, splits: splits, selection: selection, wordnetDirectory: wordNet.directory,
+                dumpPaths: dump, classes: classes.items, method: method,
+                splits: splits.split.names(in: []),  // empty for all: every split of the dump
+                selection: selection, wordnetDirectory: wordNet.directory,
                 fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite, partial: partial.partial)
-            var provenance = Provenance(tool: "project")
+            var provenance = Provenance(tool: "project", options: self)
             for path in dump { try provenance.addInput(path: path) }
-            provenance.setOption("classes", classes)
-            provenance.setOption("method", method)
-            provenance.setOption("split", split)
-            provenance.setOption("samples", selection.description)
-            if let fitPerClass { provenance.setOption("fit-per-class", String(fitPerClass)) }
-            if skipNonfinite { provenance.setOption("skip-nonfinite", "true") }
             let file = try request.run(provenance: provenance)
             try file.write(to: output)
             let counts = file.splits.map { "\($0.name): \($0.points.count) points" }.joined(separator: ", ")

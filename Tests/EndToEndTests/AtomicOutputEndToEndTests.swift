@@ -282,8 +282,8 @@ struct OutputTargetEndToEndTests {
         #expect(!run.signaled && run.status == 0, "\(run)")
         let received = String(decoding: reader.wait(), as: UTF8.self)
         let expected = try String(contentsOfFile: folder.file("table.csv"), encoding: .utf8)
-        // Equal but for the recorded command line (-o differs).
-        let strip = { (text: String) in text.split(separator: "\n").filter { !$0.hasPrefix("# command:") } }
+        // Equal but for the provenance line, whose recorded command line differs (-o).
+        let strip = { (text: String) in text.split(separator: "\n").filter { !$0.hasPrefix("# provenance: ") } }
         #expect(strip(received) == strip(expected) && !received.isEmpty)
         #expect(fileType(folder.file("pipe.csv")) == S_IFIFO)
         #expect(folder.leftovers().isEmpty)
@@ -294,7 +294,7 @@ struct OutputTargetEndToEndTests {
         let folder = try OutputTargetFolder()
         defer { folder.remove() }
         let run = try CorpusTool.run("accuracy", ["X.h5", "--format", "csv", "-o", "/dev/stdout"], timeout: 60, currentDirectory: folder.url)
-        #expect(run.status == 0 && run.stdout.hasPrefix("# tool: accuracy"), "\(run)")
+        #expect(run.status == 0 && run.stdout.hasPrefix("# provenance: {\"tool\": \"accuracy\""), "\(run)")
         #expect(run.stdout.split(separator: "\n").count > 3, "\(run)")
         let centroids = try CorpusTool.run("eta", ["centroids", "X.h5", "--split", "train", "-o", "/dev/stdout"], timeout: 60,
                                            currentDirectory: folder.url)
@@ -313,7 +313,7 @@ struct OutputTargetEndToEndTests {
         let second = try CorpusTool.run("project", ["X.h5", "--classes", "0,1,2", "-o", "new.h5"], timeout: 60, currentDirectory: folder.url)
         #expect(first.status == 0 && second.status == 0, "\(first) \(second)")
         #expect(fileType(folder.file("acc.csv")) == S_IFLNK && fileType(folder.file("new.h5")) == S_IFLNK)
-        #expect(try String(contentsOfFile: folder.file("real/acc.csv"), encoding: .utf8).hasPrefix("# tool: accuracy"))
+        #expect(try String(contentsOfFile: folder.file("real/acc.csv"), encoding: .utf8).hasPrefix("# provenance: {\"tool\": \"accuracy\""))
         #expect(fileType(folder.file("real/new.h5")) == S_IFREG)
         #expect(folderListing(folder.url.appendingPathComponent("real")) == ["acc.csv", "new.h5"])
     }

@@ -6,10 +6,11 @@ enum EtaFixture {
     /// The ten preset classes, miniature poodle and submarine.
     static let wnids = SetPreset.retrieverWnids + SetPreset.snakeWnids + ["n02113712", "n04347754"]
 
-    /// Writes a small student dump (train and val, 12 classes, dim 4) at `temperature`, whose
-    /// families draw together as T grows. `nanRows` train rows get a NaN.
+    /// Writes a small student dump (`splits`, by default train and val; 12 classes, dim 4) at
+    /// `temperature`, whose families draw together as T grows. `nanRows` train rows get a NaN.
     @discardableResult
-    static func writeDump(_ path: String, temperature: Double, seed: UInt64, nanRows: Int = 0) throws -> String {
+    static func writeDump(_ path: String, temperature: Double, seed: UInt64, nanRows: Int = 0,
+                          splits: [String] = ["train", "val"]) throws -> String {
         let dim = 4, classes = wnids.count
         var structure = Xoshiro256StarStar(seed: 11)
         var noise = Xoshiro256StarStar(seed: seed)
@@ -32,7 +33,7 @@ enum EtaFixture {
         let writer = try FeatureWriter(path: path, attributes: attributes, classes: ClassList(wnids: wnids),
                                        weight: [Float](repeating: 0, count: classes * dim),
                                        bias: [Float](repeating: 0, count: classes))
-        for split in ["train", "val"] {
+        for split in splits {
             var features: [Float] = [], labels: [Int32] = []
             for _ in 0..<6 {
                 for k in 0..<classes {

@@ -24,6 +24,9 @@ struct SweepOption: Sendable, CustomStringConvertible {
     var base: [String]
     var option: String
     var kind: SweepKind
+    /// Values beyond ``sweepValues`` that this option's type must refuse (exit 64, one line):
+    /// malformed lists, `all` where one split is read, near-misses of a vocabulary.
+    var refused: [String] = []
     var description: String { "\(tool) \(option)" }
 
     func allowed(_ value: String) -> Set<Int32> {
@@ -41,23 +44,23 @@ let etaBase = ["--t1", "X.h5", "--t2", "Y.h5", "--targets", "0", "--s1", "1", "-
 let projectBase = ["X.h5", "--classes", "0,1,2", "-o", "sweep.h5"]
 let sweepOptions: [SweepOption] = [
     // eta (compare) and its shared options
-    SweepOption(tool: "eta", base: etaBase, option: "--split", kind: .name),
-    SweepOption(tool: "eta", base: etaBase, option: "--targets", kind: .name),
-    SweepOption(tool: "eta", base: etaBase, option: "--s1", kind: .name),
+    SweepOption(tool: "eta", base: etaBase, option: "--split", kind: .name, refused: [",", "train,,val", "train,all", " , "]),
+    SweepOption(tool: "eta", base: etaBase, option: "--targets", kind: .name, refused: [",", "0,,1", "0,"]),
+    SweepOption(tool: "eta", base: etaBase, option: "--s1", kind: .name, refused: ["lca-depth>=x", "path<", "1,,2"]),
     SweepOption(tool: "eta", base: etaBase, option: "--s2", kind: .name),
-    SweepOption(tool: "eta", base: etaBase, option: "--normalize", kind: .checked()),
+    SweepOption(tool: "eta", base: etaBase, option: "--normalize", kind: .checked(), refused: ["centroidscale", "Unit", "none,unit"]),
     SweepOption(tool: "eta", base: etaBase, option: "--bootstrap", kind: .checked()),
     SweepOption(tool: "eta", base: etaBase, option: "--seed", kind: .checked(valid: ["0"])),
-    SweepOption(tool: "eta", base: etaBase, option: "--format", kind: .checked()),
+    SweepOption(tool: "eta", base: etaBase, option: "--format", kind: .checked(), refused: ["md", "JSON", "csv,json"]),
     SweepOption(tool: "eta", base: etaBase, option: "--wordnet", kind: .name),
     SweepOption(tool: "eta", base: ["sweep", "X.h5", "Y.h5", "--targets", "0", "--s1", "1", "--s2", "2"], option: "--bootstrap", kind: .checked()),
-    SweepOption(tool: "eta", base: ["centroids", "X.h5", "--split", "train", "-o", "c.h5"], option: "--normalize", kind: .checked()),
-    SweepOption(tool: "eta", base: ["centroids", "X.h5", "-o", "c.h5"], option: "--split", kind: .name),
+    SweepOption(tool: "eta", base: ["centroids", "X.h5", "--split", "train", "-o", "c.h5"], option: "--normalize", kind: .checked(), refused: ["centroidscale"]),
+    SweepOption(tool: "eta", base: ["centroids", "X.h5", "-o", "c.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
     SweepOption(tool: "eta", base: ["wordnet"], option: "--lookup", kind: .name),
     // project
-    SweepOption(tool: "project", base: ["X.h5", "-o", "sweep.h5"], option: "--classes", kind: .checked()),
-    SweepOption(tool: "project", base: projectBase, option: "--method", kind: .checked()),
-    SweepOption(tool: "project", base: projectBase, option: "--split", kind: .name),
+    SweepOption(tool: "project", base: ["X.h5", "-o", "sweep.h5"], option: "--classes", kind: .checked(), refused: ["0,1", "0,1,2,3", "0,,2", ",,"]),
+    SweepOption(tool: "project", base: projectBase, option: "--method", kind: .checked(), refused: ["qrpca", "Muller", "muller,qr-pca"]),
+    SweepOption(tool: "project", base: projectBase, option: "--split", kind: .name, refused: [",", "train,,val", "all,val"]),
     SweepOption(tool: "project", base: projectBase, option: "--per-class", kind: .checked()),
     SweepOption(tool: "project", base: projectBase, option: "--sample", kind: .checked()),
     SweepOption(tool: "project", base: projectBase + ["--method", "qr-pca"], option: "--fit-per-class", kind: .checked()),
@@ -65,7 +68,7 @@ let sweepOptions: [SweepOption] = [
     SweepOption(tool: "project", base: ["X.h5", "--classes", "0,1,2"], option: "-o", kind: .checked()),
     SweepOption(tool: "project", base: projectBase, option: "--wordnet", kind: .name),
     // plot
-    SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--grid", kind: .checked()),
+    SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--grid", kind: .checked(), refused: ["9x1", "2x", "x4", "2x4x1", "0x2"]),
     SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--dpi", kind: .checked()),
     SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--width", kind: .checked(valid: ["1.5"])),
     SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--height", kind: .checked(valid: ["1.5"])),
@@ -75,10 +78,10 @@ let sweepOptions: [SweepOption] = [
     SweepOption(tool: "plot", base: ["p.h5"], option: "-o", kind: .checked()),
     SweepOption(tool: "plot", base: ["-o", "f.png"], option: "--eta", kind: .name),
     SweepOption(tool: "plot", base: ["-o", "f.png"], option: "--accuracy", kind: .name),
-    SweepOption(tool: "plot", base: ["--accuracy", "acc.json", "-o", "f.png"], option: "--split", kind: .name),
+    SweepOption(tool: "plot", base: ["--accuracy", "acc.json", "-o", "f.png"], option: "--split", kind: .name, refused: ["all", "train,val"]),
     // accuracy
-    SweepOption(tool: "accuracy", base: ["X.h5"], option: "--split", kind: .name),
-    SweepOption(tool: "accuracy", base: ["X.h5"], option: "--format", kind: .checked()),
+    SweepOption(tool: "accuracy", base: ["X.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
+    SweepOption(tool: "accuracy", base: ["X.h5"], option: "--format", kind: .checked(), refused: ["md", "tex"]),
     // minilab: valid values would train for minutes, so only values that must be refused.
     SweepOption(tool: "minilab", base: ["run", "-o", "lab"], option: "--seed", kind: .checked(valid: ["0"])),
     SweepOption(tool: "minilab", base: ["run", "-o", "lab"], option: "--data-seed", kind: .checked(valid: ["0"])),
@@ -100,6 +103,11 @@ struct OptionSweepTests {
             if run.status != 0 { #expect(run.stderrLines.count == 1, "\(run)") }
             #expect(!run.stderr.contains("Missing value") || (value.hasPrefix("-") && !option.isNumeric),
                     "a value reported as missing: \(run)")
+        }
+        for value in option.refused {
+            let run = try CorpusTool.run(option.tool, option.base + [option.option, value], timeout: 120, currentDirectory: folder.url)
+            #expect(run.status == 64 && run.stderrLines.count == 1, "\(option) '\(value)': \(run)")
+            #expect(run.stderr.contains(option.option), "the line names the option: \(run)")
         }
     }
 }

@@ -49,18 +49,37 @@ import TestSupport
         "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}], \
         "options": {"split": "train", "bootstrap": "1000"}, "conventions": {"normalization": "centroid-scale"}}
         """)
-        #expect(record.textLines() == [
-            "tool: eta",
-            "version: \(PenultimateVersion.string)",
-            "command: eta --set 'lca-depth>=8' 'a b.h5' 'it'\\''s'",
-            "input: \(path) (3 bytes, sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad)",
-            "option.split: train",
-            "option.bootstrap: 1000",
-            "convention.normalization: centroid-scale",
-        ])
+        // One rendering in every text format: the JSON record on one comment line.
+        #expect(record.commentLine(.markdown) == "<!-- provenance: \(record.json()) -->")
+        #expect(record.commentLine(.csv) == "# provenance: \(record.json())")
+        #expect(record.commentLine(.latex) == "% provenance: \(record.json())")
         // The JSON is valid and round-trips through Foundation's parser.
         let parsed = try JSONSerialization.jsonObject(with: Data(record.json().utf8)) as? [String: Any]
         #expect((parsed?["command_line"] as? [String])?.last == "it's")
+    }
+
+    struct Options: RecordedOptions {
+        var split = "all", seed: UInt64? = nil
+        var recordedOptions: [(name: String, value: String)] {
+            [("split", split)] + (seed.map { [("seed", "\($0)")] } ?? [])
+        }
+    }
+
+    @Test func recordedOptionsAreTheOptionsOfTheRecord() {
+        let record = Provenance(tool: "eta", options: Options(seed: 7), commandLine: ["eta"])
+        #expect(record.options.map(\.name) == ["split", "seed"] && record.options.map(\.value) == ["all", "7"])
+        var again = record
+        again.record(Options(split: "val"))  // replaces in place, leaves the others
+        #expect(again.options.map(\.value) == ["val", "7"])
+    }
+
+    @Test func textReportsFrameTheBodyTheSameWayInEveryFormat() {
+        let record = Provenance(tool: "t", options: Options(), commandLine: ["t"])
+        let line = record.json()
+        #expect(record.framing("| a |\n", notes: ["unit: percent"], format: .markdown)
+                == "unit: percent\n<!-- provenance: \(line) -->\n\n| a |\n")
+        #expect(record.framing("a\n", notes: ["unit: percent"], format: .csv) == "# unit: percent\n# provenance: \(line)\n\na\n")
+        #expect(record.framing("x\n", format: .latex) == "% provenance: \(line)\n\nx\n")
     }
 
     @Test func largeInputIsIdentifiedBySizeAndTime() throws {
