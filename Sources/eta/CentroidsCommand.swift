@@ -54,7 +54,7 @@ struct CentroidsCommand: ParsableCommand {
             provenance.setOption("split", split)
             provenance.setConvention("row_normalization", normalization.rowNormalization.rawValue)
             let reader = try opened.split(split)
-            let progress = Progress("\(split) rows", total: reader.rows)
+            let progress = ProgressMeter("\(split) rows", total: reader.rows)
             let file = try CentroidFile.compute(dump: opened, split: split, rowNormalization: normalization.rowNormalization,
                                                 invalidRows: skipNonfinite ? .skip : .refuse, progress: progress)
             progress.finish()
