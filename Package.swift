@@ -62,12 +62,12 @@ let package = Package(
         // Option groups and the run loop the command-line tools share.
         .target(
             name: "ToolOptions",
-            dependencies: ["PenultimateKit", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).
         .executableTarget(name: "penultimate-probe", dependencies: ["FeatureStore"]),
-        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "FeatureStore", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "eta", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "plot", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
