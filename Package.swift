@@ -75,13 +75,16 @@ let package = Package(
         .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests
-        // Process running (tools, python3 cross-checks), temp folders and the package root, shared by the tests.
-        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        // Process running (tools, python3 cross-checks, with time limits), temp folders, the package
+        // root and a PNG reader, shared by the tests.
+        // Reads PNGs back for the tests (the tools only write them, through CPNG).
+        .target(name: "CPNGDecode", linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "TestSupport", dependencies: ["CPNGDecode"], path: "Sources/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
         .testTarget(name: "FeatureStoreTests", dependencies: ["TestSupport", "FeatureStore", "HDF5"]),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
         .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
-        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "CPNG"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures"]),
         .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport"]),
         .testTarget(

@@ -1,29 +1,8 @@
 import CPNG
 
-/// A decoded PNG: straight-alpha RGBA8 pixels plus the metadata this package writes.
-public struct PNGImage: Sendable, Equatable {
-    /// Width in pixels.
-    public var width: Int
-    /// Height in pixels.
-    public var height: Int
-    /// `width * height * 4` bytes, rows top to bottom, straight (non-premultiplied) alpha.
-    public var rgba: [UInt8]
-    /// Dots per inch from the pHYs chunk (x direction), when it is present and in metres.
-    public var dpi: Double?
-    /// Text chunks (tEXt and iTXt) in file order, as key/value pairs.
-    public var texts: [(key: String, value: String)]
-
-    /// The value of the first text chunk named `key`.
-    public func text(_ key: String) -> String? {
-        texts.first(where: { $0.key == key })?.value
-    }
-
-    /// The pixel at column `x`, row `y`: (red, green, blue, alpha).
-    public func pixel(x: Int, y: Int) -> (red: UInt8, green: UInt8, blue: UInt8, alpha: UInt8) {
-        let i = (y * width + x) * 4
-        return (rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3])
-    }
-
+/// Writes the figures' PNG bytes through libpng. (Reading PNGs back is for the tests only:
+/// TestSupport's `PNGImage`.)
+public enum PNGEncoder {
     /// Encodes straight-alpha RGBA8 pixels to PNG bytes with a pHYs chunk for `dpi` and one
     /// text chunk per entry of `texts` (ASCII values as tEXt, others as iTXt), in the given order.
     public static func encode(rgba: [UInt8], width: Int, height: Int, dpi: Double,
@@ -64,52 +43,6 @@ public struct PNGImage: Sendable, Equatable {
         }
         defer { cpng_free(output) }
         return Array(UnsafeBufferPointer(start: output, count: length))
-    }
-
-    /// Decodes PNG bytes held in memory.
-    public static func decode(_ bytes: [UInt8]) throws -> PNGImage {
-        var image = cpng_image()
-        var message = [CChar](repeating: 0, count: 256)
-        let code = bytes.withUnsafeBufferPointer { buffer in
-            cpng_decode_memory(buffer.baseAddress, buffer.count, &image, &message, message.count)
-        }
-        return try finish(&image, code: code, message: message, source: "memory")
-    }
-
-    /// Decodes a PNG file.
-    public static func decode(path: String) throws -> PNGImage {
-        var image = cpng_image()
-        var message = [CChar](repeating: 0, count: 256)
-        let code = cpng_decode_file(path, &image, &message, message.count)
-        return try finish(&image, code: code, message: message, source: path)
-    }
-
-    private static func finish(_ image: inout cpng_image, code: Int32, message: [CChar],
-                               source: String) throws -> PNGImage {
-        defer { cpng_image_free(&image) }
-        guard code == Int32(CPNG_OK), let pixels = image.rgba else {
-            throw FigureError.png(source: source, message: messageText(message))
-        }
-        let width = Int(image.width), height = Int(image.height)
-        var texts: [(key: String, value: String)] = []
-        for k in 0..<image.text_count {
-            guard let key = image.text_keys[k], let value = image.text_values[k] else { continue }
-            let valueBytes = UnsafeRawBufferPointer(start: value, count: image.text_value_lengths[k])
-            texts.append((String(cString: key), String(decoding: valueBytes, as: UTF8.self)))
-        }
-        var dpi: Double?
-        if image.has_phys != 0, image.phys_unit_is_metre != 0 {
-            dpi = Double(image.phys_x) * 0.0254
-        }
-        return PNGImage(width: width, height: height,
-                        rgba: Array(UnsafeBufferPointer(start: pixels, count: width * height * 4)),
-                        dpi: dpi, texts: texts)
-    }
-
-    /// Equal pixels, size, dpi and text chunks (in order).
-    public static func == (a: PNGImage, b: PNGImage) -> Bool {
-        a.width == b.width && a.height == b.height && a.rgba == b.rgba && a.dpi == b.dpi
-            && a.texts.map(\.key) == b.texts.map(\.key) && a.texts.map(\.value) == b.texts.map(\.value)
     }
 }
 
