@@ -1,4 +1,7 @@
+import Analysis
+import FeatureStore
 import Foundation
+import Taxonomy
 import ToolSupport
 
 /// What `project` is asked to do: which dump, which three classes, which method, splits and samples.
