@@ -8,6 +8,7 @@
 //     -> thin Swift wrappers (HDF5, Figures)
 //     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
 //     -> workflows shared by the tools (PenultimateKit, ToolSupport)
+//     -> Penultimate, the umbrella the tools import (re-exports only)
 //     -> executables that only parse arguments and print.
 import PackageDescription
 
@@ -22,7 +23,7 @@ let package = Package(
         .executable(name: "accuracy", targets: ["accuracy"]),
         .executable(name: "minilab", targets: ["minilab"]),
         .executable(name: "penultimate-probe", targets: ["penultimate-probe"]),
-        .library(name: "PenultimateKit", targets: ["PenultimateKit"]),
+        .library(name: "PenultimateKit", targets: ["Penultimate", "PenultimateKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,6 +57,10 @@ let package = Package(
         .target(
             name: "PenultimateKit",
             dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        // The umbrella the tools import: re-exports PenultimateKit and the modules in its API, no code.
+        .target(
+            name: "Penultimate",
+            dependencies: ["PenultimateKit", "Analysis", "FeatureStore", "Figures", "Taxonomy", "ToolSupport"]),
         // The mini-lab's experiment written as dumps: kept apart so only `minilab` links OpenBLAS.
         .target(name: "MiniLabRun", dependencies: ["MiniLab", "FeatureStore", "Taxonomy", "ToolSupport"]),
 
@@ -67,12 +72,12 @@ let package = Package(
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).
         .executableTarget(name: "penultimate-probe", dependencies: ["FeatureStore"]),
-        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "FeatureStore", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "eta", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "plot", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "accuracy", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "inspect", dependencies: ["Penultimate", "FeatureStore", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "eta", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "project", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "plot", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "accuracy", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "minilab", dependencies: ["Penultimate", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests
         // Process running (tools, python3 cross-checks, with time limits), temp folders, the package
@@ -89,9 +94,9 @@ let package = Package(
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["TestSupport", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
-        .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "PenultimateKit"]),
+            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "Penultimate"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PenultimateKit", "ToolSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Penultimate", "ToolSupport"]),
     ]
 )

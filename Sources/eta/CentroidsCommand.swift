@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `eta centroids DUMP... --split S -o FILE.h5`: save per-class sums and counts.

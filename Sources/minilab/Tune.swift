@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import MiniLab
 import MiniLabRun
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 extension MiniLabTool {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 /// `eta` as a user runs it: tables, JSON, exit codes, one stderr line, atomic `-o`.
