@@ -10,6 +10,7 @@
 //     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
 //        (MiniLab draws from Analysis's seeded generator: Analysis imports nothing, so no cycle)
 //     -> workflows shared by the tools (PenultimateKit, ToolSupport)
+//     -> Penultimate, the umbrella the tools import (re-exports only)
 //     -> executables that only parse arguments and print.
 import PackageDescription
 
@@ -24,7 +25,7 @@ let package = Package(
         .executable(name: "accuracy", targets: ["accuracy"]),
         .executable(name: "minilab", targets: ["minilab"]),
         .executable(name: "penultimate-probe", targets: ["penultimate-probe"]),
-        .library(name: "PenultimateKit", targets: ["PenultimateKit"]),
+        .library(name: "PenultimateKit", targets: ["Penultimate", "PenultimateKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,40 +61,47 @@ let package = Package(
         .target(
             name: "PenultimateKit",
             dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText", "HDF5"]),
+        // The umbrella the tools import: re-exports PenultimateKit and the modules in its API, no code.
+        .target(
+            name: "Penultimate",
+            dependencies: ["PenultimateKit", "Analysis", "FeatureStore", "Figures", "Taxonomy", "ToolSupport"]),
         // The mini-lab's experiment written as dumps: kept apart so only `minilab` links OpenBLAS.
         .target(name: "MiniLabRun", dependencies: ["MiniLab", "FeatureStore", "Taxonomy", "ToolSupport"]),
 
         // Option groups and the run loop the command-line tools share.
         .target(
             name: "ToolOptions",
-            dependencies: ["PenultimateKit", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).
         .executableTarget(name: "penultimate-probe", dependencies: ["FeatureStore"]),
-        .executableTarget(name: "inspect", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "eta", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "project", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "plot", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "accuracy", dependencies: ["PenultimateKit", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "minilab", dependencies: ["PenultimateKit", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "inspect", dependencies: ["Penultimate", "FeatureStore", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "eta", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "project", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "plot", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "accuracy", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "minilab", dependencies: ["Penultimate", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests
-        // Process running (tools, python3 cross-checks), temp folders and the package root, shared by the tests.
-        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        // Process running (tools, python3 cross-checks, with time limits), temp folders, the package
+        // root and a PNG reader, shared by the tests.
+        // Reads PNGs back for the tests (the tools only write them, through CPNG).
+        .target(name: "CPNGDecode", linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "TestSupport", dependencies: ["CPNGDecode"], path: "Sources/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
         .testTarget(name: "FeatureStoreTests", dependencies: ["TestSupport", "FeatureStore", "HDF5"]),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
         .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
-        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "CPNG"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures"]),
         .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab", "Analysis"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport", "PlainText"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["TestSupport", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
-        .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "PenultimateKit"]),
+            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+        .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "Penultimate"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PenultimateKit", "ToolSupport", "ToolOptions",
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Penultimate", "ToolSupport", "ToolOptions",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

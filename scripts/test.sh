@@ -36,13 +36,13 @@ elif [ "${PENULTIMATE_SKIP_SLURM:-0}" = 0 ]; then
   echo "== slurm: skipped (needs root to install and run slurmd)"
 fi
 
-echo "== python tests (writer, corpus generator, notebooks)"
+echo "== python tests (writer, corpus generator, notebook format)"
 python3 -m pytest -q Tests/Python
 
-if [ -f scripts/check-notebooks.sh ]; then
-  echo "== notebooks: rerun from Fixtures/ and compare with the committed outputs"
-  bash scripts/check-notebooks.sh
-fi
+# The one rerun of the notebooks (reproduce_*.py, and dump_torchvision.py with PyTorch): no pytest
+# test reruns them again. It uses the tools setup.sh just built.
+echo "== notebooks: rerun from Fixtures/ and compare with the committed outputs"
+PENULTIMATE_BIN="${PENULTIMATE_BIN:-.build/${PENULTIMATE_CONFIGURATION:-release}}" bash scripts/check-notebooks.sh
 
 if [ -f Fuzz/run.sh ] && [ "${PENULTIMATE_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzz: a short run of each target"

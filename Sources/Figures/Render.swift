@@ -73,7 +73,7 @@ extension Figure {
                 rgba[i + 3] = UInt8(a)
             }
         }
-        return try PNGImage.encode(rgba: rgba, width: w, height: h, dpi: dpi, texts: texts)
+        return try PNGEncoder.encode(rgba: rgba, width: w, height: h, dpi: dpi, texts: texts)
     }
 
     private func renderVector(format: OutputFormat, provenance: [String: String]) throws -> [UInt8] {

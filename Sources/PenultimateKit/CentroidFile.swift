@@ -66,7 +66,7 @@ public struct CentroidFile: Sendable {
     /// Runs ``CentroidPass`` over `split` of `dump`.
     public static func compute(dump: Dump, split: String, rowNormalization: CentroidAccumulator.RowNormalization,
                                invalidRows: CentroidAccumulator.InvalidRowPolicy,
-                               progress: ToolSupport.Progress? = nil) throws -> CentroidFile {
+                               progress: ProgressMeter? = nil) throws -> CentroidFile {
         let accumulator = try CentroidPass.run(dump: dump, split: split, rowNormalization: rowNormalization,
                                                invalidRows: invalidRows, progress: progress)
         return CentroidFile(paths: dump.paths, split: split, classes: dump.classes,

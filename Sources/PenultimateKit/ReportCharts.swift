@@ -1,3 +1,4 @@
+import Figures
 import Foundation
 
 /// The parts of an `eta --format json` report (`penultimate-eta`, version 1) that a bar chart needs.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 @main

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `eta centroids DUMP... --split S -o FILE.h5`: save per-class sums and counts.
@@ -54,7 +54,7 @@ struct CentroidsCommand: ParsableCommand, RecordedOptions {
             for path in dump { try provenance.addInput(path: path) }
             provenance.setConvention("row_normalization", normalization.rowNormalization.rawValue)
             let reader = try opened.split(split)
-            let progress = Progress("\(split) rows", total: reader.rows)
+            let progress = ProgressMeter("\(split) rows", total: reader.rows)
             let file = try CentroidFile.compute(dump: opened, split: split, rowNormalization: normalization.rowNormalization,
                                                 invalidRows: skipNonfinite ? .skip : .refuse, progress: progress)
             progress.finish()

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `eta`: the diffusion index η of Chandrasegaran et al. (ICML 2022) between two students.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// Options shared by `eta` and `eta sweep`.

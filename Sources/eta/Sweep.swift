@@ -1,5 +1,5 @@
 import ArgumentParser
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `eta sweep A B C ...`: η of every higher temperature against the lowest.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `eta wordnet --lookup ID`: a synset's chain up to entity, with depths.

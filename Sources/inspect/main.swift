@@ -1,7 +1,7 @@
 import ArgumentParser
 import FeatureStore
 import Foundation
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `inspect`: describe a feature dump (one file, shards, or a manifest) and check it against format v1.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import MiniLab
 import MiniLabRun
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 @main
@@ -20,7 +20,7 @@ struct MiniLabTool: ParsableCommand {
               minilab run --fixture -o Fixtures/minilab
             """,
         version: PenultimateVersion.string,
-        subcommands: [Run.self])
+        subcommands: [Run.self, Tune.self])
 
     /// One-line usage errors (``ParsableCommand/runAsTool(name:)``).
     static func main() { runAsTool(name: "minilab") }
@@ -80,7 +80,7 @@ extension MiniLabTool {
                 }
                 let epochs = config.teacherAlphas.count
                     * (config.teacherTraining.epochs + config.temperatures.count * config.studentTraining.epochs)
-                let progress = Progress("epochs", total: epochs)
+                let progress = ProgressMeter("epochs", total: epochs)
                 let result = try runExperiment(tree: tree, config: config) { _, _ in progress.advance() }
                 progress.finish()
                 let options: MiniLabDumps.Options = fixture ? .fixture() : .init()

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `plot`: paper-style figures from projection files, η reports and accuracy reports.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PenultimateKit
+import Penultimate
 import ToolOptions
 
 /// `project`: three classes' penultimate features projected to 2-D, written as a projection file.

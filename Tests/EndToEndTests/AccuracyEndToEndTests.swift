@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 /// The committed mini-lab dumps, relative to the package root (the tool runs there).

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PenultimateKit
+import Penultimate
 import Testing
 import ToolOptions
 import ToolSupport

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 // The command line as swift-argument-parser means it, and the one provenance policy, seen from

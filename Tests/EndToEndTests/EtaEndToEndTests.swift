@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 /// `eta` as a user runs it: tables, JSON, exit codes, one stderr line, atomic `-o`.
@@ -217,6 +217,21 @@ import TestSupport
         #expect(rows.count == 11)
         #expect(rows.filter { $0.contains(",2,") }.count == 5 && rows.filter { $0.contains(",3,") }.count == 5)
         #expect(r.stdout.contains("# T1: \(t1) "))
+        // Each higher temperature is measured against the lowest: its rows are exactly what
+        // `eta --t1 <T = 1> --t2 <that student>` prints (the T2 column left out).
+        for (temperature, dump) in [("2", t2), ("3", t3)] {
+            let single = try ToolRunner.run("eta", ["--t1", t1, "--t2", dump, "--split", "val", "--targets", "retrievers", "--format", "csv"])
+            #expect(single.status == 0, "\(single)")
+            let expected = single.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.dropFirst()
+            let swept = rows.dropFirst().compactMap { row -> String? in
+                var cells = row.split(separator: ",", omittingEmptySubsequences: false)
+                guard cells.count > 1, cells[1] == temperature else { return nil }
+                cells.remove(at: 1)
+                return cells.joined(separator: ",")
+            }
+            #expect(swept == expected.map(String.init), "T2 = \(temperature)")
+            #expect(swept.count == 5)
+        }
     }
 
     /// A job array's outputs (one centroid file per model and split, in any order) given to

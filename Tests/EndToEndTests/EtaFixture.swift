@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 
 /// The dumps the eta end-to-end tests run the tool on.
 enum EtaFixture {

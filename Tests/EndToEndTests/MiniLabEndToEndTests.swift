@@ -23,6 +23,29 @@ import TestSupport
     @Test func missingOutputIsUsage() throws {
         #expect(try ToolRunner.run("minilab", ["run"]).status == 64)
     }
+
+    /// `minilab tune` (the tuning harness that used to be a test): the knobs reach the run (one
+    /// epoch, five rows per class), every model's accuracy is printed, the ten dumps are written
+    /// with the knobs in their config, and a bad knob is a usage error.
+    @Test func tuneTrainsWithTheKnobsAndDumps() throws {
+        let folder = NSTemporaryDirectory() + "minilab-tune-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = try ToolRunner.run("minilab", ["tune", "-o", folder, "--epochs", "1", "--train-per-class", "5", "--seed", "3"])
+        #expect(run.status == 0, "\(run)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.contains(" train accuracy ") && $0.contains(" val accuracy ") }.count == 10, "\(run)")
+        let dumps = lines.filter { $0.hasSuffix(".h5") }
+        #expect(dumps.count == 10)
+        let counts = try python("""
+            with h5py.File(sys.argv[1], "r") as f:
+                print(f["splits/train/labels"].shape[0], len(f["classes/wnid"]))
+            """, arguments: [folder + "/student-ls0.1-T64.h5"])
+        #expect(counts == "200 40\n")  // 5 rows × 40 classes
+        for bad in [["--epochs", "0"], ["--noise", "-1"], ["--train-per-class", "0"]] {
+            let refused = try ToolRunner.run("minilab", ["tune", "-o", folder + "-bad"] + bad)
+            #expect(refused.status == 64 && refused.stderrLines.count == 1, "\(refused)")
+        }
+    }
 }
 
 @Suite struct MiniLabQuickRunEndToEndTests {

@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 
 /// The dumps the project/plot end-to-end tests run the tools on.
 enum ProjectPlotE2E {

@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 import Testing
 import TestSupport
 

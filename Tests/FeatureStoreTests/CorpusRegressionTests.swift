@@ -11,21 +11,18 @@ import TestSupport
 let regressionCorpus: Result<URL, CorpusGenerationError> = {
     do {
         let dir = URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-tests")).appendingPathComponent("corpus")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Tests/Corpus/make_corpus.py").path, dir.path]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return .failure(CorpusGenerationError(status: process.terminationStatus)) }
+        let made = try runProcess("/usr/bin/env", ["python3", packageRoot + "/Tests/Corpus/make_corpus.py", dir.path], timeout: 600)
+        guard made.status == 0, !made.signaled else { return .failure(CorpusGenerationError(message: "\(made)")) }
         return .success(dir)
     } catch {
-        return .failure(CorpusGenerationError(status: -1))
+        return .failure(CorpusGenerationError(message: "\(error)"))
     }
 }()
 
-struct CorpusGenerationError: Error { var status: Int32 }
+struct CorpusGenerationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { "make_corpus.py: \(message)" }
+}
 
 /// Opens and validates `files` of the corpus; returns the one-line error, or nil if the dump is valid.
 func corpusError(_ files: String...) throws -> String? {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Figures
+import TestSupport
 
 @Suite struct PNGCodecTests {
     /// 3 × 2 pixels with distinct colours and alphas survive encode → decode exactly.
@@ -9,7 +10,7 @@ import Testing
             255, 0, 0, 255,   0, 255, 0, 128,   0, 0, 255, 0,
             10, 20, 30, 40,   200, 100, 50, 255, 1, 2, 3, 4,
         ]
-        let bytes = try PNGImage.encode(rgba: rgba, width: 3, height: 2, dpi: 300,
+        let bytes = try PNGEncoder.encode(rgba: rgba, width: 3, height: 2, dpi: 300,
                                         texts: [("Software", "penultimate"), ("provenance", #"{"a":"b"}"#)])
         #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         let image = try PNGImage.decode(bytes)
@@ -25,13 +26,13 @@ import Testing
     /// Non-ASCII values go through iTXt and come back as the same UTF-8.
     @Test func nonASCIITextRoundTrips() throws {
         let value = "η(S₁) = −0.392 · 日本"
-        let bytes = try PNGImage.encode(rgba: [0, 0, 0, 255], width: 1, height: 1, dpi: 72,
+        let bytes = try PNGEncoder.encode(rgba: [0, 0, 0, 255], width: 1, height: 1, dpi: 72,
                                         texts: [("Comment", value)])
         #expect(try PNGImage.decode(bytes).text("Comment") == value)
     }
 
     @Test func decodesFromFile() throws {
-        let bytes = try PNGImage.encode(rgba: [9, 8, 7, 255], width: 1, height: 1, dpi: 96, texts: [])
+        let bytes = try PNGEncoder.encode(rgba: [9, 8, 7, 255], width: 1, height: 1, dpi: 96, texts: [])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID()).png").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -41,26 +42,26 @@ import Testing
     }
 
     @Test func rejectsBadInput() throws {
-        #expect(throws: FigureError.self) { try PNGImage.decode([1, 2, 3]) }
+        #expect(throws: PNGDecodeError.self) { try PNGImage.decode([1, 2, 3]) }
         // A valid signature followed by garbage: libpng's error must come back as a Swift error.
-        #expect(throws: FigureError.self) { try PNGImage.decode([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 1, 2]) }
-        #expect(throws: FigureError.self) { try PNGImage.decode(path: "/nonexistent/figure.png") }
-        #expect(throws: FigureError.self) { try PNGImage.encode(rgba: [0, 0, 0], width: 1, height: 1, dpi: 72, texts: []) }
+        #expect(throws: PNGDecodeError.self) { try PNGImage.decode([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 1, 2]) }
+        #expect(throws: PNGDecodeError.self) { try PNGImage.decode(path: "/nonexistent/figure.png") }
+        #expect(throws: FigureError.self) { try PNGEncoder.encode(rgba: [0, 0, 0], width: 1, height: 1, dpi: 72, texts: []) }
         #expect(throws: FigureError.invalidProvenanceKey("")) {
-            try PNGImage.encode(rgba: [0, 0, 0, 255], width: 1, height: 1, dpi: 72, texts: [("", "x")])
+            try PNGEncoder.encode(rgba: [0, 0, 0, 255], width: 1, height: 1, dpi: 72, texts: [("", "x")])
         }
         let longKey = String(repeating: "k", count: 80)
         #expect(throws: FigureError.invalidProvenanceKey(longKey)) {
-            try PNGImage.encode(rgba: [0, 0, 0, 255], width: 1, height: 1, dpi: 72, texts: [(longKey, "x")])
+            try PNGEncoder.encode(rgba: [0, 0, 0, 255], width: 1, height: 1, dpi: 72, texts: [(longKey, "x")])
         }
     }
 
     /// Truncated PNG data (every prefix of a real file) never crashes the decoder.
     @Test func truncatedDataThrows() throws {
-        let bytes = try PNGImage.encode(rgba: [UInt8](repeating: 77, count: 16 * 16 * 4), width: 16, height: 16,
+        let bytes = try PNGEncoder.encode(rgba: [UInt8](repeating: 77, count: 16 * 16 * 4), width: 16, height: 16,
                                         dpi: 72, texts: [("k", "v")])
         for cut in stride(from: 8, to: bytes.count - 12, by: 7) {
-            #expect(throws: FigureError.self) { try PNGImage.decode(Array(bytes.prefix(cut))) }
+            #expect(throws: PNGDecodeError.self) { try PNGImage.decode(Array(bytes.prefix(cut))) }
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import MiniLab
 import MiniLabRun
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 /// A tiny experiment on four real WordNet classes (two retrievers, two snakes), small enough for

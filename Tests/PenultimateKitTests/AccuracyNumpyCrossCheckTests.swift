@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 /// The accuracy of a dump written by the Python writer (notebooks-export/penultimate_writer.py,

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PenultimateKit
+import Penultimate
 import TestSupport
 
 /// Six classes, four val rows whose top-1/top-5 are known by hand:

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Penultimate
 @testable import PenultimateKit
 
 /// The per-shard centroid workflow (`eta centroids` on each rank's file, then a merge) against one

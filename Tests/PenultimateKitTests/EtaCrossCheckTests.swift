@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Penultimate
 @testable import PenultimateKit
 import TestSupport
 

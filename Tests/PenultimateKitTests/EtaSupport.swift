@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Penultimate
 @testable import PenultimateKit
 
 /// The twelve classes of the test dumps: the five retrievers, the five snakes of the presets,

@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 import Testing
 
 /// A small deterministic generator for synthetic features (not the one under test).

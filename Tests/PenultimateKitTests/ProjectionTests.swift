@@ -1,6 +1,6 @@
 import Foundation
 import HDF5
-import PenultimateKit
+import Penultimate
 import Testing
 import TestSupport
 

@@ -1,5 +1,5 @@
 """The exported notebooks: the numpy one runs top to bottom here; the PyTorch one
-(dump_torchvision.py) runs in Tests/Python/test_torch.py, where PyTorch is required or skipped."""
+(dump_torchvision.py) is rerun once, with the reproduce_*.py notebooks, by scripts/check-notebooks.sh."""
 
 import os
 import shutil

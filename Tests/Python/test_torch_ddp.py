@@ -29,8 +29,17 @@ ROOT = HERE.parents[1]
 BIN = Path(os.environ.get("PENULTIMATE_BIN") or ROOT / ".build" / "release")
 if not (BIN / "eta").exists() and (ROOT / ".build" / "debug" / "eta").exists():
     BIN = ROOT / ".build" / "debug"
-needs_tools = pytest.mark.skipif(not all((BIN / t).exists() for t in ("eta", "project")),
-                                 reason="tools not built (swift build -c release)")
+
+
+@pytest.fixture
+def built_tools():
+    """The tools these tests run: a missing one fails the test, it is never skipped."""
+    missing = [t for t in ("eta", "project") if not (BIN / t).exists()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not built in {BIN} (swift build -c release, or set PENULTIMATE_BIN)")
+
+
+needs_tools = pytest.mark.usefixtures("built_tools")
 SIZES = {"train": 301, "val": 101}  # not divisible by 2 ranks: DistributedSampler pads each split
 TEMPERATURES = (1, 3)
 

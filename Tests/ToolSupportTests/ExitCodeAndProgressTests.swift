@@ -35,7 +35,7 @@ import Testing
 
     @Test func throttlesAndFinishes() {
         let recorder = Recorder()
-        let progress = Progress("rows", total: 1000, minimumInterval: 0.5,
+        let progress = ProgressMeter("rows", total: 1000, minimumInterval: 0.5,
                                 output: { recorder.text += $0 }, now: { recorder.time })
         #expect(progress.isEnabled)
         progress.advance(by: 100)          // t = 0: shown
@@ -50,7 +50,7 @@ import Testing
 
     @Test func withoutTotalShowsCount() {
         let recorder = Recorder()
-        let progress = Progress("blocks", output: { recorder.text += $0 }, now: { recorder.time })
+        let progress = ProgressMeter("blocks", output: { recorder.text += $0 }, now: { recorder.time })
         progress.advance()
         progress.finish()
         #expect(recorder.text == "\rblocks: 1\rblocks: 1\n")
@@ -58,11 +58,11 @@ import Testing
 
     @Test func silentWhenNotATerminal() {
         // Under `swift test` stderr is a pipe or file, so the default output is nil.
-        if !Progress.standardErrorIsTerminal {
-            #expect(Progress.terminalOutput() == nil)
-            #expect(!Progress("x").isEnabled)
+        if !ProgressMeter.standardErrorIsTerminal {
+            #expect(ProgressMeter.terminalOutput() == nil)
+            #expect(!ProgressMeter("x").isEnabled)
         }
-        let silent = Progress("x", total: 10, output: nil)
+        let silent = ProgressMeter("x", total: 10, output: nil)
         silent.advance(by: 5)
         silent.finish()
         #expect(!silent.isEnabled)

@@ -53,33 +53,15 @@ import TestSupport
         let original = Data("the old, complete file".utf8)
         try original.write(to: URL(fileURLWithPath: target))
 
-        // Not TestSupport's runProcess: this test must signal the child while it runs, so it keeps
-        // the Process itself instead of waiting for it to finish.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.testBinary))
-        process.arguments = Self.childArguments()
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            [Self.modeVariable: "hold-temporary", Self.targetVariable: target]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
-        let deadline = Date().addingTimeInterval(30)
-        var temporary: String?
-        while Date() < deadline {
-            if let data = FileManager.default.contents(atPath: target + ".ready"), !data.isEmpty {
-                temporary = String(decoding: data, as: UTF8.self)
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let held = try #require(temporary, "the child never reported its temporary file")
-        #expect(FileManager.default.fileExists(atPath: held))
-        kill(process.processIdentifier, signalNumber)
-        process.waitUntilExit()
-
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == expectedStatus)
+        // The child writes its temporary file's path to `.ready` once it holds the file open;
+        // the signal goes then.
+        let run = try runProcess(try #require(Self.testBinary), Self.childArguments(),
+                                 environment: [Self.modeVariable: "hold-temporary", Self.targetVariable: target],
+                                 timeout: 60, interruption: .whenFileAppears(target + ".ready", send: signalNumber))
+        let held = String(decoding: try #require(FileManager.default.contents(atPath: target + ".ready"),
+                                                 "the child never reported its temporary file"), as: UTF8.self)
+        #expect(!run.signaled, "\(run)")
+        #expect(run.status == expectedStatus, "\(run)")
         #expect(!FileManager.default.fileExists(atPath: held))
         #expect(FileManager.default.contents(atPath: target) == original)
         #expect(try temporaryLeftovers(in: dir).isEmpty)

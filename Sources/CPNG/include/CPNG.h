@@ -35,30 +35,6 @@ int cpng_encode_rgba(const uint8_t *pixels, uint32_t width, uint32_t height, siz
                      double dpi, const cpng_text_in *texts, size_t text_count,
                      uint8_t **out, size_t *out_length, char *message, size_t message_capacity);
 
-/// A decoded image. Release everything with cpng_image_free.
-typedef struct {
-    uint32_t width;
-    uint32_t height;
-    uint8_t *rgba;                 ///< width*height*4 bytes, straight alpha, rows top to bottom
-    int has_phys;                  ///< 1 when a pHYs chunk was present
-    uint32_t phys_x, phys_y;       ///< pixels per unit
-    int phys_unit_is_metre;        ///< 1 when unit is the metre
-    size_t text_count;
-    char **text_keys;              ///< NUL-terminated
-    char **text_values;            ///< NUL-terminated (UTF-8)
-    size_t *text_value_lengths;
-} cpng_image;
-
-/// Decodes a PNG held in memory into RGBA8 (any input colour type/bit depth is expanded).
-int cpng_decode_memory(const uint8_t *bytes, size_t length, cpng_image *image,
-                       char *message, size_t message_capacity);
-
-/// Decodes a PNG file into RGBA8.
-int cpng_decode_file(const char *path, cpng_image *image, char *message, size_t message_capacity);
-
-/// Releases what cpng_decode_* allocated (safe on a zeroed struct).
-void cpng_image_free(cpng_image *image);
-
 /// Releases a buffer returned by cpng_encode_rgba.
 void cpng_free(void *pointer);
 

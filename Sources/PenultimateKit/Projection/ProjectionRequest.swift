@@ -1,3 +1,5 @@
+import Analysis
+import FeatureStore
 import Foundation
 import PlainText
 import Taxonomy

@@ -1,3 +1,4 @@
+import Figures
 import Foundation
 
 /// One panel of a projection figure: a split of a projection file.

@@ -28,7 +28,7 @@ public enum CentroidPass {
     public static func run(dump: Dump, split: String,
                            rowNormalization: CentroidAccumulator.RowNormalization = .none,
                            invalidRows: CentroidAccumulator.InvalidRowPolicy = .refuse,
-                           progress: Progress? = nil) throws -> CentroidAccumulator {
+                           progress: ProgressMeter? = nil) throws -> CentroidAccumulator {
         let reader = try dump.split(split)
         // Always skip while reading so the error can report the split's total, not one block's.
         let (classCount, dim) = (dump.classes.count, dump.dim)

@@ -1,10 +1,15 @@
 import Analysis
 import FeatureStore
+import Foundation
 import ToolSupport
 
 /// One model given to `eta`: a feature dump (one file, shards or a manifest) or one or more
 /// centroid files (detected by their `format` attribute; files of one split are summed, so a
 /// Slurm job array can write one per shard).
+///
+/// Sendable because everything is set once in `init` except the cache of centroids computed from
+/// the dump, which `cacheLock` guards (lookup, computation and store under one lock, so two callers
+/// asking for the same split never read the dump twice nor race on the dictionary).
 public final class ModelInput: @unchecked Sendable {
     /// The paths as given.
     public let paths: [String]
@@ -15,9 +20,10 @@ public final class ModelInput: @unchecked Sendable {
     /// The dump, when the input is one.
     public let dump: Dump?
     /// Merged centroid files by split, when the input is centroid files.
-    private var stored: [String: CentroidFile] = [:]
-    /// Centroids computed from the dump, by split and row normalisation.
+    private let stored: [String: CentroidFile]
+    /// Centroids computed from the dump, by split and row normalisation; guarded by `cacheLock`.
     private var computed: [String: CentroidFile] = [:]
+    private let cacheLock = NSLock()
 
     /// Whether part of a dump (some shards, or centroid files of some shards) was accepted.
     public let partial: Bool
@@ -44,7 +50,9 @@ public final class ModelInput: @unchecked Sendable {
                                      message: "describe \(Self.describe(file.source)), but \(files[0].paths[0]) describes \(Self.describe(files[0].source)); give the centroid files of one model per side")
                 }
             }
+            var stored: [String: CentroidFile] = [:]
             for split in bySplit.keys.sorted() { stored[split] = try CentroidFile.merged(bySplit[split]!, partial: partial) }
+            self.stored = stored
             classes = files[0].classes
             source = files[0].source
             dump = nil
@@ -54,6 +62,7 @@ public final class ModelInput: @unchecked Sendable {
         } else {
             let dump = try Dump.openInput(paths, partial: partial)
             self.dump = dump
+            stored = [:]
             classes = dump.classes
             source = ModelDescription(dump.attributes)
         }
@@ -76,9 +85,11 @@ public final class ModelInput: @unchecked Sendable {
     /// files, or from one ``CentroidPass`` over the dump (cached).
     public func centroids(split: String, rowNormalization: CentroidAccumulator.RowNormalization,
                           invalidRows: CentroidAccumulator.InvalidRowPolicy,
-                          progress: ToolSupport.Progress? = nil) throws -> CentroidFile {
+                          progress: ProgressMeter? = nil) throws -> CentroidFile {
         if let dump {
             let key = split + "/" + rowNormalization.rawValue
+            cacheLock.lock()
+            defer { cacheLock.unlock() }
             if let cached = computed[key] { return cached }
             guard dump.splitNames.contains(split) else {
                 throw InputError(file: label, object: "/splits/\(split)",

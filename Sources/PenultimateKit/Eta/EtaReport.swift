@@ -81,7 +81,7 @@ public struct EtaReport: Sendable {
             skippedRows: [:])
         func centroids(_ input: ModelInput, _ split: String, _ role: String) throws -> (Centroids, Double) {
             let progress = showProgress ? input.dump.flatMap { dump in
-                (try? dump.split(split)).map { ToolSupport.Progress("\(role) \(split) rows", total: $0.rows) }
+                (try? dump.split(split)).map { ProgressMeter("\(role) \(split) rows", total: $0.rows) }
             } : nil
             defer { progress?.finish() }
             let file = try input.centroids(split: split, rowNormalization: rowNormalization,

@@ -8,7 +8,7 @@ import Darwin
 /// A progress line on stderr, shown only when stderr is a terminal, at most a few times a second.
 ///
 /// Pipes, files and CI logs get nothing, so redirected output stays clean. Thread-safe.
-public final class Progress: @unchecked Sendable {
+public final class ProgressMeter: @unchecked Sendable {
     /// What is being counted, e.g. "train rows".
     public let label: String
     /// The expected total, if known.
@@ -32,7 +32,7 @@ public final class Progress: @unchecked Sendable {
     /// Creates a progress line. `output` receives the text to print (by default stderr when it is
     /// a terminal, otherwise nothing); `now` is the clock in seconds (replaceable for tests).
     public init(_ label: String, total: Int? = nil, minimumInterval: Double = 0.2,
-                output: ((String) -> Void)? = Progress.terminalOutput(),
+                output: ((String) -> Void)? = ProgressMeter.terminalOutput(),
                 now: @escaping () -> Double = { ProcessInfo.processInfo.systemUptime }) {
         self.label = label
         self.total = total

@@ -1,4 +1,9 @@
+import Analysis
+import FeatureStore
+import Figures
 import HDF5
+import Taxonomy
+import ToolSupport
 
 // Which exit status each module's errors end a tool with. The modules stay free of tool
 // concerns; this is the one place that maps them. Errors here are caused by what the user
