@@ -71,7 +71,7 @@ let package = Package(
         // Option groups and the run loop the command-line tools share.
         .target(
             name: "ToolOptions",
-            dependencies: ["PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Analysis", "PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).

@@ -1,3 +1,4 @@
+import FeatureStore
 import Figures
 import Foundation
 

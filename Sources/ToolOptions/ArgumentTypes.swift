@@ -1,4 +1,5 @@
 import ArgumentParser
+import Analysis
 import PenultimateKit
 import ToolSupport
 

@@ -11,7 +11,8 @@ import TestSupport
         let out = try temporaryDirectory(prefix: "fastpath-matrix")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let script = corpusPackageRoot.appendingPathComponent("Tests/Python/fastpath_matrix.py").path
-        let result = try runProcess("/usr/bin/env", ["python3", script, CorpusTool.binDirectory.path, out])
+        let bin = (try ToolRunner.path("eta") as NSString).deletingLastPathComponent
+        let result = try runProcess("/usr/bin/env", ["python3", script, bin, out], timeout: 600)
         let failures = result.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") }
         #expect(result.status == 0 && failures.isEmpty, "\(failures.joined(separator: "\n"))\n\(result.stderr)")
         #expect(result.stdout.contains(" layouts pass"))

@@ -1,6 +1,6 @@
 import FeatureStore
 import Foundation
-import PenultimateKit
+import Penultimate
 import Taxonomy
 import Testing
 import TestSupport
