@@ -212,33 +212,56 @@ extension Bootstrap {
         result.reserveCapacity(count)
         var c1 = [Double](repeating: 0, count: classes.count * dim)
         var c2 = c1
-        replicates: for b in 0..<count {
-            for (sums, slots, model) in [(t1, slots1, "T1"), (t2, slots2, "T2")] {
-                for (m, slot) in slots.enumerated() {
-                    let total = sums.totals[slot * count + b]
-                    guard total > 0 else {
-                        result.append(.nan)  // undefined: this class got no weight
-                        continue replicates
+        // Replicate b's centroids (divided here, or already by `divideByTotals()`) of `[target] + set`.
+        func load(_ sums: ReplicateSums, _ slots: [Int], _ b: Int, into c: inout [Double]) -> Bool {
+            sums.sums.withUnsafeBufferPointer { s in
+                c.withUnsafeMutableBufferPointer { out in
+                    for (m, slot) in slots.enumerated() {
+                        let total = sums.totals[slot * count + b]
+                        guard total > 0 else { return false }
+                        let inverse = sums.holdsMeans ? 1 : 1 / total
+                        let row = s.baseAddress! + (slot * count + b) * dim
+                        for j in 0..<dim { out[m * dim + j] = row[j] * inverse }
                     }
-                    let inverse = 1 / total
-                    let offset = (slot * count + b) * dim
-                    if model == "T1" {
-                        for j in 0..<dim { c1[m * dim + j] = sums.sums[offset + j] * inverse }
-                    } else {
-                        for j in 0..<dim { c2[m * dim + j] = sums.sums[offset + j] * inverse }
+                    return true
+                }
+            }
+        }
+        // With means in place, distances are taken on the stored rows (no copy).
+        func distances(_ sums: ReplicateSums, _ slots: [Int], _ b: Int, _ scale: Double, _ out: inout [Double]) -> Bool {
+            sums.sums.withUnsafeBufferPointer { s in
+                for slot in slots where sums.totals[slot * count + b] <= 0 { return false }
+                let base = s.baseAddress!
+                let target = base + (slots[0] * count + b) * dim
+                for m in 1..<slots.count {
+                    out[m] = Centroids.euclidean(target, base + (slots[m] * count + b) * dim, dim) / scale
+                }
+                return true
+            }
+        }
+        var d1 = [Double](repeating: 0, count: classes.count), d2 = d1
+        for b in 0..<count {
+            if t1.holdsMeans && t2.holdsMeans {
+                guard distances(t1, slots1, b, scale1, &d1), distances(t2, slots2, b, scale2, &d2) else {
+                    result.append(.nan)
+                    continue
+                }
+            } else {
+                guard load(t1, slots1, b, into: &c1), load(t2, slots2, b, into: &c2) else {
+                    result.append(.nan)  // undefined: a class got no weight
+                    continue
+                }
+                c1.withUnsafeBufferPointer { a in
+                    c2.withUnsafeBufferPointer { z in
+                        for m in 1..<classes.count {
+                            d1[m] = Centroids.euclidean(a.baseAddress!, a.baseAddress! + m * dim, dim) / scale1
+                            d2[m] = Centroids.euclidean(z.baseAddress!, z.baseAddress! + m * dim, dim) / scale2
+                        }
                     }
                 }
             }
             var sum = 0.0
-            c1.withUnsafeBufferPointer { a in
-                c2.withUnsafeBufferPointer { z in
-                    for m in 1..<classes.count {
-                        let d1 = Centroids.euclidean(a.baseAddress!, a.baseAddress! + m * dim, dim) / scale1
-                        let d2 = Centroids.euclidean(z.baseAddress!, z.baseAddress! + m * dim, dim) / scale2
-                        sum += (d2 - d1) / d1
-                    }
-                }
-            }
+            for m in 1..<classes.count { sum += (d2[m] - d1[m]) / d1[m] }
             guard sum.isFinite else { throw AnalysisError.coincidentCentroids(target: target, member: set[0]) }
             result.append(sum / Double(set.count))
         }

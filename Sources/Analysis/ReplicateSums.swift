@@ -79,6 +79,7 @@ public struct ReplicateSums: Sendable {
         if let sampleIndex, sampleIndex.count != n {
             throw AnalysisError.shapeMismatch(object: "sample_index block", expected: n, actual: sampleIndex.count)
         }
+        guard !holdsMeans else { throw AnalysisError.invalidArgument("replicate sums: rows added after divideByTotals()") }
         guard n > 0, let base = rows.baseAddress else { return }
         let dim = dim
         // Pass 1 (one thread): which rows count, their keys and scales, grouped by slot.
@@ -127,19 +128,49 @@ public struct ReplicateSums: Sendable {
             totals.withUnsafeMutableBufferPointer { t in
                 values.withUnsafeBufferPointer { v in
                     let shared = SharedBuffers(sums: s.baseAddress!, totals: t.baseAddress!, values: v.baseAddress!)
+                    let largest = slotGroups.map(\.range.count).max() ?? 0
+                    // Per replicate: the rows with nonzero weight, then each 8-wide slice of the
+                    // replicate's sum is held in registers while those rows are added in row order
+                    // (the same additions, in the same order, as adding row by row).
                     let job = { @Sendable (w: Int) in
                         let lo = count * w / workers, hi = count * (w + 1) / workers
+                        let rowsOf = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: max(1, largest))
+                        let weightOf = UnsafeMutablePointer<Double>.allocate(capacity: max(1, largest))
+                        defer { rowsOf.deallocate(); weightOf.deallocate() }
                         for group in slotGroups {
                             for b in lo..<hi {
-                                let sum = shared.sums + (group.slot * count + b) * dim
+                                var m = 0
                                 var total = 0.0
                                 for i in group.range {
                                     let weight = PoissonWeights.weight(key: keys[i], replicate: first + b)
                                     if weight == 0 { continue }
-                                    let w = Double(weight)
-                                    total += w
-                                    let x = shared.values + i * dim
-                                    for j in 0..<dim { sum[j] += w * x[j] }
+                                    rowsOf[m] = UnsafePointer(shared.values + i * dim)
+                                    weightOf[m] = Double(weight)
+                                    total += weightOf[m]
+                                    m += 1
+                                }
+                                if m == 0 { continue }
+                                let sum = shared.sums + (group.slot * count + b) * dim
+                                let raw = UnsafeMutableRawPointer(sum)
+                                var j = 0
+                                while j + 8 <= dim {
+                                    var a0 = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+                                    var a1 = raw.loadUnaligned(fromByteOffset: j * 8 + 32, as: SIMD4<Double>.self)
+                                    for t in 0..<m {
+                                        let x = UnsafeRawPointer(rowsOf[t] + j)
+                                        let wv = SIMD4<Double>(repeating: weightOf[t])
+                                        a0 += wv * x.loadUnaligned(as: SIMD4<Double>.self)
+                                        a1 += wv * x.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self)
+                                    }
+                                    raw.storeBytes(of: a0, toByteOffset: j * 8, as: SIMD4<Double>.self)
+                                    raw.storeBytes(of: a1, toByteOffset: j * 8 + 32, as: SIMD4<Double>.self)
+                                    j += 8
+                                }
+                                while j < dim {
+                                    var a = sum[j]
+                                    for t in 0..<m { a += weightOf[t] * rowsOf[t][j] }
+                                    sum[j] = a
+                                    j += 1
                                 }
                                 shared.totals[group.slot * count + b] += total
                             }
@@ -151,11 +182,31 @@ public struct ReplicateSums: Sendable {
         }
     }
 
+    /// Whether ``sums`` now hold the replicate centroids (after ``divideByTotals()``).
+    public private(set) var holdsMeans = false
+
+    /// Divides every replicate sum by its total weight, in place, so ``sums`` hold the replicate
+    /// centroids (a class without weight in a replicate keeps zeros; its total says so). Adding
+    /// rows afterwards is an error.
+    public mutating func divideByTotals() {
+        guard !holdsMeans else { return }
+        let dim = dim
+        sums.withUnsafeMutableBufferPointer { s in
+            for (i, total) in totals.enumerated() where total > 0 {
+                let inverse = 1 / total
+                let row = s.baseAddress! + i * dim
+                for j in 0..<dim { row[j] *= inverse }
+            }
+        }
+        holdsMeans = true
+    }
+
     /// Replicate `b`'s centroid of class `k` (slot given), or nil when the class got no weight.
     public func centroid(slot: Int, replicate b: Int) -> [Double]? {
         let i = slot * replicates.count + (b - replicates.lowerBound)
         let total = totals[i]
         guard total > 0 else { return nil }
+        if holdsMeans { return Array(sums[(i * dim)..<((i + 1) * dim)]) }
         let inverse = 1 / total
         return (0..<dim).map { sums[i * dim + $0] * inverse }
     }

@@ -196,7 +196,8 @@ public struct EtaReport: Sendable {
                              sumBytes: block * perReplicate, etaBytes: etaBytes)
     }
 
-    /// The Poisson-weighted sums of `classes` for `replicates` in one pass over `input`'s rows of `split`.
+    /// The Poisson-weighted replicate centroids of `classes` for `replicates` (sums divided by
+    /// their weights) from one pass over `input`'s rows of `split`.
     static func replicateSums(_ input: ModelInput, split: String, classes: [Int], replicates: Range<Int>,
                               weights: PoissonWeights, rowNormalization: CentroidAccumulator.RowNormalization,
                               progress: ToolSupport.Progress?) throws -> ReplicateSums {
@@ -209,18 +210,36 @@ public struct EtaReport: Sendable {
         let reader = try dump.split(split)
         let filter: Set<Int>? = classes.count == dump.classes.count ? nil : Set(classes)
         let workers = SplitReader.defaultWorkerCount
-        try reader.forEachBlock(maxRows: CentroidPass.blockRows(dim: dump.dim), classes: filter) { block in
-            try block.features.withUnsafeBufferPointer { f in
-                try block.labels.withUnsafeBufferPointer { l in
-                    if let index = block.sampleIndex {
+        // A class filter over shuffled labels delivers blocks of a row or two: rows are staged and
+        // added a batch at a time, so each batch's replicates are split across the cores once.
+        let batch = CentroidPass.blockRows(dim: dump.dim)
+        var features: [Float] = [], labels: [Int32] = [], index: [Int64] = []
+        var indexed: Bool? = nil
+        func flush() throws {
+            guard !labels.isEmpty else { return }
+            try features.withUnsafeBufferPointer { f in
+                try labels.withUnsafeBufferPointer { l in
+                    if indexed == true {
                         try index.withUnsafeBufferPointer { try sums.add(rows: f, labels: l, sampleIndex: $0, workers: workers) }
                     } else {
                         try sums.add(rows: f, labels: l, sampleIndex: nil, workers: workers)
                     }
                 }
             }
-            progress?.advance(by: block.rowCount)
+            progress?.advance(by: labels.count)
+            features.removeAll(keepingCapacity: true); labels.removeAll(keepingCapacity: true); index.removeAll(keepingCapacity: true)
         }
+        try reader.forEachBlock(maxRows: batch, classes: filter) { block in
+            let hasIndex = block.sampleIndex != nil
+            if indexed != nil, indexed != hasIndex { try flush() }
+            indexed = hasIndex
+            features += block.features
+            labels += block.labels
+            if let s = block.sampleIndex { index += s }
+            if labels.count >= batch { try flush() }
+        }
+        try flush()
+        sums.divideByTotals()
         return sums
     }
 
@@ -259,19 +278,31 @@ public struct EtaReport: Sendable {
                                      fix: "drop --paired, or give dumps of the same images")
                 }
             }
-            for (n, i) in indices.enumerated() {
-                let row = rows[i]
-                for (s, set) in [row.s1, row.s2].enumerated() {
-                    do {
-                        values[2 * n + s] += try Bootstrap.replicateEtas(t1: sums1, t2: sums2, target: row.target, set: set,
-                                                                         scale1: scale1, scale2: scale2)
-                    } catch let error as AnalysisError {
-                        throw InputError(file: "\(t1.label) and \(t2.label)",
-                                         object: "split \(split), target \(classIDs[row.target]) (\(classNames[row.target]))",
-                                         message: "\(error)")
+            // η of every replicate of the block, for every row and set, the rows spread over the cores.
+            let specs = indices.map { rows[$0] }
+            let width = block.count
+            var blockValues = [Double](repeating: .nan, count: 2 * specs.count * width)
+            let failures = FirstFailure()
+            let (label1, label2, ids, names) = (t1.label, t2.label, classIDs, classNames)
+            blockValues.withUnsafeMutableBufferPointer { out in
+                let target = EtaOutput(base: out.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: specs.count) { n in
+                    let row = specs[n]
+                    for (s, set) in [row.s1, row.s2].enumerated() {
+                        do {
+                            let etas = try Bootstrap.replicateEtas(t1: sums1, t2: sums2, target: row.target, set: set,
+                                                                   scale1: scale1, scale2: scale2)
+                            for (b, value) in etas.enumerated() { target.base[(2 * n + s) * width + b] = value }
+                        } catch {
+                            failures.record(n, InputError(file: "\(label1) and \(label2)",
+                                                          object: "split \(split), target \(ids[row.target]) (\(names[row.target]))",
+                                                          message: "\(error)"))
+                        }
                     }
                 }
             }
+            if let error = failures.first { throw error }
+            for k in 0..<(2 * specs.count) { values[k] += blockValues[(k * width)..<((k + 1) * width)] }
         }
         for (n, i) in indices.enumerated() {
             let b1 = try Bootstrap.interval(estimate: rows[i].etaS1, replicates: values[2 * n], level: request.level, seed: request.seed)
@@ -321,4 +352,22 @@ public struct EtaReport: Sendable {
         let mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
+}
+
+/// Where the bootstrap's workers write η: worker n writes only its own rows' slots.
+private struct EtaOutput: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+}
+
+/// The first error by row order among concurrent workers.
+private final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: (Int, InputError)?
+
+    func record(_ index: Int, _ error: InputError) {
+        lock.lock(); defer { lock.unlock() }
+        if found == nil || index < found!.0 { found = (index, error) }
+    }
+
+    var first: InputError? { lock.lock(); defer { lock.unlock() }; return found?.1 }
 }
