@@ -172,6 +172,17 @@ for t, S1, S2 in targets:
         #expect(wrong.contains("rebuild it with `eta centroids --normalize unit`"))
     }
 
+    @Test func bootstrapPlanFitsTheBudgets() throws {
+        let ten = try EtaReport.bootstrapPlan(replicates: 1000, targets: 10, classes: 10, dim: 512)
+        #expect(ten.blocks == 1 && ten.blockReplicates == 1000 && ten.sumBytes == 2 * 10 * 1000 * 513 * 8)
+        let all = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512)
+        #expect(all.blockReplicates == 130 && all.blocks == 8 && all.sumBytes <= EtaRequest.bootstrapSumBudget)
+        #expect(all.etaBytes == 1000 * 2 * 1000 * 8 + 2 * 1000 * 8)
+        // Too many replicates for the targets' η, or one replicate over the sums' budget: refused.
+        #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 100_000, targets: 1000, classes: 1000, dim: 512) }
+        #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 10, targets: 1, classes: 100_000, dim: 2048) }
+    }
+
     @Test func bootstrapIntervalsContainTheEstimateAndRepeatWithTheSeed() throws {
         let dir = try temporaryDirectory(prefix: "eta-tests")
         let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/t1.h5", temperature: 1, seed: 1)])
