@@ -125,6 +125,53 @@ def write_dump(path: Path, spec: DumpSpec) -> None:
     os.replace(tmp, path)
 
 
+def write_eta_pair(directory: Path, rows: int = 1_281_167, dim: int = 512, log=print) -> list[Path]:
+    """Two students (T = 1 and T = 3) over the ImageNet-1k wnids, float32, uncompressed, with
+    sample_index (the same shuffled samples in both): the pair the `eta` benchmarks run on.
+
+    T = 3 pulls each class mean a little toward its WordNet family (here: blocks of 10 classes in
+    index order), so η has something to find; the per-sample noise is shared between the two
+    models (same block generator), as two students shown the same images would share it partly.
+    """
+    wnids = (REPO / "Sources" / "Taxonomy" / "Resources" / "imagenet1k_wnids.txt").read_text().split()
+    assert len(wnids) == CLASSES
+    rng = np.random.default_rng([SEED, dim, 7])
+    means = np.abs(rng.standard_normal((CLASSES, dim), dtype=np.float32))
+    weight = (rng.standard_normal((CLASSES, dim), dtype=np.float32) / np.sqrt(dim)).astype(np.float32)
+    bias = np.zeros(CLASSES, dtype=np.float32)
+    labels = np.random.default_rng([SEED, rows, dim, 1]).permutation(np.arange(rows, dtype=np.int64) % CLASSES)
+    index = np.random.default_rng([SEED, rows, 3]).permutation(rows).astype(np.int64)
+    out = []
+    for temperature in (1.0, 3.0):
+        path = directory / f"eta-T{int(temperature)}-{rows}x{dim}-f32.h5"
+        out.append(path)
+        if path.exists():
+            log(f"ok       {path}")
+            continue
+        family = means.reshape(CLASSES // 10, 10, dim).mean(axis=1, keepdims=True)
+        pulled = (means.reshape(CLASSES // 10, 10, dim) * (1 - 0.1 * (temperature - 1))
+                  + family * 0.1 * (temperature - 1)).reshape(CLASSES, dim).astype(np.float32)
+        attributes = {"model": f"synthetic-{dim}", "role": "student", "dataset": "synthetic-imagenet",
+                      "ls_alpha": 0.0, "teacher_model": "synthetic-teacher", "teacher_ls_alpha": 0.1,
+                      "kd_temperature": temperature, "seed": SEED, "epoch": 0}
+        tmp = path.with_name("." + path.name + ".tmp")
+        t0 = time.monotonic()
+        log(f"writing  {path} ({rows} x {dim} float32, T = {temperature:g})")
+        step = block_rows(dim)
+        with DumpWriter(tmp, attributes=attributes, wnids=wnids, weight=weight, bias=bias,
+                        feature_dtype="float32", compression=None, chunk_rows=CHUNK_ROWS) as writer:
+            for b, start in enumerate(range(0, rows, step)):
+                y = labels[start:start + step]
+                x = np.random.default_rng([SEED, dim, 2, b]).standard_normal((len(y), dim), dtype=np.float32)
+                x *= 0.5
+                x += pulled[y]
+                np.maximum(x, 0, out=x)
+                writer.append("train", x, y, sample_index=index[start:start + step])
+        os.replace(tmp, path)
+        log(f"         {time.monotonic() - t0:.1f} s, {path.stat().st_size / 2**20:.0f} MiB")
+    return out
+
+
 def ensure(directory: Path, specs: list[DumpSpec], log=print) -> list[Path]:
     """Create the dumps in `specs` that are missing from `directory`; return their paths."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -148,7 +195,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small dumps (100,000 x 512 and 10,000 x 2048)")
     ap.add_argument("--only", nargs="+", metavar="NAME", help="only these file names")
     ap.add_argument("--list", action="store_true", help="print the file names and exit")
+    ap.add_argument("--eta-pair", action="store_true",
+                    help="only the two ImageNet-wnid students (T = 1, 3) the eta benchmarks use")
     args = ap.parse_args()
+    if args.eta_pair:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        write_eta_pair(args.dir, rows=100_000 if args.quick else 1_281_167, log=lambda m: print(m, flush=True))
+        return
     specs = dump_specs(args.quick)
     if args.list:
         for s in specs:

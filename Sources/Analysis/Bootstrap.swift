@@ -164,3 +164,124 @@ private struct ClassMatrix {
         return sum.map { $0 * inverse }
     }
 }
+
+/// The streaming bootstrap `eta` uses: Poisson(1) weights per sample from ``PoissonWeights``, summed
+/// in one pass per model and replicate block into ``ReplicateSums``.
+///
+/// Rules (also in the Conventions article): replicate `b`'s centroid of class `k` is the
+/// Poisson-weighted mean of that class's rows; the model-wide scales stay at their full-data
+/// values; η of a replicate is the formula on the replicate centroids; the interval is the
+/// percentile interval (numpy's linear quantiles) over the defined replicates. A class that gets zero
+/// total weight in a replicate (chance e⁻ⁿ for n rows: 1.2·10⁻⁴ for 9 rows) leaves its centroid,
+/// and so that replicate, undefined: such replicates are left out (the bootstrap conditioned on
+/// every centroid existing). A class of fewer than ``minimumBootstrapRows`` rows is refused outright,
+/// and so is an interval when more than half of its replicates are undefined (many small classes in
+/// one set: each of n rows makes a replicate undefined with chance e⁻ⁿ).
+/// With the same weights stream for both
+/// models (paired), each sample weighs the same in T1 and T2.
+extension Bootstrap {
+    /// The fewest rows a class may have to be resampled (a class of n rows gets no weight in a
+    /// replicate with chance e⁻ⁿ: 0.7% for 5).
+    public static let minimumBootstrapRows = 5
+
+    /// η of `target` against `set` in each replicate of the block (`t1.replicates`, in order); NaN
+    /// for a replicate in which a class of `[target] + set` got no weight (see ``interval(estimate:replicates:level:seed:)``).
+    public static func replicateEtas(t1: ReplicateSums, t2: ReplicateSums, target: Int, set: [Int],
+                                     scale1: Double, scale2: Double) throws -> [Double] {
+        guard t1.replicates == t2.replicates, t1.dim == t2.dim else {
+            throw AnalysisError.incompatible("bootstrap: replicate blocks \(t1.replicates) × \(t1.dim) and \(t2.replicates) × \(t2.dim) differ")
+        }
+        guard !set.isEmpty else { throw AnalysisError.invalidArgument("bootstrap: the comparison set is empty") }
+        guard scale1.isFinite, scale1 > 0 else { throw AnalysisError.invalidScale(model: "T1", value: scale1) }
+        guard scale2.isFinite, scale2 > 0 else { throw AnalysisError.invalidScale(model: "T2", value: scale2) }
+        let classes = [target] + set
+        var slots1: [Int] = [], slots2: [Int] = []
+        for k in classes {
+            guard let a = t1.slot(of: k), let b = t2.slot(of: k) else {
+                throw AnalysisError.invalidArgument("bootstrap: class \(k) was not summed")
+            }
+            slots1.append(a); slots2.append(b)
+        }
+        for (sums, slots, model) in [(t1, slots1, "T1"), (t2, slots2, "T2")] {
+            for (m, slot) in slots.enumerated() where sums.rowCounts[slot] < minimumBootstrapRows {
+                throw AnalysisError.invalidArgument("bootstrap: class \(classes[m]) of \(model) has \(sums.rowCounts[slot]) row(s); resampling needs at least \(minimumBootstrapRows)")
+            }
+        }
+        let dim = t1.dim, count = t1.replicates.count
+        var result: [Double] = []
+        result.reserveCapacity(count)
+        var c1 = [Double](repeating: 0, count: classes.count * dim)
+        var c2 = c1
+        // Replicate b's centroids (divided here, or already by `divideByTotals()`) of `[target] + set`.
+        func load(_ sums: ReplicateSums, _ slots: [Int], _ b: Int, into c: inout [Double]) -> Bool {
+            sums.sums.withUnsafeBufferPointer { s in
+                c.withUnsafeMutableBufferPointer { out in
+                    for (m, slot) in slots.enumerated() {
+                        let total = sums.totals[slot * count + b]
+                        guard total > 0 else { return false }
+                        let inverse = sums.holdsMeans ? 1 : 1 / total
+                        let row = s.baseAddress! + (slot * count + b) * dim
+                        for j in 0..<dim { out[m * dim + j] = row[j] * inverse }
+                    }
+                    return true
+                }
+            }
+        }
+        // With means in place, distances are taken on the stored rows (no copy).
+        func distances(_ sums: ReplicateSums, _ slots: [Int], _ b: Int, _ scale: Double, _ out: inout [Double]) -> Bool {
+            sums.sums.withUnsafeBufferPointer { s in
+                for slot in slots where sums.totals[slot * count + b] <= 0 { return false }
+                let base = s.baseAddress!
+                let target = base + (slots[0] * count + b) * dim
+                for m in 1..<slots.count {
+                    out[m] = Centroids.euclidean(target, base + (slots[m] * count + b) * dim, dim) / scale
+                }
+                return true
+            }
+        }
+        var d1 = [Double](repeating: 0, count: classes.count), d2 = d1
+        for b in 0..<count {
+            if t1.holdsMeans && t2.holdsMeans {
+                guard distances(t1, slots1, b, scale1, &d1), distances(t2, slots2, b, scale2, &d2) else {
+                    result.append(.nan)
+                    continue
+                }
+            } else {
+                guard load(t1, slots1, b, into: &c1), load(t2, slots2, b, into: &c2) else {
+                    result.append(.nan)  // undefined: a class got no weight
+                    continue
+                }
+                c1.withUnsafeBufferPointer { a in
+                    c2.withUnsafeBufferPointer { z in
+                        for m in 1..<classes.count {
+                            d1[m] = Centroids.euclidean(a.baseAddress!, a.baseAddress! + m * dim, dim) / scale1
+                            d2[m] = Centroids.euclidean(z.baseAddress!, z.baseAddress! + m * dim, dim) / scale2
+                        }
+                    }
+                }
+            }
+            var sum = 0.0
+            for m in 1..<classes.count { sum += (d2[m] - d1[m]) / d1[m] }
+            guard sum.isFinite else { throw AnalysisError.coincidentCentroids(target: target, member: set[0]) }
+            result.append(sum / Double(set.count))
+        }
+        return result
+    }
+
+    /// The percentile interval of `replicates` (η of each replicate, in replicate order; NaN for an
+    /// undefined one) around `estimate`, over the defined ones. Refused when more than half are undefined.
+    public static func interval(estimate: Double, replicates: [Double], level: Double, seed: UInt64) throws -> BootstrapInterval {
+        guard replicates.count >= 2 else { throw AnalysisError.invalidArgument("bootstrap: \(replicates.count) replicates; need at least 2") }
+        guard level > 0, level < 1 else { throw AnalysisError.invalidArgument("bootstrap: level \(level) must lie in (0, 1)") }
+        let defined = replicates.filter { !$0.isNaN }
+        let undefined = replicates.count - defined.count
+        guard undefined * 2 <= replicates.count, defined.count >= 2 else {
+            throw AnalysisError.invalidArgument("bootstrap: in \(undefined) of \(replicates.count) replicates a class of the target or its set got no weight (classes with few rows); at most half may")
+        }
+        let sorted = defined.sorted()
+        let tail = (1 - level) / 2
+        return BootstrapInterval(estimate: estimate, lower: quantile(sorted: sorted, tail),
+                                 upper: quantile(sorted: sorted, 1 - tail), level: level, seed: seed,
+                                 replicates: replicates)
+    }
+}

@@ -36,7 +36,7 @@ extension EtaReport {
                   "splits: \(request.splits.joined(separator: ", "))",
                   "diffusion: η(S1) < 0 and η(S2) > 0"]
         if let b = request.bootstrapReplicates {
-            lines.append("bootstrap: \(b) replicates, seed \(request.seed), \(Int(request.level * 100))% percentile intervals, per-class row resampling, scales fixed")
+            lines.append("bootstrap: \(b) replicates, seed \(request.seed), \(Int(request.level * 100))% percentile intervals, Poisson(1) weights per sample (\(request.paired ? "paired" : "unpaired")), scales fixed")
         }
         for (path, count) in skippedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
             lines.append("skipped rows: \(path): \(count) (NaN/Inf, or zero under unit length)")
@@ -183,7 +183,8 @@ extension EtaReport {
                          ("teacher_ls_alpha", num(m.description.teacherLSAlpha))])
         }
         let bootstrap = request.bootstrapReplicates.map {
-            JSONText.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level))])
+            JSONText.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level)),
+                             ("weights", JSONText.string("poisson")), ("paired", request.paired ? "true" : "false")])
         } ?? "null"
         var conventionPairs: [(String, String)] = [
             ("normalize", JSONText.string(request.normalization.rawValue)), ("unit", JSONText.string(unit(options))),

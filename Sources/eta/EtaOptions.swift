@@ -29,14 +29,19 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     @Flag(help: "Print η × 100 (percent, the unit of the paper's table) instead of fractions.")
     var percent = false
 
-    /// The most bootstrap replicates: each costs 16 bytes while its interval is formed (its η and
-    /// a sorted copy, both Double), so 10⁶ replicates hold 16 MB per interval; the time, B passes
-    /// over the rows of the target and its set for every interval, is the real limit.
-    static let maxBootstrap = 1_000_000
+    /// The most bootstrap replicates. Replicate sums are formed in blocks that fit a 1 GiB bound
+    /// (one pass over each model's rows per block), so the number of replicates costs time, not
+    /// memory, there; what stays is 8 bytes of η per replicate for every target and set (512 MiB
+    /// bound, checked against the resolved targets before any row is read): 100000 replicates fit
+    /// ~300 targets, 1000 fit `--targets all` on ImageNet.
+    static let maxBootstrap = 100_000
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals, 2 to 1000000 (reads the needed classes' rows again; needs dumps, not centroid files; 16 bytes and one pass over the classes' rows per replicate).", valueName: "B"))
+            help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals, 2 to 100000: Poisson(1) weights per sample, keyed by seed and sample_index, summed in passes over the needed classes' rows (replicate blocks within 1 GiB; 8 bytes of η per replicate per target and set, within 512 MiB). Needs dumps, not centroid files.", valueName: "B"))
     var bootstrap: Int?
+
+    @Flag(help: "Paired bootstrap: each sample gets the same weight in T1 and T2 (matched by sample_index, else by row order within a class; refused unless both dumps hold the same samples). Default: unpaired.")
+    var paired = false
 
     @Option(parsing: .unconditional, help: "Seed of the bootstrap (0 to 2^64-1).")
     var seed: UInt64 = 0
@@ -59,6 +64,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
         if let bootstrap, bootstrap > Self.maxBootstrap {
             throw ValidationError("--bootstrap \(bootstrap): at most \(Self.maxBootstrap) replicates")
         }
+        if paired, bootstrap == nil { throw ValidationError("--paired needs --bootstrap") }
     }
 
     /// The options every η output records (split, targets, bootstrap and seed, partial,
@@ -66,6 +72,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     var recordedOptions: [(name: String, value: String)] {
         var options = splits.recordedOptions + [("targets", targets.description)]
         if let bootstrap { options += [("bootstrap", "\(bootstrap)"), ("seed", "\(seed)")] }
+        if paired { options.append(("paired", "true")) }
         options += partial.recordedOptions
         if skipNonfinite { options.append(("skip-nonfinite", "true")) }
         return options
@@ -75,7 +82,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     func request(available: [String]) -> EtaRequest {
         EtaRequest(splits: splits.split.names(in: available), targets: targets.items, s1: s1, s2: s2,
                    normalization: normalize, invalidRows: skipNonfinite ? .skip : .refuse,
-                   bootstrapReplicates: bootstrap, seed: seed)
+                   bootstrapReplicates: bootstrap, seed: seed, paired: paired)
     }
 
     var renderOptions: EtaRenderOptions {
@@ -89,6 +96,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
         let request = request(available: t1.splitNames)
         let classes = try ClassResolution(classes: t1.classes, file: t1.label, wordNet: try wordNet.load())
         let report = try EtaReport.compute(t1: t1, t2: t2, request: request, classes: classes)
+        if bootstrap != nil { provenance.setConvention("bootstrap_pairing", paired ? "paired" : "unpaired") }
         provenance.setConvention("normalize", request.normalization.rawValue)
         provenance.setConvention("unit", percent ? "percent" : "fraction")
         provenance.setConvention("s1_rule", request.s1Description)

@@ -87,6 +87,21 @@ import TestSupport
         #expect(usage.status == 64)
     }
 
+    @Test func pairedBootstrapIsRecordedAndChecked() throws {
+        let paired = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--format", "json", "--split", "val",
+                                                "--targets", "n02099601", "--bootstrap", "20", "--paired"])
+        #expect(paired.status == 0, "\(paired.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(paired.stdout.utf8)) as? [String: Any])
+        let bootstrap = (object["conventions"] as? [String: Any])?["bootstrap"] as? [String: Any]
+        #expect(bootstrap?["paired"] as? Bool == true && bootstrap?["weights"] as? String == "poisson")
+        let text = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--split", "val", "--targets", "n02099601", "--bootstrap", "20"])
+        #expect(text.stdout.contains("Poisson(1) weights per sample (unpaired)"))
+        let alone = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--paired"])
+        #expect(alone.status == 64 && alone.stderr.contains("--paired needs --bootstrap"))
+        let many = try ToolRunner.run("eta", ["--t1", t1, "--t2", t3, "--bootstrap", "100001"])
+        #expect(many.status == 64 && many.stderr.contains("at most 100000 replicates"))
+    }
+
     @Test func nonFiniteRowsAreRefusedOrSkipped() throws {
         let bad = try EtaFixture.writeDump(dir + "/bad.h5", temperature: 3, seed: 4, nanRows: 2)
         let refused = try ToolRunner.run("eta", ["--t1", t1, "--t2", bad, "--split", "train"])

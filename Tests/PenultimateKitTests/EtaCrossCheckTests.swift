@@ -173,6 +173,17 @@ for t, S1, S2 in targets:
         #expect(wrong.contains("rebuild it with `eta centroids --normalize unit`"))
     }
 
+    @Test func bootstrapPlanFitsTheBudgets() throws {
+        let ten = try EtaReport.bootstrapPlan(replicates: 1000, targets: 10, classes: 10, dim: 512)
+        #expect(ten.blocks == 1 && ten.blockReplicates == 1000 && ten.sumBytes == 2 * 10 * 1000 * 513 * 8)
+        let all = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512)
+        #expect(all.blockReplicates == 130 && all.blocks == 8 && all.sumBytes <= EtaRequest.bootstrapSumBudget)
+        #expect(all.etaBytes == 1000 * 2 * 1000 * 8 + 2 * 1000 * 8)
+        // Too many replicates for the targets' η, or one replicate over the sums' budget: refused.
+        #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 100_000, targets: 1000, classes: 1000, dim: 512) }
+        #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 10, targets: 1, classes: 100_000, dim: 2048) }
+    }
+
     @Test func bootstrapIntervalsContainTheEstimateAndRepeatWithTheSeed() throws {
         let dir = try temporaryDirectory(prefix: "eta-tests")
         let t1 = try ModelInput(paths: [try writeEtaDump(dir + "/t1.h5", temperature: 1, seed: 1)])
@@ -185,15 +196,42 @@ for t, S1, S2 in targets:
         #expect(ci1.lowerBound < ci1.upperBound && ci2.lowerBound < ci2.upperBound)
         #expect(ci1.contains(row.etaS1) || abs(row.etaS1 - ci1.lowerBound) < 0.5)
         #expect(a.rows == b.rows)
-        // The intervals equal Analysis.Bootstrap on the class rows read directly.
-        let rows1 = try t1.rows(split: "val", classes: Set([row.target] + row.s1))
-        let rows2 = try t2.rows(split: "val", classes: Set([row.target] + row.s1))
+        // The intervals equal Analysis's replicate sums over the class rows read directly (unpaired:
+        // streams 1 and 2).
+        let classes = ([row.target] + row.s1).sorted()
+        func sums(_ input: ModelInput, stream: UInt64) throws -> ReplicateSums {
+            var sums = try ReplicateSums(classCount: input.classes.count, classes: classes, dim: 6, replicates: 0..<50,
+                                         rowNormalization: .none, weights: PoissonWeights(seed: 7, stream: stream))
+            try input.dump!.split("val").forEachBlock { block in
+                try block.features.withUnsafeBufferPointer { f in
+                    try block.labels.withUnsafeBufferPointer { l in
+                        // These dumps store no sample_index: rows are keyed by their order within their class.
+                        #expect(block.sampleIndex == nil)
+                        try sums.add(rows: f, labels: l, sampleIndex: nil)
+                    }
+                }
+            }
+            return sums
+        }
         let c1 = try t1.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
         let c2 = try t2.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
-        let direct = try Bootstrap.diffusionIndex(t1: rows1, t2: rows2, dim: 6, target: row.target, set: row.s1,
-                                                  rowNormalization: .none, scale1: try c1.meanPairwiseCentroidDistance(),
-                                                  scale2: try c2.meanPairwiseCentroidDistance(), replicates: 50, seed: 7)
+        let etas = try Bootstrap.replicateEtas(t1: try sums(t1, stream: 1), t2: try sums(t2, stream: 2), target: row.target,
+                                               set: row.s1, scale1: try c1.meanPairwiseCentroidDistance(),
+                                               scale2: try c2.meanPairwiseCentroidDistance())
+        let direct = try Bootstrap.interval(estimate: row.etaS1, replicates: etas, level: 0.95, seed: 7)
         #expect(direct.lower == ci1.lowerBound && direct.upper == ci1.upperBound)
-        #expect(close(direct.estimate, row.etaS1))
+        // Paired: both models' sample_index sets agree, and the interval changes.
+        var paired = request
+        paired.paired = true
+        let p = try EtaReport.compute(t1: t1, t2: [t2], request: paired, classes: try etaClasses(t1), showProgress: false)
+        #expect(p.rows.first?.ciS1 != row.ciS1)
+        // Centroid files cannot be resampled: refused before any pass.
+        let file = try t2.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse)
+        try file.write(to: dir + "/t3.centroids.h5", provenance: "{}")
+        let refused = etaErrorText {
+            _ = try EtaReport.compute(t1: t1, t2: [try ModelInput(paths: [dir + "/t3.centroids.h5"])], request: request,
+                                      classes: try etaClasses(t1), showProgress: false)
+        }
+        #expect(refused.contains("t3.centroids.h5: input: centroid files hold no rows to resample"))
     }
 }

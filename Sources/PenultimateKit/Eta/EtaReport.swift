@@ -1,5 +1,6 @@
 import FeatureStore
 import Analysis
+import FeatureStore
 import Foundation
 import Taxonomy
 import ToolSupport
@@ -74,6 +75,18 @@ public struct EtaReport: Sendable {
             try ClassResolution.requireSameClasses(t1.classes, t1.label, other.classes, other.label)
         }
         let targets = try request.resolveTargets(in: classes)
+        if request.bootstrapReplicates != nil {
+            // Refused before any pass: centroid files hold sums, not the rows a replicate reweights.
+            for input in [t1] + t2 where input.isCentroidFiles {
+                throw InputError(file: input.label, object: "input", message: "centroid files hold no rows to resample",
+                                 fix: "give the feature dumps for --bootstrap")
+            }
+            if let replicates = request.bootstrapReplicates, let dim = t1.dump?.dim {
+                var needed = Set<Int>()
+                for spec in targets { needed.insert(spec.target); needed.formUnion(spec.s1); needed.formUnion(spec.s2) }
+                _ = try bootstrapPlan(replicates: replicates, targets: targets.count, classes: needed.count, dim: dim)
+            }
+        }
         let rowNormalization = request.normalization.rowNormalization
         var report = EtaReport(
             t1: EtaModel(path: t1.label, description: t1.source),
@@ -130,7 +143,7 @@ public struct EtaReport: Sendable {
                 }
                 if let replicates = request.bootstrapReplicates {
                     try report.bootstrap(split: split, model2: m, t1: t1, t2: input2, replicates: replicates,
-                                         scale1: scale1, scale2: scale2)
+                                         scale1: scale1, scale2: scale2, showProgress: showProgress)
                 }
             }
         }
@@ -152,28 +165,152 @@ public struct EtaReport: Sendable {
         return nil
     }
 
-    /// Adds bootstrap intervals to the rows of `split` and `model2`: reads only the needed classes' rows.
+    /// How the bootstrap will run: replicates per block and blocks, checked against the memory
+    /// budgets before any row is read.
+    public struct BootstrapPlan: Sendable, Equatable {
+        /// Replicates formed per pass over the rows.
+        public var blockReplicates: Int
+        /// Passes over each model's rows (per split and T2 model).
+        public var blocks: Int
+        /// Bytes of replicate sums held at once (both models).
+        public var sumBytes: Int
+        /// Bytes of replicate η held at once.
+        public var etaBytes: Int
+    }
+
+    /// The plan for `targets` intervals of `replicates` over `classes` needed classes of length
+    /// `dim`, or an error saying which budget it exceeds.
+    public static func bootstrapPlan(replicates: Int, targets: Int, classes: Int, dim: Int) throws -> BootstrapPlan {
+        let etaBytes = targets * 2 * replicates * MemoryLayout<Double>.stride + 2 * replicates * MemoryLayout<Double>.stride
+        guard etaBytes <= EtaRequest.bootstrapEtaBudget else {
+            throw InputError(file: "eta", object: "--bootstrap \(replicates)",
+                             message: "\(targets) targets × 2 sets × \(replicates) replicates need \(etaBytes >> 20) MiB of replicate η, over the \(EtaRequest.bootstrapEtaBudget >> 20) MiB bound",
+                             fix: "use at most \(EtaRequest.bootstrapEtaBudget / (16 * max(1, targets + 1))) replicates, or fewer targets")
+        }
+        let perReplicate = 2 * ReplicateSums.bytes(classes: classes, dim: dim, replicates: 1)
+        guard perReplicate <= EtaRequest.bootstrapSumBudget else {
+            throw InputError(file: "eta", object: "--bootstrap",
+                             message: "one replicate of \(classes) classes × \(dim) needs \(perReplicate >> 20) MiB, over the \(EtaRequest.bootstrapSumBudget >> 20) MiB bound")
+        }
+        let block = min(replicates, EtaRequest.bootstrapSumBudget / perReplicate)
+        return BootstrapPlan(blockReplicates: block, blocks: (replicates + block - 1) / block,
+                             sumBytes: block * perReplicate, etaBytes: etaBytes)
+    }
+
+    /// The Poisson-weighted replicate centroids of `classes` for `replicates` (sums divided by
+    /// their weights) from one pass over `input`'s rows of `split`.
+    static func replicateSums(_ input: ModelInput, split: String, classes: [Int], replicates: Range<Int>,
+                              weights: PoissonWeights, rowNormalization: CentroidAccumulator.RowNormalization,
+                              progress: ToolSupport.Progress?) throws -> ReplicateSums {
+        guard let dump = input.dump else {
+            throw InputError(file: input.label, object: "input", message: "centroid files hold no rows to resample",
+                             fix: "give the feature dumps for --bootstrap")
+        }
+        var sums = try ReplicateSums(classCount: dump.classes.count, classes: classes, dim: dump.dim,
+                                     replicates: replicates, rowNormalization: rowNormalization, weights: weights)
+        let reader = try dump.split(split)
+        let filter: Set<Int>? = classes.count == dump.classes.count ? nil : Set(classes)
+        let workers = SplitReader.defaultWorkerCount
+        // A class filter over shuffled labels delivers blocks of a row or two: rows are staged and
+        // added a batch at a time, so each batch's replicates are split across the cores once.
+        let batch = CentroidPass.blockRows(dim: dump.dim)
+        var features: [Float] = [], labels: [Int32] = [], index: [Int64] = []
+        var indexed: Bool? = nil
+        func flush() throws {
+            guard !labels.isEmpty else { return }
+            try features.withUnsafeBufferPointer { f in
+                try labels.withUnsafeBufferPointer { l in
+                    if indexed == true {
+                        try index.withUnsafeBufferPointer { try sums.add(rows: f, labels: l, sampleIndex: $0, workers: workers) }
+                    } else {
+                        try sums.add(rows: f, labels: l, sampleIndex: nil, workers: workers)
+                    }
+                }
+            }
+            progress?.advance(by: labels.count)
+            features.removeAll(keepingCapacity: true); labels.removeAll(keepingCapacity: true); index.removeAll(keepingCapacity: true)
+        }
+        try reader.forEachBlock(maxRows: batch, classes: filter) { block in
+            let hasIndex = block.sampleIndex != nil
+            if indexed != nil, indexed != hasIndex { try flush() }
+            indexed = hasIndex
+            features += block.features
+            labels += block.labels
+            if let s = block.sampleIndex { index += s }
+            if labels.count >= batch { try flush() }
+        }
+        try flush()
+        sums.divideByTotals()
+        return sums
+    }
+
+    /// Adds bootstrap intervals to the rows of `split` and `model2`: per replicate block, one pass
+    /// over each model's rows of the needed classes (Poisson weights keyed by sample), then η of
+    /// every replicate of the block for every row.
     private mutating func bootstrap(split: String, model2: Int, t1: ModelInput, t2: ModelInput, replicates: Int,
-                                    scale1: Double, scale2: Double) throws {
+                                    scale1: Double, scale2: Double, showProgress: Bool) throws {
         let indices = rows.indices.filter { rows[$0].split == split && rows[$0].model2 == model2 }
         var needed = Set<Int>()
         for i in indices { needed.insert(rows[i].target); needed.formUnion(rows[i].s1); needed.formUnion(rows[i].s2) }
         if needed.isEmpty { return }
-        let drop = request.invalidRows == .skip
-        let rows1 = try t1.rows(split: split, classes: needed, dropNonFinite: drop)
-        let rows2 = try t2.rows(split: split, classes: needed, dropNonFinite: drop)
         guard let dim = t1.dump?.dim else { return }
-        for i in indices {
-            let row = rows[i]
-            func interval(_ set: [Int]) throws -> ClosedRange<Double> {
-                let b = try Bootstrap.diffusionIndex(
-                    t1: rows1, t2: rows2, dim: dim, target: row.target, set: set,
-                    rowNormalization: request.normalization.rowNormalization, scale1: scale1, scale2: scale2,
-                    replicates: replicates, level: request.level, seed: request.seed)
-                return b.lower...b.upper
+        let classes = needed.sorted()
+        let plan = try Self.bootstrapPlan(replicates: replicates, targets: indices.count, classes: classes.count, dim: dim)
+        let weights1 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 1)
+        let weights2 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 2)
+        let rowNormalization = request.normalization.rowNormalization
+        var values = [[Double]](repeating: [], count: 2 * indices.count)
+        let rows1 = (try? t1.dump?.split(split).rows) ?? nil, rows2 = (try? t2.dump?.split(split).rows) ?? nil
+        let progress = showProgress
+            ? ToolSupport.Progress("bootstrap \(split) (\(replicates) replicates, \(plan.blocks) pass(es) per model)",
+                                   total: plan.blocks * ((rows1 ?? 0) + (rows2 ?? 0))) : nil
+        defer { progress?.finish() }
+        for start in stride(from: 0, to: replicates, by: plan.blockReplicates) {
+            let block = start..<min(replicates, start + plan.blockReplicates)
+            let sums1 = try Self.replicateSums(t1, split: split, classes: classes, replicates: block, weights: weights1,
+                                               rowNormalization: rowNormalization, progress: progress)
+            let sums2 = try Self.replicateSums(t2, split: split, classes: classes, replicates: block, weights: weights2,
+                                               rowNormalization: rowNormalization, progress: progress)
+            if request.paired, start == 0 {
+                for (slot, k) in classes.enumerated()
+                where sums1.rowCounts[slot] != sums2.rowCounts[slot] || sums1.fingerprints[slot] != sums2.fingerprints[slot] {
+                    throw InputError(file: "\(t1.label) and \(t2.label)", object: "split \(split), class \(classIDs[k]) (\(classNames[k]))",
+                                     message: "paired resampling needs the same samples in both models, but they hold \(sums1.rowCounts[slot]) and \(sums2.rowCounts[slot]) rows\(sums1.rowCounts[slot] == sums2.rowCounts[slot] ? " with different sample_index sets (or a different order without sample_index)" : "")",
+                                     fix: "drop --paired, or give dumps of the same images")
+                }
             }
-            rows[i].ciS1 = try interval(row.s1)
-            rows[i].ciS2 = try interval(row.s2)
+            // η of every replicate of the block, for every row and set, the rows spread over the cores.
+            let specs = indices.map { rows[$0] }
+            let width = block.count
+            var blockValues = [Double](repeating: .nan, count: 2 * specs.count * width)
+            let failures = FirstFailure()
+            let (label1, label2, ids, names) = (t1.label, t2.label, classIDs, classNames)
+            blockValues.withUnsafeMutableBufferPointer { out in
+                let target = EtaOutput(base: out.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: specs.count) { n in
+                    let row = specs[n]
+                    for (s, set) in [row.s1, row.s2].enumerated() {
+                        do {
+                            let etas = try Bootstrap.replicateEtas(t1: sums1, t2: sums2, target: row.target, set: set,
+                                                                   scale1: scale1, scale2: scale2)
+                            for (b, value) in etas.enumerated() { target.base[(2 * n + s) * width + b] = value }
+                        } catch {
+                            failures.record(n, InputError(file: "\(label1) and \(label2)",
+                                                          object: "split \(split), target \(ids[row.target]) (\(names[row.target]))",
+                                                          message: "\(error)"))
+                        }
+                    }
+                }
+            }
+            if let error = failures.first { throw error }
+            for k in 0..<(2 * specs.count) { values[k] += blockValues[(k * width)..<((k + 1) * width)] }
+        }
+        for (n, i) in indices.enumerated() {
+            let b1 = try Bootstrap.interval(estimate: rows[i].etaS1, replicates: values[2 * n], level: request.level, seed: request.seed)
+            let b2 = try Bootstrap.interval(estimate: rows[i].etaS2, replicates: values[2 * n + 1], level: request.level, seed: request.seed)
+            rows[i].ciS1 = b1.lower...b1.upper
+            rows[i].ciS2 = b2.lower...b2.upper
+            values[2 * n] = []; values[2 * n + 1] = []
         }
     }
 
@@ -216,4 +353,22 @@ public struct EtaReport: Sendable {
         let mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
+}
+
+/// Where the bootstrap's workers write η: worker n writes only its own rows' slots.
+private struct EtaOutput: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+}
+
+/// The first error by row order among concurrent workers.
+private final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: (Int, InputError)?
+
+    func record(_ index: Int, _ error: InputError) {
+        lock.lock(); defer { lock.unlock() }
+        if found == nil || index < found!.0 { found = (index, error) }
+    }
+
+    var first: InputError? { lock.lock(); defer { lock.unlock() }; return found?.1 }
 }

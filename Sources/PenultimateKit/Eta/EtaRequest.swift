@@ -23,6 +23,10 @@ public struct EtaRequest: Sendable {
     public var seed: UInt64
     /// The intervals' coverage.
     public var level: Double
+    /// Paired resampling: a sample gets the same bootstrap weight in T1 and T2 (matched by
+    /// sample_index, or by its ordinal within its class when the dumps store none). Off by default:
+    /// pairing assumes both dumps hold the same images, which the run checks but the user asserts.
+    public var paired: Bool
 
     /// S1 for targets that are not in a preset: classes sharing a direct WordNet parent with the
     /// target (the five retrievers are siblings under retriever, n02099029).
@@ -38,7 +42,7 @@ public struct EtaRequest: Sendable {
     public init(splits: [String] = ["train", "val"], targets: [String] = ["retrievers", "snakes"],
                 s1: SetRule? = nil, s2: SetRule? = nil, normalization: DistanceNormalization = .default,
                 invalidRows: CentroidAccumulator.InvalidRowPolicy = .refuse,
-                bootstrapReplicates: Int? = nil, seed: UInt64 = 0, level: Double = 0.95) {
+                bootstrapReplicates: Int? = nil, seed: UInt64 = 0, level: Double = 0.95, paired: Bool = false) {
         self.splits = splits
         self.targets = targets
         self.s1 = s1
@@ -48,7 +52,15 @@ public struct EtaRequest: Sendable {
         self.bootstrapReplicates = bootstrapReplicates
         self.seed = seed
         self.level = level
+        self.paired = paired
     }
+
+    /// Bytes the bootstrap may hold for replicate sums (both models, one replicate block): the
+    /// replicates are formed in blocks that fit, each block one pass over each model's rows.
+    public static let bootstrapSumBudget = 1 << 30
+    /// Bytes the bootstrap may hold for the replicates' η (8 per replicate, per target and set, per
+    /// split and T2 model at a time, plus a sorted copy of one interval's); more is refused before reading.
+    public static let bootstrapEtaBudget = 512 << 20
 
     /// Whether every class is a target (`--targets all`).
     public var isAllTargets: Bool { targets.contains("all") }

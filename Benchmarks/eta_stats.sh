@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Side-by-side timings of eta's statistics on the ImageNet-size pair (issue #12), each run under
+# /usr/bin/time -v, ROUNDS rounds interleaved; prints one line per run (wall s, peak RSS MiB).
+#   bash Benchmarks/eta_stats.sh [ROUNDS]   (needs: python3 Benchmarks/make_dumps.py Benchmarks/data --eta-pair,
+#                                             swift build -c release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+D=Benchmarks/data; E=.build/release/eta
+T1=$D/eta-T1-1281167x512-f32.h5; T3=$D/eta-T3-1281167x512-f32.h5
+PY=${PYTHON:-.venv/bin/python3}
+run() {  # label, command...
+    local label=$1; shift
+    local log; log=$(mktemp)
+    /usr/bin/time -v "$@" > /dev/null 2> "$log" || { echo "$label FAILED"; tail -3 "$log"; rm -f "$log"; return; }
+    local wall rss
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")
+    rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$log")
+    printf '%-40s %8.2f s %6s MiB\n' "$label" "$wall" "$rss"
+    rm -f "$log"
+}
+echo "# $(date -u +%FT%TZ) $(uname -n) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq "$ROUNDS"); do
+    run "cat both" cat "$T1" "$T3"
+    run "eta ten targets (train)" "$E" --t1 "$T1" --t2 "$T3" --split train
+    run "eta ten targets --bootstrap 1000" "$E" --t1 "$T1" --t2 "$T3" --split train --bootstrap 1000 --seed 1
+    run "eta ten targets --bootstrap 1000 --paired" "$E" --t1 "$T1" --t2 "$T3" --split train --bootstrap 1000 --seed 1 --paired
+    run "numpy matrix-product bootstrap 1000" "$PY" Benchmarks/baselines/numpy_bootstrap.py "$T1" "$T3" -B 1000 --seed 1
+    run "cat one" cat "$T1"
+    run "eta centroids (one dump)" "$E" centroids "$T1" --split train -o /tmp/eta-stats.centroids.h5
+done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
