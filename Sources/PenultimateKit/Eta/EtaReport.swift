@@ -201,7 +201,7 @@ public struct EtaReport: Sendable {
     /// their weights) from one pass over `input`'s rows of `split`.
     static func replicateSums(_ input: ModelInput, split: String, classes: [Int], replicates: Range<Int>,
                               weights: PoissonWeights, rowNormalization: CentroidAccumulator.RowNormalization,
-                              progress: ToolSupport.Progress?) throws -> ReplicateSums {
+                              progress: ProgressMeter?) throws -> ReplicateSums {
         guard let dump = input.dump else {
             throw InputError(file: input.label, object: "input", message: "centroid files hold no rows to resample",
                              fix: "give the feature dumps for --bootstrap")
@@ -262,7 +262,7 @@ public struct EtaReport: Sendable {
         var values = [[Double]](repeating: [], count: 2 * indices.count)
         let rows1 = (try? t1.dump?.split(split).rows) ?? nil, rows2 = (try? t2.dump?.split(split).rows) ?? nil
         let progress = showProgress
-            ? ToolSupport.Progress("bootstrap \(split) (\(replicates) replicates, \(plan.blocks) pass(es) per model)",
+            ? ProgressMeter("bootstrap \(split) (\(replicates) replicates, \(plan.blocks) pass(es) per model)",
                                    total: plan.blocks * ((rows1 ?? 0) + (rows2 ?? 0))) : nil
         defer { progress?.finish() }
         for start in stride(from: 0, to: replicates, by: plan.blockReplicates) {
