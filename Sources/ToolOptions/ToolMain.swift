@@ -7,6 +7,8 @@ extension ParsableCommand {
     /// error is one line on stderr (`tool: message`) and exit 64, as every other failure of the
     /// tools is one line. `--help`, `--version` and `help` print as usual and exit 0.
     public static func runAsTool(name: String = currentToolName) -> Never {
+        // SIGINT/SIGTERM exit 130/143 (removing temporary outputs) from here on, parsing included.
+        TemporaryFiles.installSignalCleanup()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -57,12 +57,7 @@ extension MiniLabTool {
         @OptionGroup var wordNetOption: WordNetOption
 
         func validate() throws {
-            // -o names a folder here: an existing non-folder (a file, a device) is refused.
-            try OptionCheck.nonEmpty(output, "--output")
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), !isFolder.boolValue {
-                throw ValidationError("-o \(output): exists and is not a folder")
-            }
+            try validateOutputFolder(output)
         }
 
         func run() throws {
@@ -89,5 +84,15 @@ extension MiniLabTool {
                 }
             }
         }
+    }
+}
+
+/// `-o` names a folder for `minilab run` and `minilab tune`: an empty name or an existing
+/// non-folder (a file, a device) is a usage error.
+func validateOutputFolder(_ output: String) throws {
+    try OptionCheck.nonEmpty(output, "--output")
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), !isFolder.boolValue {
+        throw ValidationError("-o \(output): exists and is not a folder")
     }
 }

@@ -51,11 +51,7 @@ extension MiniLabTool {
         @OptionGroup var wordNetOption: WordNetOption
 
         func validate() throws {
-            try OptionCheck.nonEmpty(output, "--output")
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), !isFolder.boolValue {
-                throw ValidationError("-o \(output): exists and is not a folder")
-            }
+            try validateOutputFolder(output)
             if let epochs, epochs < 1 { throw ValidationError("--epochs \(epochs): must be at least 1") }
             if let trainPerClass, trainPerClass < 1 { throw ValidationError("--train-per-class \(trainPerClass): must be at least 1") }
             for (name, value) in [("--leaf-scale", leafScale), ("--node-scale", nodeScale), ("--noise", noise),

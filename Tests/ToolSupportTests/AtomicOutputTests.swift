@@ -206,7 +206,7 @@ import TestSupport
         let fifo = dir + "/pipe"
         #expect(mkfifo(fifo, 0o600) == 0)
         let payload = Data((0..<300_000).map { UInt8($0 % 253) })  // more than a pipe buffer
-        let reader = Thread.detachNewReader(fifo)
+        let reader = FIFOReader(fifo)
         try AtomicOutput.write(payload, to: fifo)
         #expect(reader.wait() == payload)
         var info = stat()
@@ -219,7 +219,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fifo = dir + "/pipe"
         #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = Thread.detachNewReader(fifo, stopAfter: 10)
+        let reader = FIFOReader(fifo, stopAfter: 10)
         do {
             try AtomicOutput.write(Data(count: 8 << 20), to: fifo)
             Issue.record("writing 8 MiB to a pipe whose reader left succeeded")
@@ -261,36 +261,5 @@ import TestSupport
         // Another name is fine, and so is an input that does not exist.
         try OutputTarget.check(dir + "/other.h5", inputs: [input, dir + "/missing.h5"])
         #expect(try temporaryLeftovers(in: dir).isEmpty)
-    }
-}
-
-extension Thread {
-    /// A reader of a FIFO on its own thread: reads everything (or `stopAfter` bytes, then closes).
-    final class FIFOReader: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var bytes = Data()
-        fileprivate func run(_ path: String, stopAfter: Int?) {
-            let fd = open(path, O_RDONLY)
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while fd >= 0 {
-                let want = stopAfter.map { min(buffer.count, $0 - bytes.count) } ?? buffer.count
-                if want <= 0 { break }
-                let n = read(fd, &buffer, want)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buffer[..<n])
-            }
-            if fd >= 0 { close(fd) }
-            done.signal()
-        }
-        func wait() -> Data {
-            done.wait()
-            return bytes
-        }
-    }
-
-    static func detachNewReader(_ path: String, stopAfter: Int? = nil) -> FIFOReader {
-        let reader = FIFOReader()
-        Thread.detachNewThread { reader.run(path, stopAfter: stopAfter) }
-        return reader
     }
 }
