@@ -52,7 +52,7 @@ let package = Package(
         // JSON and CSV text escaping, shared by the figure metadata, the tables and every document (a leaf).
         .target(name: "PlainText"),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib"]),
+        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib", "PlainText"]),
         .target(name: "Analysis"),
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
