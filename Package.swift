@@ -52,7 +52,8 @@ let package = Package(
         // JSON and CSV text escaping, shared by the figure metadata, the tables and every document (a leaf).
         .target(name: "PlainText"),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib", "PlainText"]),
+        // Every on-disk format: dumps, centroid files, projection files, the JSON documents (Formats/).
+        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib", "PlainText", "Analysis", "ToolSupport"]),
         .target(name: "Analysis"),
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
@@ -60,7 +61,7 @@ let package = Package(
         .target(name: "ToolSupport", dependencies: ["PlainText"]),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText", "HDF5"]),
+            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
         // The umbrella the tools import: re-exports PenultimateKit and the modules in its API, no code.
         .target(
             name: "Penultimate",
@@ -71,7 +72,7 @@ let package = Package(
         // Option groups and the run loop the command-line tools share.
         .target(
             name: "ToolOptions",
-            dependencies: ["Analysis", "PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Analysis", "FeatureStore", "PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).
