@@ -6,10 +6,12 @@
 // Layering (data flows one way):
 //   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
 //     -> text escaping with no dependencies (PlainText: JSON and CSV literals)
-//     -> thin Swift wrappers (HDF5, Figures)
-//     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
+//     -> thin Swift wrappers (HDF5, Figures), pure analysis (Analysis), tool plumbing (ToolSupport:
+//        atomic outputs, exit codes, provenance; it imports PlainText only)
+//     -> every file format (FeatureStore: dumps, centroid and projection files, the JSON documents;
+//        the only module above the C edge that imports HDF5), WordNet (Taxonomy), training (MiniLab)
 //        (MiniLab draws from Analysis's seeded generator: Analysis imports nothing, so no cycle)
-//     -> workflows shared by the tools (PenultimateKit, ToolSupport)
+//     -> workflows shared by the tools (PenultimateKit)
 //     -> Penultimate, the umbrella the tools import (re-exports only)
 //     -> executables that only parse arguments and print.
 import PackageDescription

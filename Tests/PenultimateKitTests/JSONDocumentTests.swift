@@ -101,11 +101,11 @@ import TestSupport
     }
 
     /// The checks anyone can run: no untyped JSON and no `try!` outside encoding the program's own
-    /// constants anywhere in Sources.
+    /// constants anywhere in Sources, and no HDF5 in PenultimateKit (the formats live in FeatureStore).
     @Test func sourcesHoldNoUntypedJSONAndNoForcedTry() throws {
         let root = packageRoot + "/Sources"
         let files = try #require(FileManager.default.enumerator(atPath: root)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
-        var untyped: [String] = [], forced: [String] = []
+        var untyped: [String] = [], forced: [String] = [], hdf5: [String] = []
         for file in files {
             let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
             for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -113,9 +113,12 @@ import TestSupport
                 if code.contains("String: Any]") || code.contains("JSONSerialization") { untyped.append("\(file):\(n + 1)") }
                 // Encoding the program's own configuration (Codable structs of plain values) cannot fail.
                 if code.contains("try!") && !code.contains("try! encoder.encode(") { forced.append("\(file):\(n + 1)") }
+                if file.hasPrefix("PenultimateKit/") && line.contains("import HDF5") { hdf5.append("\(file):\(n + 1)") }
             }
         }
         #expect(untyped.isEmpty, "untyped JSON at \(untyped)")
         #expect(forced.isEmpty, "try! at \(forced)")
+        #expect(hdf5.isEmpty, "PenultimateKit imports HDF5 at \(hdf5)")
+        #expect(files.contains { $0.hasPrefix("PenultimateKit/") } && files.contains("FeatureStore/Formats/CentroidFile.swift"))
     }
 }
