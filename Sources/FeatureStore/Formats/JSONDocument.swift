@@ -26,10 +26,39 @@ public enum JSONDocument {
     /// its `format_version` one of `supported`.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String, format: String,
                                             supported: [Int64] = [1], fix: String? = nil) throws(InputError) -> T {
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: data) } catch {
-            throw InputError(file: path, object: "file", message: "is not a JSON object", fix: fix)
+        // One parse: the header is checked inside the decoding of the whole document, before its body.
+        let decoder = JSONDecoder()
+        decoder.userInfo[Checked<T>.rule] = Checked<T>.Rule(path: path, format: format, supported: supported, fix: fix)
+        do { return try decoder.decode(Checked<T>.self, from: data).body } catch let error as InputError {
+            throw error
+        } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw InputError(file: path, object: "file", message: "is not a JSON object", fix: fix)
+            }
+            if case .typeMismatch(_, let context) = error, context.codingPath.isEmpty {
+                throw InputError(file: path, object: "file", message: "is not a JSON object", fix: fix)
+            }
+            throw located(error, path: path)
+        } catch {
+            throw InputError(file: path, object: "file", message: "cannot be decoded (\(error))")
         }
+    }
+
+    /// A document whose header passed ``check(_:_:)`` before its body was decoded.
+    private struct Checked<T: Decodable>: Decodable {
+        struct Rule: Sendable { var path: String, format: String, supported: [Int64], fix: String? }
+        static var rule: CodingUserInfoKey { CodingUserInfoKey(rawValue: "penultimate.json-document")! }
+        var body: T
+        init(from decoder: any Decoder) throws {
+            guard let rule = decoder.userInfo[Self.rule] as? Rule else {
+                throw InputError(file: "?", object: "file", message: "decoded without its format rule")
+            }
+            try JSONDocument.check(try Header(from: decoder), rule.path, rule.format, rule.supported, rule.fix)
+            body = try T(from: decoder)
+        }
+    }
+
+    private static func check(_ header: Header, _ path: String, _ format: String, _ supported: [Int64], _ fix: String?) throws(InputError) {
         guard header.format == format else {
             throw InputError(file: path, object: "format",
                              message: "is \(header.format.map { "\"\($0)\"" } ?? "missing"), not \"\(format)\"", fix: fix)
@@ -44,11 +73,6 @@ public enum JSONDocument {
         }
         if let refusal = FormatVersion.refusal(version, supported: supported) {
             throw InputError(file: path, object: "format_version", message: refusal.message, fix: refusal.fix)
-        }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch let error as DecodingError {
-            throw located(error, path: path)
-        } catch {
-            throw InputError(file: path, object: "file", message: "cannot be decoded (\(error))")
         }
     }
 
