@@ -6,10 +6,12 @@
 // Layering (data flows one way):
 //   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
 //     -> text escaping with no dependencies (PlainText: JSON and CSV literals)
-//     -> thin Swift wrappers (HDF5, Figures)
-//     -> the file format (FeatureStore), pure analysis (Analysis), WordNet (Taxonomy), training (MiniLab)
+//     -> thin Swift wrappers (HDF5, Figures), pure analysis (Analysis), tool plumbing (ToolSupport:
+//        atomic outputs, exit codes, provenance; it imports PlainText only)
+//     -> every file format (FeatureStore: dumps, centroid and projection files, the JSON documents;
+//        the only module above the C edge that imports HDF5), WordNet (Taxonomy), training (MiniLab)
 //        (MiniLab draws from Analysis's seeded generator: Analysis imports nothing, so no cycle)
-//     -> workflows shared by the tools (PenultimateKit, ToolSupport)
+//     -> workflows shared by the tools (PenultimateKit)
 //     -> Penultimate, the umbrella the tools import (re-exports only)
 //     -> executables that only parse arguments and print.
 import PackageDescription
@@ -52,7 +54,8 @@ let package = Package(
         // JSON and CSV text escaping, shared by the figure metadata, the tables and every document (a leaf).
         .target(name: "PlainText"),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib"]),
+        // Every on-disk format: dumps, centroid files, projection files, the JSON documents (Formats/).
+        .target(name: "FeatureStore", dependencies: ["HDF5", "CZlib", "PlainText", "Analysis", "ToolSupport"]),
         .target(name: "Analysis"),
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
@@ -60,7 +63,7 @@ let package = Package(
         .target(name: "ToolSupport", dependencies: ["PlainText"]),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText", "HDF5"]),
+            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
         // The umbrella the tools import: re-exports PenultimateKit and the modules in its API, no code.
         .target(
             name: "Penultimate",
@@ -71,7 +74,7 @@ let package = Package(
         // Option groups and the run loop the command-line tools share.
         .target(
             name: "ToolOptions",
-            dependencies: ["Analysis", "PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Analysis", "FeatureStore", "PenultimateKit", "Taxonomy", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Executables: parse arguments, call the library, print
         // Reads a file's strings in a process of its own (libhdf5 1.10 can crash on corrupt heaps).

@@ -66,7 +66,6 @@ public struct AttributeRules {
     /// the version this code writes).
     public func formatVersion(in supported: [Int64], name: String = "format_version") throws(StoreError) -> Int64 {
         let newest = supported.last ?? 1
-        let words = supported.count == 1 ? "version \(newest)" : "versions " + supported.map(String.init).joined(separator: " and ")
         guard root.hasAttribute(name) else { throw fail(name, "missing") }
         let type = try scalarType(name)
         guard case .int = type else {
@@ -75,9 +74,8 @@ public struct AttributeRules {
                        fix: "store format_version as an integer (numpy.int64)")
         }
         let version = try hdf5(file, "attribute \(name)") { () throws(HDF5Error) in try root.readInt64Attribute(name) }
-        guard supported.contains(version) else {
-            throw fail(name, "is \(version); this reader understands \(words)",
-                       fix: version > newest ? "upgrade penultimate" : "write the file again with this version")
+        if let refusal = FormatVersion.refusal(version, supported: supported) {
+            throw fail(name, refusal.message, fix: refusal.fix)
         }
         return version
     }

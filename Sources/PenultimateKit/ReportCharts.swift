@@ -24,36 +24,41 @@ public struct EtaChartData: Sendable, Equatable {
     /// Rows left out because a value was null (non-finite).
     public var skipped: Int
 
+    /// The parts of the `penultimate-eta` document (``EtaReport``'s JSON) a chart reads; every other
+    /// key is left alone. A null η is a value JSON could not hold (non-finite).
+    struct Document: Decodable {
+        struct Conventions: Decodable { var unit: String? }
+        struct Row: Decodable {
+            var target: String, target_name: String?, split: String
+            var t1: Double?, t2: Double?, eta_s1: Double?, eta_s2: Double?
+            var ci_s1: [Double?]?, ci_s2: [Double?]?
+        }
+        var conventions: Conventions?
+        var rows: [Row]
+    }
+
     /// Reads and checks the report at `path`.
     public static func read(path: String) throws -> EtaChartData {
-        let top = try readReport(path: path, format: "penultimate-eta")
-        let conventions = top["conventions"] as? [String: Any]
-        let unit = (conventions?["unit"] as? String) ?? "fraction"
-        guard let items = top["rows"] as? [[String: Any]] else {
-            throw InputError(file: path, object: "rows", message: "missing or not an array of objects")
-        }
+        let document = try JSONDocument.decode(Document.self, from: JSONDocument.contents(of: path), path: path,
+                                               format: "penultimate-eta")
         var rows: [Row] = [], skipped = 0
-        for (i, item) in items.enumerated() {
-            guard let target = item["target"] as? String, let split = item["split"] as? String else {
-                throw InputError(file: path, object: "rows[\(i)]", message: "has no target or split")
-            }
-            guard let s1 = (item["eta_s1"] as? NSNumber)?.doubleValue, let s2 = (item["eta_s2"] as? NSNumber)?.doubleValue else {
+        for item in document.rows {
+            guard let s1 = item.eta_s1, let s2 = item.eta_s2 else {
                 skipped += 1
                 continue
             }
-            func interval(_ key: String) -> ClosedRange<Double>? {
-                guard let pair = item[key] as? [NSNumber], pair.count == 2 else { return nil }
-                let lo = pair[0].doubleValue, hi = pair[1].doubleValue
+            func interval(_ pair: [Double?]?) -> ClosedRange<Double>? {
+                guard let pair, pair.count == 2, let lo = pair[0], let hi = pair[1] else { return nil }
                 return lo <= hi ? lo...hi : nil
             }
-            rows.append(Row(target: target, targetName: (item["target_name"] as? String) ?? target, split: split,
-                            t1: (item["t1"] as? NSNumber)?.doubleValue, t2: (item["t2"] as? NSNumber)?.doubleValue,
-                            etaS1: s1, etaS2: s2, ciS1: interval("ci_s1"), ciS2: interval("ci_s2")))
+            rows.append(Row(target: item.target, targetName: item.target_name ?? item.target, split: item.split,
+                            t1: item.t1, t2: item.t2, etaS1: s1, etaS2: s2,
+                            ciS1: interval(item.ci_s1), ciS2: interval(item.ci_s2)))
         }
         guard !rows.isEmpty else {
             throw InputError(file: path, object: "rows", message: "no row has both η values")
         }
-        return EtaChartData(unit: unit, rows: rows, skipped: skipped)
+        return EtaChartData(unit: document.conventions?.unit ?? "fraction", rows: rows, skipped: skipped)
     }
 
     /// Splits in order of first appearance.
@@ -107,22 +112,23 @@ public struct AccuracyChartData: Sendable, Equatable {
     /// Chart data from rows (e.g. a filtered report).
     public init(rows: [Row]) { self.rows = rows }
 
+    /// The parts of the `penultimate-accuracy` document (``AccuracyTable``'s JSON) a chart reads.
+    struct Document: Decodable {
+        struct Row: Decodable {
+            var role: String, ls_alpha: Double?, teacher_ls_alpha: Double?, kd_temperature: Double?
+            var split: String?, top1: Double, top5: Double?
+        }
+        var rows: [Row]
+    }
+
     /// Reads and checks the report at `path`.
     public static func read(path: String) throws -> AccuracyChartData {
-        let top = try readReport(path: path, format: "penultimate-accuracy")
-        guard let items = top["rows"] as? [[String: Any]] else {
-            throw InputError(file: path, object: "rows", message: "missing or not an array of objects")
-        }
-        let rows = try items.enumerated().map { (i, item) -> Row in
-            guard let role = item["role"] as? String, let top1 = (item["top1"] as? NSNumber)?.doubleValue else {
-                throw InputError(file: path, object: "rows[\(i)]", message: "has no role or top1")
-            }
-            return Row(role: role, lsAlpha: (item["ls_alpha"] as? NSNumber)?.doubleValue,
-                       teacherLSAlpha: (item["teacher_ls_alpha"] as? NSNumber)?.doubleValue,
-                       kdTemperature: (item["kd_temperature"] as? NSNumber)?.doubleValue,
-                       split: (item["split"] as? String) ?? "", top1: top1, top5: (item["top5"] as? NSNumber)?.doubleValue)
-        }
-        return AccuracyChartData(rows: rows)
+        let document = try JSONDocument.decode(Document.self, from: JSONDocument.contents(of: path), path: path,
+                                               format: "penultimate-accuracy")
+        return AccuracyChartData(rows: document.rows.map {
+            Row(role: $0.role, lsAlpha: $0.ls_alpha, teacherLSAlpha: $0.teacher_ls_alpha, kdTemperature: $0.kd_temperature,
+                split: $0.split ?? "", top1: $0.top1, top5: $0.top5)
+        })
     }
 }
 
@@ -170,23 +176,4 @@ public func accuracyFigure(_ data: AccuracyChartData, path: String, split: Strin
     if top5 { panels.append(try panel("Top-5", { $0.top5 })) }
     return Figure(width: width ?? (top5 ? 7 : 4), height: height ?? 3.2, dpi: dpi, rows: 1, columns: panels.count,
                   panels: panels, title: title, legend: legend)
-}
-
-/// A JSON report's top-level object, after checking its format name and version 1.
-func readReport(path: String, format: String) throws -> [String: Any] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw InputError(file: path, object: "file", message: "cannot be read")
-    }
-    guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-        throw InputError(file: path, object: "file", message: "is not a JSON object")
-    }
-    guard (top["format"] as? String) == format else {
-        throw InputError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(format)\"")
-    }
-    // Exactly 1: NSNumber's intValue would read 1.5 (or true) as 1.
-    struct Version: Decodable { var format_version: Double }
-    guard let version = try? JSONDecoder().decode(Version.self, from: data).format_version, version == 1 else {
-        throw InputError(file: path, object: "format_version", message: "is \(top["format_version"] ?? "missing"); this build reads version 1")
-    }
-    return top
 }

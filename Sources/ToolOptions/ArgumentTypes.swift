@@ -1,5 +1,6 @@
 import ArgumentParser
 import Analysis
+import FeatureStore
 import PenultimateKit
 import ToolSupport
 

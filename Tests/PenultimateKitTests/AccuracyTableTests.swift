@@ -138,3 +138,20 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
         #expect(rows[1]["path"] as? String == student)
     }
 }
+
+/// `plot --accuracy` reads what `accuracy` writes: the table's JSON through the chart's reader gives
+/// back every row, value for value (one `Decodable` document, decoded once).
+@Test func accuracyJSONReadsBackThroughTheChartReader() throws {
+    let folder = try temporaryDirectory(prefix: "accuracy-tests")
+    let teacher = try writeHandDump(folder, "t.h5", role: .teacher, alpha: 0.1)
+    let student = try writeHandDump(folder, "s.h5", role: .student, alpha: 0.1, temperature: 2)
+    let measurements = try [student, teacher].map { try AccuracyMeasurement.measure([$0], split: "val") }
+    let table = try AccuracyTable(measurements)
+    let path = folder + "/acc.json"
+    try table.json(provenance: Provenance(tool: "accuracy", commandLine: ["accuracy"])).write(toFile: path, atomically: true, encoding: .utf8)
+    let data = try AccuracyChartData.read(path: path)
+    #expect(data.rows.map(\.role) == ["teacher", "student"] && data.rows.map(\.split) == ["val", "val"])
+    #expect(data.rows.map(\.lsAlpha) == [0.1, 0] && data.rows.map(\.teacherLSAlpha) == [nil, 0.1])
+    #expect(data.rows.map(\.kdTemperature) == [nil, 2])
+    #expect(data.rows.map(\.top1) == [25, 25] && data.rows.map(\.top5) == [75, 75])
+}

@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 
 /// One fuzz input per call: the bytes become a centroid file (format penultimate-centroids),
 /// which is read as `eta` reads it, then used: centroids, a merge with itself, labels. A thrown

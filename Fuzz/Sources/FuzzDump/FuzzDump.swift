@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 
 /// One fuzz input per call: the bytes become a dump file, which is opened, validated and
 /// streamed. Thrown errors are the expected outcome for most inputs; crashes, sanitizer

@@ -1,6 +1,6 @@
 import Foundation
 import HDF5
-import PenultimateKit
+import Penultimate
 
 /// One fuzz input per call: its first bytes choose a feature layout (float32 or float16, rows,
 /// D, contiguous or chunked by whole rows or by part of a row, chunk rows, gzip level, shuffle),

@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 
 /// One fuzz input per call: the bytes become a projection file (format penultimate-projection,
 /// HDF5, or its JSON form when the input starts with "{"), which is read as `plot` reads it and

@@ -1,5 +1,5 @@
 import Foundation
-import PenultimateKit
+import Penultimate
 
 /// One fuzz input per call: the bytes become `data.noun` beside a small `index.noun` (whose
 /// lines are also cut from the input's tail), and every lookup the tools make is tried on the

@@ -121,21 +121,7 @@ public struct ClassResolution: Sendable {
 
     /// Throws unless `a` (from `fileA`) and `b` (from `fileB`) list the same classes in the same order.
     public static func requireSameClasses(_ a: ClassList, _ fileA: String, _ b: ClassList, _ fileB: String) throws {
-        guard a.count == b.count else {
-            throw InputError(file: fileB, object: "/classes",
-                             message: "has \(b.count) classes, but \(fileA) has \(a.count); both must describe the same classes")
-        }
-        for (label, listA, listB) in [("wnid", a.wnids, b.wnids), ("name", a.names, b.names)] {
-            guard let listA, let listB else { continue }
-            if let k = listA.indices.first(where: { listA[$0] != listB[$0] }) {
-                throw InputError(file: fileB, object: "/classes/\(label)",
-                                 message: "class \(k) is \(listB[k]), but in \(fileA) it is \(listA[k]); both must list the same classes in the same order")
-            }
-        }
-        if (a.wnids == nil) != (b.wnids == nil), a.names == nil || b.names == nil {
-            throw InputError(file: fileB, object: "/classes",
-                             message: "one of \(fileA) and \(fileB) lists wnids only and the other names only; cannot check they are the same classes")
-        }
+        try ClassList.requireSame(a, fileA, b, fileB)
     }
 }
 

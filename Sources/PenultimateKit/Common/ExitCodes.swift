@@ -1,7 +1,6 @@
 import Analysis
 import FeatureStore
 import Figures
-import HDF5
 import Taxonomy
 import ToolSupport
 
@@ -10,7 +9,7 @@ import ToolSupport
 // passed in (files, class names, rules), so they are bad input (65); anything else that
 // reaches a tool's edge is an internal failure (70).
 extension InputError: BadInput {}  // also FeatureStore's StoreError, the same type
-extension HDF5Error: BadInput {}
+// HDF5Error is mapped in FeatureStore (Formats/HDF5Exit.swift), so this module needs no HDF5.
 extension AnalysisError: BadInput {}
 extension TaxonomyError: BadInput {}
 extension FigureError: BadInput {}

@@ -73,3 +73,16 @@ public enum CentroidPass {
         return accumulator
     }
 }
+
+extension CentroidFile {
+    /// Runs ``CentroidPass`` over `split` of `dump`.
+    public static func compute(dump: Dump, split: String, rowNormalization: CentroidAccumulator.RowNormalization,
+                               invalidRows: CentroidAccumulator.InvalidRowPolicy,
+                               progress: ProgressMeter? = nil) throws -> CentroidFile {
+        let accumulator = try CentroidPass.run(dump: dump, split: split, rowNormalization: rowNormalization,
+                                               invalidRows: invalidRows, progress: progress)
+        return CentroidFile(paths: dump.paths, split: split, classes: dump.classes,
+                            source: ModelDescription(dump.attributes), accumulator: accumulator,
+                            coverage: CentroidCoverage(dump: dump, reader: try dump.split(split)))
+    }
+}

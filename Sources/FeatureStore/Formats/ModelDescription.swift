@@ -1,5 +1,3 @@
-import FeatureStore
-
 /// What η reports about a model: the dump attributes that tell students apart.
 public struct ModelDescription: Sendable, Equatable {
     /// Architecture name, e.g. "resnet18".

@@ -1,4 +1,3 @@
-import FeatureStore
 import Foundation
 import HDF5
 import PlainText
@@ -403,66 +402,39 @@ extension ProjectionFile {
         return "{\n" + fields.map { "  " + string($0.0) + ": " + $0.1 }.joined(separator: ",\n") + "\n}\n"
     }
 
-    /// Parses ``jsonText()``'s layout.
+    /// Parses ``jsonText()``'s layout: the format and version first (``JSONDocument``), then the
+    /// whole document, once, into ``ProjectionJSON``.
     public static func fromJSON(_ data: Data, path: String) throws -> ProjectionFile {
         func fail(_ object: String, _ message: String) -> InputError {
             InputError(file: path, object: object, message: message)
         }
-        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw fail("file", "is neither HDF5 nor a JSON object")
-        }
-        guard (top["format"] as? String) == formatName else {
-            throw InputError(file: path, object: "format", message: "is \(top["format"].map { "\"\($0)\"" } ?? "missing"), not \"\(formatName)\"",
-                             fix: "pass a file written by project")
-        }
-        // JSON has one number type: the version must be exactly 1 (1.5 is not truncated to 1).
-        struct Version: Decodable { var format_version: Double }
-        guard let version = try? JSONDecoder().decode(Version.self, from: data).format_version else {
-            throw fail("format_version", "missing or not a number")
-        }
-        guard let integral = Int64(exactly: version) else {
-            throw fail("format_version", "is \(version); this build reads version \(currentFormatVersion)")
-        }
-        try checkVersion(integral, path: path)
-        guard let methodName = top["method"] as? String, let method = ProjectionMethod(rawValue: methodName) else {
-            throw fail("method", "missing or unknown")
-        }
-        func text(_ any: Any?) -> String {
-            guard let any, let data = try? JSONSerialization.data(withJSONObject: any, options: [.sortedKeys]) else { return "{}" }
-            return String(decoding: data, as: UTF8.self)
-        }
-        guard let classes = top["classes"] as? [String: Any], let wnids = classes["wnid"] as? [String],
-              let names = classes["name"] as? [String] else { throw fail("classes", "missing wnid or name") }
-        var source: [String: String] = [:]
-        for (key, value) in (top["source"] as? [String: Any]) ?? [:] {
-            if let s = value as? String { source[key] = s } else if let n = value as? NSNumber { source[key] = String(n.doubleValue) }
-        }
-        // Numbers go through JSONDecoder, which reads every Double exactly (JSONSerialization on
-        // Linux may be one ulp off).
-        let numbers: JSONNumbers
-        do { numbers = try JSONDecoder().decode(JSONNumbers.self, from: data) } catch {
-            throw fail("content", "does not match the projection layout (\(error))")
+        let document = try JSONDocument.decode(ProjectionJSON.self, from: data, path: path, format: formatName,
+                                               supported: [currentFormatVersion], fix: "pass a file written by project")
+        guard let method = ProjectionMethod(rawValue: document.method) else {
+            throw fail("method", "is \"\(document.method)\"; expected one of \(ProjectionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         func pairs(_ list: [[Double]], _ object: String) throws -> [SIMD2<Double>] {
             try list.map { guard $0.count == 2 else { throw fail(object, "holds a point without 2 coordinates") }; return SIMD2($0[0], $0[1]) }
         }
-        let splits = try numbers.splits.enumerated().map { (i, s) in
+        let splits = try document.splits.enumerated().map { (i, s) in
             ProjectedSplit(name: s.name, points: try pairs(s.points, "splits[\(i)].points"), classes: s.class,
                            sampleIndex: s.sample_index, centroids: try pairs(s.centroids, "splits[\(i)].centroids"))
         }
         let result = ProjectionFile(
-            method: method, wnids: wnids, names: names, classIndices: numbers.classes.index_in_source,
-            basis: numbers.basis, origin: numbers.origin, pcaMean: numbers.pca?.mean, pcaAxes: numbers.pca?.axes,
-            conventions: text(top["conventions"]), provenance: text(top["provenance"]),
-            sourcePath: (top["source_path"] as? String) ?? "", source: source, splits: splits)
+            method: method, wnids: document.classes.wnid, names: document.classes.name,
+            classIndices: document.classes.index_in_source,
+            basis: document.basis, origin: document.origin, pcaMean: document.pca?.mean, pcaAxes: document.pca?.axes,
+            conventions: document.conventions?.text ?? "{}", provenance: document.provenance?.text ?? "{}",
+            sourcePath: document.source_path ?? "", source: (document.source ?? [:]).compactMapValues { $0?.text }, splits: splits)
         try result.check(path: path)
         return result
     }
 }
 
-/// The numeric part of a JSON projection file, decoded exactly.
-private struct JSONNumbers: Decodable {
-    struct Classes: Decodable { var index_in_source: [Int] }
+/// A JSON projection file as ``ProjectionFile/jsonText()`` writes it, decoded once and exactly
+/// (`JSONDecoder` reads every Double to the bit).
+struct ProjectionJSON: Decodable {
+    struct Classes: Decodable { var wnid: [String], name: [String], index_in_source: [Int] }
     struct PCA: Decodable { var mean: [Double]; var axes: [[Double]] }
     struct Split: Decodable {
         var name: String
@@ -471,6 +443,26 @@ private struct JSONNumbers: Decodable {
         var sample_index: [Int64]
         var centroids: [[Double]]
     }
+    /// A source attribute: text, or a number (kept as the text `String(Double)` gives, as the HDF5 reader does).
+    enum SourceValue: Decodable {
+        case text(String), number(Double)
+        init(from decoder: any Decoder) throws {
+            let single = try decoder.singleValueContainer()
+            if let value = try? single.decode(Double.self) { self = .number(value) } else { self = .text(try single.decode(String.self)) }
+        }
+        var text: String {
+            switch self {
+            case .text(let value): value
+            case .number(let value): String(value)
+            }
+        }
+    }
+    var method: String
+    var conventions: JSONValue?
+    var provenance: JSONValue?
+    var source_path: String?
+    /// A null source value is left out, as an absent one.
+    var source: [String: SourceValue?]?
     var classes: Classes
     var basis: [[Double]]
     var origin: [Double]?

@@ -1,5 +1,4 @@
 import Analysis
-import FeatureStore
 import Foundation
 import HDF5
 import ToolSupport
@@ -61,17 +60,6 @@ public struct CentroidFile: Sendable {
         self.skippedNonFinite = accumulator.skippedNonFinite
         self.skippedZero = accumulator.skippedZero
         self.provenance = provenance
-    }
-
-    /// Runs ``CentroidPass`` over `split` of `dump`.
-    public static func compute(dump: Dump, split: String, rowNormalization: CentroidAccumulator.RowNormalization,
-                               invalidRows: CentroidAccumulator.InvalidRowPolicy,
-                               progress: ProgressMeter? = nil) throws -> CentroidFile {
-        let accumulator = try CentroidPass.run(dump: dump, split: split, rowNormalization: rowNormalization,
-                                               invalidRows: invalidRows, progress: progress)
-        return CentroidFile(paths: dump.paths, split: split, classes: dump.classes,
-                            source: ModelDescription(dump.attributes), accumulator: accumulator,
-                            coverage: CentroidCoverage(dump: dump, reader: try dump.split(split)))
     }
 
     /// Whether `path` is an HDF5 file whose `format` attribute says "penultimate-centroids".
@@ -299,7 +287,7 @@ public struct CentroidFile: Sendable {
                 throw InputError(file: here, object: "attribute split",
                                  message: "is \(other.split), but \(result.paths[0]) holds split \(result.split); merge files of one split")
             }
-            try ClassResolution.requireSameClasses(result.classes, result.paths[0], other.classes, here)
+            try ClassList.requireSame(result.classes, result.paths[0], other.classes, here)
             guard other.accumulator.rowNormalization == result.accumulator.rowNormalization else {
                 throw InputError(file: here, object: "attribute row_normalization",
                                  message: "is \(other.accumulator.rowNormalization.rawValue), but \(result.paths[0]) has \(result.accumulator.rowNormalization.rawValue); build all files with the same --normalize")

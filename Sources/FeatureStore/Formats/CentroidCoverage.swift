@@ -1,4 +1,3 @@
-import FeatureStore
 import HDF5
 
 /// Which rows of a split a set of centroid sums covers, so that merging per-shard files can refuse

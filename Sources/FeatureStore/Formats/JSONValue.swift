@@ -1,0 +1,54 @@
+import PlainText
+
+/// Any JSON value, for the parts of a document that are kept as they were written rather than read
+/// field by field (a projection file's `conventions` and `provenance` objects).
+public indirect enum JSONValue: Decodable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    /// Keys sorted: `JSONDecoder` does not report the order they were written in.
+    case object([(String, JSONValue)])
+
+    public init(from decoder: any Decoder) throws {
+        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
+            self = .object(try keyed.allKeys.map(\.stringValue).sorted().map { key in
+                (key, try keyed.decode(JSONValue.self, forKey: AnyKey(stringValue: key)))
+            })
+            return
+        }
+        if var list = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !list.isAtEnd { items.append(try list.decode(JSONValue.self)) }
+            self = .array(items)
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() { self = .null }
+        else if let value = try? single.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? single.decode(Double.self) { self = .number(value) }
+        else { self = .string(try single.decode(String.self)) }
+    }
+
+    /// The value as compact JSON text (numbers in ``JSONText``'s shortest round-trip form).
+    public var text: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let value): return JSONText.number(value)
+        case .string(let value): return JSONText.string(value)
+        case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
+        case .object(let pairs): return "{" + pairs.map { JSONText.string($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
