@@ -189,7 +189,7 @@ extension ProjectionRequest {
         case .qrPCA:
             guard dump.splitNames.contains(ProjectionRequest.trainingSplit) else {
                 throw InputError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
-                                 fix: "use --method muller")
+                                 fix: compat == .paperCode ? "--compat paper-code needs a train split as well" : "use --method muller")
             }
             let train = try rows(ProjectionRequest.trainingSplit)
             let fit = train.selected(trainingFitSelection, dim: dim)
