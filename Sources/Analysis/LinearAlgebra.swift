@@ -97,3 +97,70 @@ func symmetricEigen(_ matrix: [Double], n: Int) -> (values: [Double], vectors: [
     }
     return (values, vectors)
 }
+
+/// Reduced QR of the matrix whose columns are `columns` (each of length m ≥ columns.count) by
+/// Householder reflections, exactly as LAPACK's `dgeqr2` + `dorg2r` (what `numpy.linalg.qr` calls):
+/// each reflector's β = −sign(α)·‖x‖, so R's diagonal keeps whatever sign that gives and Q's columns
+/// carry the matching signs. Used only to reproduce the paper's released code (``QRPCAConvention/paperCode``);
+/// ``thinQR(columns:relativeTolerance:)`` is the documented basis. Returns Q's columns.
+func householderQR(columns: [[Double]]) -> [[Double]] {
+    let n = columns.count
+    let m = columns.first?.count ?? 0
+    var a = columns  // a[j] is column j
+    var reflectors: [(v: [Double], tau: Double)] = []
+    for j in 0..<n {
+        let alpha = a[j][j]
+        var xnorm = 0.0
+        for i in (j + 1)..<m { xnorm += a[j][i] * a[j][i] }
+        xnorm = xnorm.squareRoot()
+        var v = [Double](repeating: 0, count: m - j)
+        v[0] = 1
+        var tau = 0.0
+        if xnorm != 0 {
+            // dlarfg: β = −sign(α)·hypot(α, ‖x‖) (Fortran SIGN: α = 0 counts as positive).
+            let length = (alpha * alpha + xnorm * xnorm).squareRoot()
+            let beta = alpha >= 0 ? -length : length
+            tau = (beta - alpha) / beta
+            let scale = 1 / (alpha - beta)
+            for i in (j + 1)..<m { v[i - j] = a[j][i] * scale }
+            a[j][j] = beta
+        }
+        // Apply H = I − τ v vᵀ to the remaining columns.
+        for k in (j + 1)..<n where tau != 0 {
+            var w = 0.0
+            for i in j..<m { w += v[i - j] * a[k][i] }
+            for i in j..<m { a[k][i] -= tau * w * v[i - j] }
+        }
+        reflectors.append((v, tau))
+    }
+    // dorg2r: Q = H₁ H₂ … Hₙ applied to the first n columns of the identity.
+    var q = (0..<n).map { c -> [Double] in
+        var e = [Double](repeating: 0, count: m)
+        e[c] = 1
+        return e
+    }
+    for j in stride(from: n - 1, through: 0, by: -1) {
+        let (v, tau) = reflectors[j]
+        guard tau != 0 else { continue }
+        for c in 0..<n {
+            var w = 0.0
+            for i in j..<m { w += v[i - j] * q[c][i] }
+            for i in j..<m { q[c][i] -= tau * w * v[i - j] }
+        }
+    }
+    return q
+}
+
+/// sklearn's `svd_flip(U, Vt)` with `u_based_decision=True` (its PCA's sign rule up to 1.4): each
+/// axis v is signed so that the score u = X·v of largest magnitude over the centred rows X (the first
+/// such row on ties, as `np.argmax`) is positive. A zero score leaves the axis as it is.
+func svdFlip(axes: [SIMD3<Double>], centred rows: [SIMD3<Double>]) -> [SIMD3<Double>] {
+    axes.map { axis in
+        var best = 0.0, sign = 1.0
+        for row in rows {
+            let u = (row * axis).sum()
+            if abs(u) > best { best = abs(u); sign = u < 0 ? -1 : 1 }
+        }
+        return axis * sign
+    }
+}

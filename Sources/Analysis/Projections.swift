@@ -16,6 +16,28 @@ public func augmentedTemplates(weight: [Float], bias: [Float], dim: Int, classes
     }
 }
 
+/// The paper's released code's templates: the weights of the plotted classes with the biases of
+/// classes 0, 1, 2 (its bug), in that order. Only for ``QRPCAConvention/paperCode``.
+public func paperCodeTemplates(weight: [Float], bias: [Float], dim: Int, classes: [Int]) throws -> [[Double]] {
+    let own = try augmentedTemplates(weight: weight, bias: bias, dim: dim, classes: classes)
+    guard bias.count >= own.count else {
+        throw AnalysisError.invalidArgument("classifier bias: \(bias.count) values, the paper's code takes the biases of classes 0..<\(own.count)")
+    }
+    return own.enumerated().map { position, template in template.dropLast() + [Double(bias[position])] }
+}
+
+/// The sign conventions of a ``QRPCAProjection``.
+public enum QRPCAConvention: String, Sendable, CaseIterable {
+    /// Ours: Q with R's diagonal positive; each principal axis signed so that its largest-magnitude
+    /// component is positive. Both depend only on the templates and the fitted points' covariance.
+    case documented
+    /// The paper's released code: Q as LAPACK's Householder QR gives it (`numpy.linalg.qr`; R's
+    /// diagonal may be negative), and sklearn's `svd_flip` (u-based: each axis signed so that the
+    /// fitted point with the largest-magnitude score scores positive). Panels can be mirror images
+    /// of the documented ones; the points are otherwise the same.
+    case paperCode = "paper-code"
+}
+
 /// Müller et al.'s view: penultimate activations projected onto the affine plane through the
 /// augmented templates t₁, t₂, t₃ of three classes.
 ///
@@ -122,6 +144,8 @@ public struct QRPCAProjection: Sendable, Equatable {
     public let principalAxes: [SIMD3<Double>]
     /// All three covariance eigenvalues, descending.
     public let variances: [Double]
+    /// The sign conventions of ``basis`` and ``principalAxes``.
+    public let convention: QRPCAConvention
 
     /// The projection for three classes of a classifier, with the PCA fitted on training features
     /// (`n × dim` Floats, row-major) and the three classes' training centroids (each of length dim).
@@ -133,7 +157,8 @@ public struct QRPCAProjection: Sendable, Equatable {
 
     /// The projection for three augmented templates (each of length D+1). Throws when they span fewer
     /// than 3 dimensions (tolerance 1e-10 relative to the longest template).
-    public init(templates: [[Double]], classes: [Int], trainingFeatures: [Float], trainingCentroids: [[Double]]) throws {
+    public init(templates: [[Double]], classes: [Int], trainingFeatures: [Float], trainingCentroids: [[Double]],
+                convention: QRPCAConvention = .documented) throws {
         guard templates.count == 3, classes.count == 3 else {
             throw AnalysisError.invalidArgument("QR-PCA projection: needs 3 templates and 3 classes, got \(templates.count) and \(classes.count)")
         }
@@ -150,15 +175,17 @@ public struct QRPCAProjection: Sendable, Equatable {
         }
         let (q, _, rank) = thinQR(columns: templates)
         guard rank == 3 else { throw AnalysisError.rankDeficientTemplates(classes: classes, rank: rank, needed: 3) }
+        let basis = convention == .paperCode ? householderQR(columns: templates) : q
         self.classes = classes
-        self.basis = q
+        self.basis = basis
+        self.convention = convention
 
         var points: [SIMD3<Double>] = trainingFeatures.withUnsafeBufferPointer { f in
             (0..<(trainingFeatures.count / dim)).map {
-                Self.coordinates(q, UnsafeBufferPointer(rebasing: f[$0 * dim ..< ($0 + 1) * dim]))
+                Self.coordinates(basis, UnsafeBufferPointer(rebasing: f[$0 * dim ..< ($0 + 1) * dim]))
             }
         }
-        points += trainingCentroids.map { Self.coordinates(q, point: $0) }
+        points += trainingCentroids.map { Self.coordinates(basis, point: $0) }
         let count = Double(points.count)
         let mean = points.reduce(SIMD3<Double>()) { $0 + $1 } / count
         var covariance = [Double](repeating: 0, count: 9)
@@ -170,7 +197,10 @@ public struct QRPCAProjection: Sendable, Equatable {
         let (values, vectors) = symmetricEigen(covariance, n: 3)
         self.mean = mean
         self.variances = values
-        self.principalAxes = vectors.prefix(2).map { SIMD3($0[0], $0[1], $0[2]) }
+        let axes = vectors.prefix(2).map { SIMD3($0[0], $0[1], $0[2]) }
+        // sklearn's PCA takes V from an SVD of the centred points; the covariance's eigenvectors are the
+        // same axes up to sign, and svd_flip fixes the sign from the scores alone.
+        self.principalAxes = convention == .paperCode ? svdFlip(axes: axes, centred: points.map { $0 - mean }) : axes
     }
 
     /// Basis coordinates Qᵀ[x, 1] of one activation x (length D).

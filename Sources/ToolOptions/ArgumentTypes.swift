@@ -17,6 +17,8 @@ extension TableFormat: ExpressibleByArgument {}
 
 extension ProjectionMethod: ExpressibleByArgument {}
 
+extension ProjectionCompat: ExpressibleByArgument {}
+
 extension DistanceNormalization: ExpressibleByArgument {
     /// The raw values (none, unit, centroid-scale: the spelling every output prints), and
     /// `centroidScale`, the spelling outputs used before, as an alias.

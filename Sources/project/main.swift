@@ -16,9 +16,14 @@ struct Project: ParsableCommand, RecordedOptions {
         Centroids are means of ALL rows of a class in the split. --per-class N takes the first N rows of each
         class by sample_index (paper: 150 train, 50 val); --sample N --seed S draws N per class at random.
         For the paper's val panels: --split val --per-class 50 --fit-per-class 150 (the train panels' PCA).
+        --compat paper-code reproduces the paper's released code exactly, to lay a figure next to the paper's:
+        qr-pca with the biases of classes 0, 1, 2 (its bug), LAPACK's QR signs and sklearn's svd_flip (so
+        panels may be mirror images of the default), the first 150 train / 50 other rows per class unless
+        --per-class, and centroids of those selected rows only.
 
         Example:
           project student_T3.h5 --classes n02113712,n02113799,n04347754 --method qr-pca --per-class 150 -o T3.h5
+          project student_T3.h5 --classes n02113712,n02113799,n04347754 --compat paper-code -o T3_paper.h5
         """)
 
     @Argument(help: "The dump: one file, its shards, or a manifest.")
@@ -28,8 +33,11 @@ struct Project: ParsableCommand, RecordedOptions {
             transform: CommaList.init(parsing:))
     var classes: CommaList
 
-    @Option(help: "The projection: Müller's plane or the paper's QR + PCA.")
-    var method = ProjectionMethod.muller
+    @Option(help: "The projection: Müller's plane or the paper's QR + PCA (default: muller; qr-pca with --compat paper-code).")
+    var method: ProjectionMethod?
+
+    @Option(help: "Reproduce the paper's released code exactly (bias bug, its centroids and sign conventions) instead of ours.")
+    var compat: ProjectionCompat?
 
     /// `--split`: every split of the dump by default.
     @OptionGroup var splits: SplitsOption
@@ -61,20 +69,28 @@ struct Project: ParsableCommand, RecordedOptions {
         if let n = perClass { try OptionCheck.integer(n, "--per-class", in: 1...Int.max) }
         if let n = sample { try OptionCheck.integer(n, "--sample", in: 1...Int.max) }
         if let n = fitPerClass { try OptionCheck.integer(n, "--fit-per-class", in: 1...Int.max) }
+        if compat == .paperCode {
+            if method == .muller { throw ValidationError("--compat paper-code reproduces the paper's qr-pca figure: give --method qr-pca or leave --method out") }
+            if sample != nil { throw ValidationError("--compat paper-code takes the first rows per class: give --per-class, not --sample") }
+        }
         guard classes.items.count == 3 else { throw ValidationError("--classes '\(classes)': give exactly 3 classes, not \(classes.items.count)") }
         do { _ = try ProjectionFileFormat(path: output) } catch {
             throw ValidationError("-o \(output): unknown extension; use .h5, .csv or .json")
         }
     }
 
-    /// The selection: classes, method, split, samples, fit-per-class, skip-nonfinite, partial.
+    /// The selection: classes, method, compat, split, samples, fit-per-class, skip-nonfinite, partial.
     var recordedOptions: [(name: String, value: String)] {
-        var options = [("classes", classes.description), ("method", method.rawValue)] + splits.recordedOptions
-        options.append(("samples", selection.description))
+        var options = [("classes", classes.description), ("method", resolvedMethod.rawValue)] + splits.recordedOptions
+        if let compat { options.append(("compat", compat.rawValue)) }
+        options.append(("samples", compat == .paperCode && selection == .all ? "first 150 train / 50 other rows per class (paper-code)" : selection.description))
         if let fitPerClass { options.append(("fit-per-class", String(fitPerClass))) }
         if skipNonfinite { options.append(("skip-nonfinite", "true")) }
         return options + partial.recordedOptions
     }
+
+    /// `--method`, or its default: qr-pca under `--compat paper-code`, muller otherwise.
+    var resolvedMethod: ProjectionMethod { method ?? (compat == .paperCode ? .qrPCA : .muller) }
 
     /// The rows per class `--per-class`, `--sample` and `--seed` select.
     var selection: SampleSelection {
@@ -85,10 +101,11 @@ struct Project: ParsableCommand, RecordedOptions {
         runTool(name: "project") {
             try OutputTarget.check(output, inputs: dump)
             let request = ProjectionRequest(
-                dumpPaths: dump, classes: classes.items, method: method,
+                dumpPaths: dump, classes: classes.items, method: resolvedMethod,
                 splits: splits.split.names(in: []),  // empty for all: every split of the dump
                 selection: selection, wordnetDirectory: wordNet.directory,
-                fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite, partial: partial.partial)
+                fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite, partial: partial.partial,
+                compat: compat)
             var provenance = Provenance(tool: "project", options: self)
             for path in dump { try provenance.addInput(path: path) }
             let file = try request.run(provenance: provenance)

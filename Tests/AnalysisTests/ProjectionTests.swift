@@ -166,3 +166,40 @@ private func classifier(dim: Int, seed: UInt64) -> (weight: [Float], bias: [Floa
         #expect(allClose(vectors.flatMap { $0 }, [0, 0, 1, h, h, 0, h, -h, 0], 1e-14))
     }
 }
+
+// MARK: - The paper's released code's conventions (project --compat paper-code)
+
+/// LAPACK's reflector sign: β = −sign(α)‖x‖, so R's diagonal is negative for a positive leading
+/// entry, and Q's first column is −x/‖x‖ (numpy.linalg.qr([[3], [4], [0]]) gives −0.6, −0.8, 0).
+@Test func householderQRKeepsLAPACKsSigns() {
+    let q = householderQR(columns: [[3, 4, 0], [1, 0, 0]])
+    #expect(abs(q[0][0] + 0.6) < 1e-15 && abs(q[0][1] + 0.8) < 1e-15 && q[0][2] == 0)
+    // Second column: what is left of e1 after the first, signed by its own reflector: (−0.8, 0.6, 0)·β.
+    #expect(abs(q[1][0] + 0.8) < 1e-15 && abs(q[1][1] - 0.6) < 1e-15)
+    let negative = householderQR(columns: [[-3, 4, 0]])
+    #expect(abs(negative[0][0] + 0.6) < 1e-15 && abs(negative[0][1] - 0.8) < 1e-15)
+    // Same span and orthonormal as the documented QR, column by column up to sign.
+    var generator = Xoshiro256StarStar(seed: 5)
+    let columns = (0..<3).map { _ in gaussian(9, &generator).map(Double.init) }
+    let lapack = householderQR(columns: columns), ours = thinQR(columns: columns).q
+    for i in 0..<3 {
+        #expect(abs(abs(dot(lapack[i], ours[i])) - 1) < 1e-13)
+        for j in 0..<3 where j != i { #expect(abs(dot(lapack[i], lapack[j])) < 1e-13) }
+    }
+}
+
+/// svd_flip (u-based): the score of largest magnitude becomes positive; the first such row on ties.
+@Test func svdFlipSignsEachAxisByItsLargestScore() {
+    let axes = [SIMD3<Double>(1, 0, 0), SIMD3<Double>(0, 1, 0)]
+    let rows = [SIMD3<Double>(-3, 1, 0), SIMD3<Double>(2, -1, 0), SIMD3<Double>(1, 0, 0)]
+    let flipped = svdFlip(axes: axes, centred: rows)
+    #expect(flipped[0] == SIMD3(-1, 0, 0))  // scores −3, 2, 1: −3 is largest in magnitude
+    #expect(flipped[1] == SIMD3(0, 1, 0))   // scores 1, −1, 0: a tie, the first (positive) wins
+}
+
+/// The paper's code's templates: the plotted classes' weights with the biases of classes 0, 1, 2.
+@Test func paperCodeTemplatesTakeTheBiasesOfClassesZeroToTwo() throws {
+    let weight: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], bias: [Float] = [-1, -2, -3, -4, -5]
+    let t = try paperCodeTemplates(weight: weight, bias: bias, dim: 2, classes: [4, 3, 2])
+    #expect(t == [[9, 10, -1], [7, 8, -2], [5, 6, -3]])
+}

@@ -14,7 +14,9 @@ import TestSupport
         (["eta", "compare", "--help"], "(values: none, unit, centroid-scale; default: centroid-scale)"),
         (["eta", "compare", "--help"], "(values: markdown, csv, latex, json; default: markdown)"),
         (["eta", "centroids", "--help"], "(values: none, unit, centroid-scale; default: centroid-scale)"),
-        (["project", "--help"], "(values: muller, qr-pca; default: muller)"),
+        // --method's default depends on --compat (muller, or qr-pca with paper-code), so its help says it in words.
+        (["project", "--help"], "(default: muller; qr-pca with --compat paper-code). (values: muller, qr-pca)"),
+        (["project", "--help"], "(values: paper-code)"),
         (["accuracy", "--help"], "(values: markdown, csv, latex, json; default: markdown)"),
     ])
     func helpListsTheValues(_ command: [String], _ listing: String) throws {

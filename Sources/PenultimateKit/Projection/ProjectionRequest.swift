@@ -5,6 +5,17 @@ import PlainText
 import Taxonomy
 import ToolSupport
 
+/// `project --compat`: reproduce another code's projection exactly instead of ours.
+public enum ProjectionCompat: String, Sendable, CaseIterable {
+    /// The paper's released visualisation code: qr-pca with the biases of classes 0, 1, 2, its QR and
+    /// PCA sign conventions (``QRPCAConvention/paperCode``), the first 150 train / 50 rows of every
+    /// other split per class (unless `--per-class`), and centroids of the selected rows only.
+    case paperCode = "paper-code"
+
+    /// The paper's rows per class: 150 in train, 50 in every other split.
+    static func paperRows(split: String) -> Int { split == ProjectionRequest.trainingSplit ? 150 : 50 }
+}
+
 /// What `project` is asked to do: which dump, which three classes, which method, splits and samples.
 public struct ProjectionRequest: Sendable {
     /// The dump: one file, shards, or a manifest.
@@ -27,11 +38,15 @@ public struct ProjectionRequest: Sendable {
     public var skipNonFinite: Bool
     /// Whether part of a sharded dump may be read (``Dump/open(_:partial:)-([String],_)``).
     public var partial: Bool
+    /// Another code's behaviour to reproduce exactly (nil: ours, as documented). `.paperCode` needs
+    /// ``method`` = qr-pca; ``selection`` `.all` then means the paper's 150/50 rows per class.
+    public var compat: ProjectionCompat?
 
     /// A request from its parts.
     public init(dumpPaths: [String], classes: [String], method: ProjectionMethod = .muller, splits: [String],
                 selection: SampleSelection = .all, wordnetDirectory: String? = nil, fitSelection: SampleSelection? = nil,
-                skipNonFinite: Bool = false, partial: Bool = false) {
+                skipNonFinite: Bool = false, partial: Bool = false, compat: ProjectionCompat? = nil) {
+        self.compat = compat
         self.partial = partial
         self.fitSelection = fitSelection
         self.skipNonFinite = skipNonFinite
@@ -45,6 +60,18 @@ public struct ProjectionRequest: Sendable {
 
     /// The split that fits a qr-pca projection's PCA.
     public static let trainingSplit = "train"
+
+    /// The rows of `split` that become points: ``selection``, or under `--compat paper-code` without
+    /// `--per-class` the paper's first 150 train / 50 other rows per class.
+    public func pointSelection(split: String) -> SampleSelection {
+        if compat == .paperCode, selection == .all { return .firstPerClass(ProjectionCompat.paperRows(split: split)) }
+        return selection
+    }
+
+    /// The train rows that fit a qr-pca PCA: `--fit-per-class`, else the train points' own selection.
+    public var trainingFitSelection: SampleSelection {
+        fitSelection ?? pointSelection(split: ProjectionRequest.trainingSplit)
+    }
 }
 
 /// The rows of the three classes read from one split.
@@ -74,6 +101,18 @@ struct ClassRows {
         self.features[c][i * dim ..< (i + 1) * dim]
     }
 
+    /// The class means (Double) of the selected rows only, one per class: the paper's code's centroids.
+    func selectedCentroids(_ selection: SampleSelection, dim: Int) -> [[Double]] {
+        (0..<3).map { c in
+            let rows = selection.select(sampleIndex: sampleIndex[c], classPosition: c)
+            var sum = [Double](repeating: 0, count: dim)
+            for i in rows {
+                for j in 0..<dim { sum[j] += Double(features[c][i * dim + j]) }
+            }
+            return sum.map { $0 / Double(rows.count) }
+        }
+    }
+
     /// The class means (Double) of all rows read, one per class.
     func centroids(dim: Int) -> [[Double]] {
         let c = accumulator.centroids()
@@ -100,7 +139,9 @@ extension ProjectionRequest {
         let dim = dump.dim
         let templates: [[Double]]
         do {
-            templates = try augmentedTemplates(weight: weight, bias: bias, dim: dim, classes: indices)
+            templates = compat == .paperCode
+                ? try paperCodeTemplates(weight: weight, bias: bias, dim: dim, classes: indices)
+                : try augmentedTemplates(weight: weight, bias: bias, dim: dim, classes: indices)
         } catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
 
         var cache: [String: ClassRows] = [:]
@@ -117,10 +158,11 @@ extension ProjectionRequest {
                            point projectPoint: ([Double]) -> SIMD2<Double>) throws -> [ProjectedSplit] {
             try splits.map { split in
                 let r = try rows(split)
-                let chosen = r.selected(selection, dim: dim)
+                let chosen = r.selected(pointSelection(split: split), dim: dim)
+                let centroids = compat == .paperCode ? r.selectedCentroids(pointSelection(split: split), dim: dim) : r.centroids(dim: dim)
                 return ProjectedSplit(
                     name: split, points: try project(chosen.features), classes: chosen.classes,
-                    sampleIndex: chosen.sampleIndex, centroids: r.centroids(dim: dim).map(projectPoint))
+                    sampleIndex: chosen.sampleIndex, centroids: centroids.map(projectPoint))
             }
         }
 
@@ -129,6 +171,10 @@ extension ProjectionRequest {
         var conventions: [(String, String)] = [("method", method.rawValue)]
         switch method {
         case .muller:
+            if compat == .paperCode {
+                throw InputError(file: path, object: "--compat", message: "paper-code reproduces the paper's qr-pca figure",
+                                 fix: "use --method qr-pca")
+            }
             let projection: MullerProjection
             do { projection = try MullerProjection(templates: templates, classes: indices) }
             catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
@@ -143,30 +189,50 @@ extension ProjectionRequest {
         case .qrPCA:
             guard dump.splitNames.contains(ProjectionRequest.trainingSplit) else {
                 throw InputError(file: path, object: "/splits/train", message: "missing; qr-pca fits its PCA on the train split",
-                                 fix: "use --method muller")
+                                 fix: compat == .paperCode ? "--compat paper-code needs a train split as well" : "use --method muller")
             }
             let train = try rows(ProjectionRequest.trainingSplit)
-            let fit = train.selected(fitSelection ?? selection, dim: dim)
+            let fit = train.selected(trainingFitSelection, dim: dim)
+            let fitCentroids = compat == .paperCode ? train.selectedCentroids(trainingFitSelection, dim: dim) : train.centroids(dim: dim)
             let projection: QRPCAProjection
             do {
                 projection = try QRPCAProjection(templates: templates, classes: indices, trainingFeatures: fit.features,
-                                                 trainingCentroids: train.centroids(dim: dim))
+                                                 trainingCentroids: fitCentroids,
+                                                 convention: compat == .paperCode ? .paperCode : .documented)
             } catch { throw InputError(file: path, object: "/classifier", message: "\(error)") }
             basis = projection.basis
             pcaMean = [projection.mean.x, projection.mean.y, projection.mean.z]
             pcaAxes = projection.principalAxes.map { [$0.x, $0.y, $0.z] }
             projected = try projectSplits(features: projection.project(features:), point: projection.project(point:))
+            if compat == .paperCode {
+                conventions += [
+                    ("compat", "paper-code: the paper's released visualisation code reproduced exactly, its bias bug and sign conventions included"),
+                    ("basis", "reduced QR of the augmented templates as LAPACK's Householder QR gives it (numpy.linalg.qr): R's diagonal may be negative"),
+                    ("pca_fit", "train split only: \(trainingFitSelection.description) of train plus the three centroids of those rows; applied unchanged to every split"),
+                    ("pca_signs", "sklearn svd_flip, u-based: each principal axis signed so that the fitted point with the largest-magnitude score scores positive"),
+                ]
+            } else {
+                conventions += [
+                    ("basis", "reduced QR of the augmented templates [W_k, b_k] with R's diagonal positive"),
+                    ("pca_fit", "train split only: \(trainingFitSelection.description) of train plus the three train centroids; applied unchanged to every split"),
+                    ("pca_signs", "each principal axis flipped so that its largest-magnitude component is positive"),
+                ]
+            }
+        }
+        if compat == .paperCode {
+            let perSplit = splits.map { "\($0): \(pointSelection(split: $0).description)" }.joined(separator: "; ")
             conventions += [
-                ("basis", "reduced QR of the augmented templates [W_k, b_k] with R's diagonal positive"),
-                ("pca_fit", "train split only: \((fitSelection ?? selection).description) of train plus the three train centroids; applied unchanged to every split"),
-                ("pca_signs", "each principal axis flipped so that its largest-magnitude component is positive"),
+                ("bias", "the biases of classes 0, 1, 2 with the plotted classes' weights (the paper's code's bug, reproduced)"),
+                ("samples", perSplit),
+                ("centroids", "mean of the selected rows of the class in that split (the paper's code), projected like the points"),
+            ]
+        } else {
+            conventions += [
+                ("bias", "each plotted class's own bias (the paper's code took the biases of classes 0, 1, 2)"),
+                ("samples", selection.description),
+                ("centroids", "mean of all rows of the class in that split (not only the selected ones), projected like the points"),
             ]
         }
-        conventions += [
-            ("bias", "each plotted class's own bias (the paper's code took the biases of classes 0, 1, 2)"),
-            ("samples", selection.description),
-            ("centroids", "mean of all rows of the class in that split (not only the selected ones), projected like the points"),
-        ]
         if skipNonFinite {
             let counts = cache.keys.sorted().map { "\($0): \(cache[$0]!.nonFinite)" }.joined(separator: ", ")
             conventions.append(("nonfinite_rows", "rows holding NaN or infinity left out (--skip-nonfinite), per split: \(counts)"))
