@@ -37,7 +37,9 @@ for target in "${targets[@]}"; do
     case "$target" in
         FuzzDump) seeds=work/seeds/dump; max_len=32768; extra=() ;;
         FuzzWordNet) seeds=work/seeds/wordnet; max_len=4096; extra=(-dict=wordnet.dict) ;;
-{ [ -d work/seeds/fastpath ] && [ -d work/seeds/projection ]; } || python3 make_seeds.py work/seeds
+        FuzzFastPath) seeds=work/seeds/fastpath; max_len=1024; extra=() ;;
+        FuzzCentroids) seeds=work/seeds/centroids; max_len=32768; extra=() ;;
+        FuzzProjection) seeds=work/seeds/projection; max_len=32768; extra=() ;;
         *) echo "run.sh: unknown target $target" >&2; exit 64 ;;
     esac
     mkdir -p "work/$target" "artifacts/$target"
