@@ -55,15 +55,24 @@ def free_port():
         return str(s.getsockname()[1])
 
 
+#: What gloo prints when it aborts while the process group is torn down (a race in torch's C++
+#: teardown, seen about once in a few dozen runs on 2 busy cores). The run is then tried again.
+GLOO_TEARDOWN_ABORT = "terminate called without an active exception"
+
+
 def run_ddp(launcher, folder, temperature, *extra):
-    command = [sys.executable, str(HERE / "torch_ddp_worker.py"), launcher]
-    if launcher == "torchrun":
-        command[1:1] = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    command += ["--state", str(folder / f"T{temperature}.pt"), "--data", str(folder / "data.npz"),
-                "--out", str(folder / f"T{temperature}.{launcher}.h5"),
-                "--attributes", json.dumps(attributes(temperature)), "--port", free_port(), *extra]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=folder,
-                          env=dict(os.environ, OMP_NUM_THREADS="1"))
+    for _ in range(3):
+        command = [sys.executable, str(HERE / "torch_ddp_worker.py"), launcher]
+        if launcher == "torchrun":
+            command[1:1] = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+        command += ["--state", str(folder / f"T{temperature}.pt"), "--data", str(folder / "data.npz"),
+                    "--out", str(folder / f"T{temperature}.{launcher}.h5"),
+                    "--attributes", json.dumps(attributes(temperature)), "--port", free_port(), *extra]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=folder,
+                                env=dict(os.environ, OMP_NUM_THREADS="1"))
+        if result.returncode == 0 or GLOO_TEARDOWN_ABORT not in result.stderr:
+            return result
+    return result
 
 
 @pytest.fixture(scope="module")
