@@ -88,10 +88,13 @@ public final class SplitReader: @unchecked Sendable {
     /// The source files behind this split, in rank order.
     public var sourcePaths: [String] { sources.map(\.path) }
 
+    /// Whether every source file stores `sample_index` (rows can then be matched across models).
+    public var hasSampleIndex: Bool { sources.allSatisfy { $0.sampleIndex != nil } }
+
     /// The kept rows' sample indices, sorted and run-length compressed as half-open ranges, or nil
     /// when the files store no sample_index.
     public func sampleRanges() -> [Range<Int64>]? {
-        guard sources.allSatisfy({ $0.sampleIndex != nil }) else { return nil }
+        guard hasSampleIndex else { return nil }
         var values: [Int64] = []
         values.reserveCapacity(rows)
         for s in sources {

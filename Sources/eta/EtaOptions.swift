@@ -40,7 +40,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
             help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals, 2 to 100000: Poisson(1) weights per sample, keyed by seed and sample_index, summed in passes over the needed classes' rows (replicate blocks within 1 GiB; 8 bytes of η per replicate per target and set, within 512 MiB). Needs dumps, not centroid files.", valueName: "B"))
     var bootstrap: Int?
 
-    @Flag(help: "Paired bootstrap: each sample gets the same weight in T1 and T2 (matched by sample_index, else by row order within a class; refused unless both dumps hold the same samples). Default: unpaired.")
+    @Flag(help: "Paired bootstrap: each sample gets the same weight in T1 and T2 (matched by sample_index; refused unless both dumps store it and hold the same samples). Default: unpaired.")
     var paired = false
 
     @Option(parsing: .unconditional, help: "Seed of the bootstrap (0 to 2^64-1).")

@@ -42,7 +42,9 @@ enum EtaFixture {
                 }
             }
             if split == "train" { for i in 0..<nanRows { features[i * 5 * dim] = .infinity } }
-            try writer.append(split: split, features: features, labels: labels)
+            // Sample i is row i in every student: the same images, so --paired can match them.
+            try writer.append(split: split, features: features, labels: labels,
+                              sampleIndex: (0..<Int64(labels.count)).map { $0 })
         }
         try writer.finish()
         return path

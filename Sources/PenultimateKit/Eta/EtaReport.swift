@@ -256,6 +256,16 @@ public struct EtaReport: Sendable {
         guard let dim = t1.dump?.dim else { return }
         let classes = needed.sorted()
         let plan = try Self.bootstrapPlan(replicates: replicates, targets: indices.count, classes: classes.count, dim: dim)
+        if request.paired {
+            // Without sample_index a row is known only by its position within its class, and two
+            // dumps of the same images may list them in different orders: pairing by position
+            // would pair different images without a word.
+            for input in [t1, t2] where (try? input.dump?.split(split).hasSampleIndex) != true {
+                throw InputError(file: input.label, object: "split \(split)/sample_index",
+                                 message: "missing: paired resampling matches rows by sample_index",
+                                 fix: "drop --paired, or dump both models with sample_index")
+            }
+        }
         let weights1 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 1)
         let weights2 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 2)
         let rowNormalization = request.normalization.rowNormalization
@@ -275,7 +285,7 @@ public struct EtaReport: Sendable {
                 for (slot, k) in classes.enumerated()
                 where sums1.rowCounts[slot] != sums2.rowCounts[slot] || sums1.fingerprints[slot] != sums2.fingerprints[slot] {
                     throw InputError(file: "\(t1.label) and \(t2.label)", object: "split \(split), class \(classIDs[k]) (\(classNames[k]))",
-                                     message: "paired resampling needs the same samples in both models, but they hold \(sums1.rowCounts[slot]) and \(sums2.rowCounts[slot]) rows\(sums1.rowCounts[slot] == sums2.rowCounts[slot] ? " with different sample_index sets (or a different order without sample_index)" : "")",
+                                     message: "paired resampling needs the same samples in both models, but they hold \(sums1.rowCounts[slot]) and \(sums2.rowCounts[slot]) rows\(sums1.rowCounts[slot] == sums2.rowCounts[slot] ? " with different sample_index sets" : "")",
                                      fix: "drop --paired, or give dumps of the same images")
                 }
             }
