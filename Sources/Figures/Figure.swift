@@ -149,7 +149,18 @@ public struct Figure: Sendable, Equatable {
                 guard s.values.count == p.xValues.count else {
                     throw FigureError.malformedPanel(panel: index, what: "series \"\(s.label)\" has \(s.values.count) values for \(p.xValues.count) x categories")
                 }
-                for (i, value) in s.values.enumerated() { try finite(value, "series \"\(s.label)\" value \(i)") }
+                for (name, count) in [("intervals", s.intervals?.count), ("missing flags", s.missing?.count)] {
+                    if let count, count != s.values.count {
+                        throw FigureError.malformedPanel(panel: index, what: "series \"\(s.label)\" has \(count) \(name) for \(s.values.count) values")
+                    }
+                }
+                for (i, value) in s.values.enumerated() where s.isPresent(i) {
+                    try finite(value, "series \"\(s.label)\" value \(i)")
+                    if let interval = s.intervals?[i] {
+                        try finite(interval.lower, "series \"\(s.label)\" interval \(i) lower end")
+                        try finite(interval.upper, "series \"\(s.label)\" interval \(i) upper end")
+                    }
+                }
             }
         }
     }

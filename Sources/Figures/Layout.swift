@@ -75,7 +75,14 @@ struct PanelAxes {
         case .line(let p):
             let n = p.xValues.count
             xLimits = AxisLimits(lower: -0.3, upper: Double(max(n, 1) - 1) + 0.3)
-            yLimits = AxisLimits(covering: p.series.flatMap(\.values), padding: 0.1)
+            var values: [Double] = []
+            for s in p.series {
+                for (i, v) in s.values.enumerated() where s.isPresent(i) {
+                    values.append(v)
+                    if let interval = s.intervals?[i] { values += [interval.lower, interval.upper] }
+                }
+            }
+            yLimits = AxisLimits(covering: values, padding: 0.1)
             xTicks = AxisTicks(values: p.xValues.indices.map(Double.init), labels: p.xValues)
             yTicks = PanelAxes.nice(yLimits, target: 6)
             rotateXLabels = false

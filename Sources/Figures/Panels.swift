@@ -106,14 +106,25 @@ public struct LineSeries: Sendable, Equatable {
     public var values: [Double]
     /// Marker drawn at each value.
     public var marker: Marker
+    /// Optional error bars, one per value (nil where there is none).
+    public var intervals: [BarPanel.Interval?]? = nil
+    /// Optional per value: true where the series has no value (its entry in ``values`` is ignored
+    /// and the line breaks there), e.g. a group one file lacks.
+    public var missing: [Bool]? = nil
 
     /// A series from its parts.
-    public init(label: String, color: Color, values: [Double], marker: Marker = .disc) {
+    public init(label: String, color: Color, values: [Double], marker: Marker = .disc,
+                intervals: [BarPanel.Interval?]? = nil, missing: [Bool]? = nil) {
         self.label = label
         self.color = color
         self.values = values
         self.marker = marker
+        self.intervals = intervals
+        self.missing = missing
     }
+
+    /// Whether value `i` is drawn.
+    public func isPresent(_ i: Int) -> Bool { !(missing.map { i < $0.count && $0[i] } ?? false) }
 }
 
 /// y against x with markers, one line per series (e.g. top-1 accuracy against T per teacher α).

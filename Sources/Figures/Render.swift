@@ -299,11 +299,31 @@ extension Figure {
 
     private func drawLines(_ p: LinePanel, geometry g: PanelGeometry, canvas: Canvas) {
         for s in p.series {
-            let points = s.values.enumerated().map { g.position(of: PlotPoint(x: Double($0.offset), y: $0.element)) }
+            // Runs of present values, each drawn as one line (a missing value breaks it).
+            var runs: [[PlotPoint]] = [[]]
+            for (i, value) in s.values.enumerated() {
+                if s.isPresent(i) {
+                    runs[runs.count - 1].append(g.position(of: PlotPoint(x: Double(i), y: value)))
+                } else if !runs[runs.count - 1].isEmpty {
+                    runs.append([])
+                }
+            }
             canvas.setColor(s.color)
+            if let intervals = s.intervals {
+                canvas.setLineWidth(0.8)
+                let cap = (g.position(of: PlotPoint(x: 0.06, y: 0)).x - g.position(of: PlotPoint(x: 0, y: 0)).x)
+                for (i, interval) in intervals.enumerated() where s.isPresent(i) {
+                    guard let interval else { continue }
+                    let lo = g.position(of: PlotPoint(x: Double(i), y: interval.lower))
+                    let hi = g.position(of: PlotPoint(x: Double(i), y: interval.upper))
+                    canvas.line(from: lo, to: hi)
+                    canvas.line(from: PlotPoint(x: lo.x - cap, y: lo.y), to: PlotPoint(x: lo.x + cap, y: lo.y))
+                    canvas.line(from: PlotPoint(x: hi.x - cap, y: hi.y), to: PlotPoint(x: hi.x + cap, y: hi.y))
+                }
+            }
             canvas.setLineWidth(1.5)
-            canvas.polyline(points)
-            for point in points { canvas.marker(s.marker, at: point, size: 3.2, color: s.color) }
+            for run in runs where run.count > 1 { canvas.polyline(run) }
+            for point in runs.joined() { canvas.marker(s.marker, at: point, size: 3.2, color: s.color) }
         }
     }
 

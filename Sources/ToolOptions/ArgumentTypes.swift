@@ -19,6 +19,8 @@ extension ProjectionMethod: ExpressibleByArgument {}
 
 extension ProjectionCompat: ExpressibleByArgument {}
 
+extension PairGrouping: ExpressibleByArgument {}
+
 extension DistanceNormalization: ExpressibleByArgument {
     /// The raw values (none, unit, centroid-scale: the spelling every output prints), and
     /// `centroidScale`, the spelling outputs used before, as an alias.

@@ -35,8 +35,9 @@ struct Eta: ParsableCommand {
               eta --t1 T1.train.rank0.h5 --t1 T1.train.rank1.h5 --t2 T3.train.h5 --split train
               eta --t1 a.h5 --t2 b.h5 --targets all --format json -o eta.json
               eta sweep r18_T1.h5 r18_T2.h5 r18_T3.h5 r18_T64.h5
+              eta pairs --t1 r18_T1.h5 --t2 r18_T3.h5 --split val
             """,
-        subcommands: [Compare.self, CentroidsCommand.self, Sweep.self, WordNetLookup.self],
+        subcommands: [Compare.self, CentroidsCommand.self, Sweep.self, Pairs.self, WordNetLookup.self],
         defaultSubcommand: Compare.self)
 }
 

@@ -14,12 +14,14 @@ struct Plot: ParsableCommand, RecordedOptions {
         source attributes ("Training w/ LS" columns, "T = 3" rows) unless given.
         --eta ETA.json: paired η(S1)/η(S2) bars per target, one panel per split, with CIs when present.
         --accuracy ACC.json: accuracy against T per teacher α, the teachers as flat reference lines.
+        --pairs A.json [B.json ...]: mean change of pair distances against relatedness (eta pairs), one line per file.
         The format follows -o's extension; PNGs carry the dpi and a provenance text chunk.
 
         Example:
           plot T1.h5:train T1_ls.h5:train T1.h5:val T1_ls.h5:val T3.h5:train T3_ls.h5:train T3.h5:val T3_ls.h5:val --grid 2x4 -o fig.png
           plot --eta eta.json -o eta.pdf
           plot --accuracy acc.json --top5 -o acc.svg
+          plot --pairs pairs_T2.json pairs_T3.json -o pairs.png
         """)
 
     @Argument(help: "Projection files, each optionally PATH:SPLIT.")
@@ -30,6 +32,9 @@ struct Plot: ParsableCommand, RecordedOptions {
 
     @Option(help: "Accuracy report (accuracy --format json) to draw against T.")
     var accuracy: String?
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Pair reports (eta pairs --format json) to draw against relatedness, one line each.", valueName: "FILE"))
+    var pairs: [String] = []
 
     @Flag(help: "With --accuracy: add a Top-5 panel.")
     var top5 = false
@@ -69,8 +74,9 @@ struct Plot: ParsableCommand, RecordedOptions {
     static let dpiRange = 10.0...2400.0, inchRange = 0.5...100.0
 
     func validate() throws {
-        let modes = [!inputs.isEmpty, eta != nil, accuracy != nil].filter { $0 }.count
-        guard modes == 1 else { throw ValidationError("give projection files, or --eta FILE, or --accuracy FILE (exactly one)") }
+        let modes = [!inputs.isEmpty, eta != nil, accuracy != nil, !pairs.isEmpty].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("give projection files, or --eta FILE, or --accuracy FILE, or --pairs FILE... (exactly one)") }
+        for path in pairs { try OptionCheck.nonEmpty(path, "--pairs") }
         try OptionCheck.finite(dpi, "--dpi", in: Self.dpiRange)
         if let width { try OptionCheck.finite(width, "--width", in: Self.inchRange, unit: " inches") }
         if let height { try OptionCheck.finite(height, "--height", in: Self.inchRange, unit: " inches") }
@@ -98,13 +104,17 @@ struct Plot: ParsableCommand, RecordedOptions {
         runTool(name: "plot") {
             // Projection arguments may be PATH:SPLIT; both spellings are protected.
             let named = inputs.flatMap { argument in [argument] + (argument.lastIndex(of: ":").map { [String(argument[..<$0])] } ?? []) }
-            try OutputTarget.check(output, inputs: named + [eta, accuracy].compactMap { $0 })
+            try OutputTarget.check(output, inputs: named + [eta, accuracy].compactMap { $0 } + pairs)
             let format = try OutputFormat(path: output)
             var provenance = Provenance(tool: "plot", options: self)
             let figure: Figure
             if let eta {
                 try provenance.addInput(path: eta)
                 figure = etaFigure(try EtaChartData.read(path: eta), title: title, width: width, height: height, dpi: dpi)
+            } else if !pairs.isEmpty {
+                for path in pairs { try provenance.addInput(path: path) }
+                figure = try pairsFigure(try pairs.map { ($0, try PairsDocument.read(path: $0)) }, title: title,
+                                         width: width, height: height, dpi: dpi)
             } else if let accuracy {
                 try provenance.addInput(path: accuracy)
                 figure = try accuracyFigure(try AccuracyChartData.read(path: accuracy), path: accuracy, split: split?.name, top5: top5,
