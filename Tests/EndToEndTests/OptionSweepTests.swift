@@ -57,6 +57,14 @@ let sweepOptions: [SweepOption] = [
     SweepOption(tool: "eta", base: ["centroids", "X.h5", "--split", "train", "-o", "c.h5"], option: "--normalize", kind: .checked(), refused: ["centroidscale"]),
     SweepOption(tool: "eta", base: ["centroids", "X.h5", "-o", "c.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
     SweepOption(tool: "eta", base: ["wordnet"], option: "--lookup", kind: .name),
+    // eta pairs
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5"], option: "--by", kind: .checked(), refused: ["lca_depth", "depth", "path,lca-depth"]),
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5"], option: "--normalize", kind: .checked(), refused: ["centroidscale"]),
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5"], option: "--bootstrap", kind: .checked()),
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5", "--bootstrap", "2"], option: "--seed", kind: .checked(valid: ["0"])),
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5"], option: "--format", kind: .checked(), refused: ["md"]),
+    SweepOption(tool: "eta", base: ["pairs", "--t1", "X.h5", "--t2", "Y.h5"], option: "--wordnet", kind: .name),
     // project
     SweepOption(tool: "project", base: ["X.h5", "-o", "sweep.h5"], option: "--classes", kind: .checked(), refused: ["0,1", "0,1,2,3", "0,,2", ",,"]),
     SweepOption(tool: "project", base: projectBase, option: "--method", kind: .checked(), refused: ["qrpca", "Muller", "muller,qr-pca"]),
@@ -78,6 +86,7 @@ let sweepOptions: [SweepOption] = [
     SweepOption(tool: "plot", base: ["p.h5"], option: "-o", kind: .checked()),
     SweepOption(tool: "plot", base: ["-o", "f.png"], option: "--eta", kind: .name),
     SweepOption(tool: "plot", base: ["-o", "f.png"], option: "--accuracy", kind: .name),
+    SweepOption(tool: "plot", base: ["-o", "f.png"], option: "--pairs", kind: .name),
     SweepOption(tool: "plot", base: ["--accuracy", "acc.json", "-o", "f.png"], option: "--split", kind: .name, refused: ["all", "train,val"]),
     // accuracy
     SweepOption(tool: "accuracy", base: ["X.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
