@@ -298,12 +298,15 @@ extension Figure {
     }
 
     private func drawLines(_ p: LinePanel, geometry g: PanelGeometry, canvas: Canvas) {
-        for s in p.series {
+        // With error bars, series are spread a little along x so their bars do not hide each other.
+        let dodge = p.series.contains { $0.intervals != nil } ? 0.12 : 0
+        for (n, s) in p.series.enumerated() {
+            let dx = dodge * (Double(n) - Double(p.series.count - 1) / 2)
             // Runs of present values, each drawn as one line (a missing value breaks it).
             var runs: [[PlotPoint]] = [[]]
             for (i, value) in s.values.enumerated() {
                 if s.isPresent(i) {
-                    runs[runs.count - 1].append(g.position(of: PlotPoint(x: Double(i), y: value)))
+                    runs[runs.count - 1].append(g.position(of: PlotPoint(x: Double(i) + dx, y: value)))
                 } else if !runs[runs.count - 1].isEmpty {
                     runs.append([])
                 }
@@ -314,8 +317,8 @@ extension Figure {
                 let cap = (g.position(of: PlotPoint(x: 0.06, y: 0)).x - g.position(of: PlotPoint(x: 0, y: 0)).x)
                 for (i, interval) in intervals.enumerated() where s.isPresent(i) {
                     guard let interval else { continue }
-                    let lo = g.position(of: PlotPoint(x: Double(i), y: interval.lower))
-                    let hi = g.position(of: PlotPoint(x: Double(i), y: interval.upper))
+                    let lo = g.position(of: PlotPoint(x: Double(i) + dx, y: interval.lower))
+                    let hi = g.position(of: PlotPoint(x: Double(i) + dx, y: interval.upper))
                     canvas.line(from: lo, to: hi)
                     canvas.line(from: PlotPoint(x: lo.x - cap, y: lo.y), to: PlotPoint(x: lo.x + cap, y: lo.y))
                     canvas.line(from: PlotPoint(x: hi.x - cap, y: hi.y), to: PlotPoint(x: hi.x + cap, y: hi.y))

@@ -208,6 +208,28 @@ import TestSupport
         #expect(throws: FigureError.self) { try Figure(width: 4, height: 3, rows: 1, columns: 1, panels: [line]).validate() }
     }
 
+    /// Line series with error bars and gaps (`plot --pairs`): a missing value may hold anything,
+    /// a present one and its interval must be finite, and the counts must match.
+    @Test func lineIntervalsAndGaps() throws {
+        func figure(_ series: LineSeries) -> Figure {
+            Figure(width: 3, height: 2, dpi: 72, rows: 1, columns: 1,
+                   panels: [.line(LinePanel(xValues: ["1", "2", "3"], series: [series]))])
+        }
+        let interval = BarPanel.Interval(lower: -1, upper: 2)
+        let good = LineSeries(label: "s", color: .black, values: [1, .nan, 3], intervals: [interval, nil, interval],
+                              missing: [false, true, false])
+        #expect(try PNGImage.decode(figure(good).render(format: .png)).width == 216)
+        let badCount = LineSeries(label: "s", color: .black, values: [1, 2, 3], intervals: [interval])
+        #expect(throws: FigureError.self) { try figure(badCount).validate() }
+        let badMissing = LineSeries(label: "s", color: .black, values: [1, 2, 3], missing: [false])
+        #expect(throws: FigureError.self) { try figure(badMissing).validate() }
+        let nanPresent = LineSeries(label: "s", color: .black, values: [1, .nan, 3], missing: [false, false, false])
+        #expect(throws: FigureError.self) { try figure(nanPresent).validate() }
+        let infiniteEnd = LineSeries(label: "s", color: .black, values: [1, 2, 3],
+                                     intervals: [BarPanel.Interval(lower: 0, upper: .infinity), nil, nil])
+        #expect(throws: FigureError.self) { try figure(infiniteEnd).validate() }
+    }
+
     @Test func badSizesThrow() {
         #expect(throws: FigureError.self) { try Figure(width: 0, height: 3, rows: 1, columns: 1, panels: []).validate() }
         #expect(throws: FigureError.self) { try Figure(width: 4, height: 3, dpi: .nan, rows: 1, columns: 1, panels: []).validate() }
