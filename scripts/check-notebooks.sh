@@ -29,7 +29,7 @@ done
 python=python3; [ -x .venv/bin/python3 ] && python=.venv/bin/python3
 
 # In dependency order; reproduce_results.py reads the others' outputs.
-notebooks=(reproduce_teacher_figure reproduce_student_figure reproduce_eta reproduce_accuracy reproduce_results)
+notebooks=(reproduce_teacher_figure reproduce_student_figure reproduce_eta reproduce_accuracy reproduce_pairs reproduce_results)
 committed=notebooks-export/outputs
 
 # dump_torchvision.py needs PyTorch and torchvision (scripts/requirements-torch.txt). Without them it
