@@ -28,6 +28,13 @@ public func pairsFigure(_ documents: [(path: String, document: PairsDocument)], 
             throw InputError(file: path, object: "conventions.normalize",
                              message: "is \"\(document.conventions.normalize)\", but \(first.path) uses \"\(first.document.conventions.normalize)\"; draw files of one normalisation together")
         }
+        let counted = document.groups.reduce(0) { $0 + $1.pairs }
+        guard counted == document.pair_count else {
+            throw InputError(file: path, object: "pair_count", message: "is \(document.pair_count), but the groups hold \(counted) pairs")
+        }
+        if let pairs = document.pairs, pairs.count != document.pair_count {
+            throw InputError(file: path, object: "pairs", message: "lists \(pairs.count) pairs, but pair_count is \(document.pair_count)")
+        }
         var seen = Set<Int?>()
         for (i, group) in document.groups.enumerated() {
             guard seen.insert(group.value).inserted else {

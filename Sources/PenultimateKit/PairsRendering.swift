@@ -88,7 +88,8 @@ extension PairsReport {
     public func render(_ format: TableFormat, provenance: Provenance) -> String {
         if format == .json { return json(provenance: provenance) }
         var body = groupTable().render(format)
-        if listsPairs && request.listPairs == true { body += "\n" + pairTable().render(format) }
+        // Tables list the pairs only when asked (`--pairs-list`); JSON also by default for small C.
+        if request.listPairs == true { body += "\n" + pairTable().render(format) }
         return provenance.framing(body, notes: conventionLines, format: format)
     }
 

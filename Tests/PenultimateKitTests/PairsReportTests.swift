@@ -46,6 +46,43 @@ import TestSupport
         #expect(document.t2.kd_temperature == 3)
     }
 
+    /// `plot --pairs` reads documents through ``PairsDocument`` and refuses inconsistent ones,
+    /// naming the key: every edit below of a valid document is one refusal.
+    @Test func chartRefusesInconsistentDocuments() throws {
+        let dir = try temporaryDirectory(prefix: "pairs-tests")
+        let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
+        let b = try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 2)
+        let valid = try report(a, b, PairsRequest(split: "val", bootstrapReplicates: 20)).json(provenance: nil)
+        let path = dir + "/ok.json"
+        try valid.write(toFile: path, atomically: true, encoding: .utf8)
+        let figure = try pairsFigure([(path, try PairsDocument.read(path: path))])
+        #expect(figure.panels.count == 1)
+        typealias Edit = (inout [String: Any]) -> Void
+        func groups(_ edit: @escaping (inout [[String: Any]]) -> Void) -> Edit {
+            { object in var g = object["groups"] as! [[String: Any]]; edit(&g); object["groups"] = g }
+        }
+        let cases: [(String, Edit, String)] = [
+            ("count", { $0["pair_count"] = 65 }, "pair_count: is 65, but the groups hold 66 pairs"),
+            ("list", { $0["pairs"] = Array(($0["pairs"] as! [Any]).dropLast()) }, "pairs: lists 65 pairs"),
+            ("null mean", groups { $0[0]["mean_change"] = NSNull() }, "groups[0].mean_change: is null"),
+            ("reversed", groups { $0[0]["lower"] = 1.0; $0[0]["upper"] = 0.0 }, "groups[0].lower: 1.0 is above upper 0.0"),
+            ("half", groups { $0[0]["upper"] = NSNull() }, "groups[0]: has one interval end without the other"),
+            ("twice", groups { $0[1]["value"] = $0[0]["value"]! }, "groups[1].value:"),
+            ("by", groups { $0[0]["by"] = "path" }, "groups[0].by: is \"path\""),
+            ("empty", groups { $0[0]["pairs"] = 0 }, "pair_count"),
+            ("missing", { $0["conventions"] = ["unit": "fraction"] }, "conventions.normalize: missing"),
+            ("type", { $0["pair_count"] = "66" }, "pair_count: expected a number"),
+        ]
+        for (name, edit, expected) in cases {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(valid.utf8)) as? [String: Any])
+            edit(&object)
+            let bad = dir + "/\(name).json"
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: bad))
+            let text = etaErrorText { _ = try pairsFigure([(bad, try PairsDocument.read(path: bad))]) }
+            #expect(text.hasPrefix("\(bad): ") && text.contains(expected), "\(name): \(text)")
+        }
+    }
+
     @Test func bootstrapIsReproducibleAndCoversTheEstimate() throws {
         let dir = try temporaryDirectory(prefix: "pairs-tests")
         let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1, rowsPerClass: 20)
