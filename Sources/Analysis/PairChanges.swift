@@ -123,8 +123,9 @@ public enum PairChanges {
     public static func replicateGroupMeans(t1: ReplicateSums, t2: ReplicateSums, classes: [Int], group: [Int32],
                                            groupCount: Int, scale1: Double, scale2: Double,
                                            workers: Int = 1) throws -> [Double] {
-        guard t1.replicates == t2.replicates, t1.dim == t2.dim else {
-            throw AnalysisError.incompatible("pairs: replicate blocks \(t1.replicates) × \(t1.dim) and \(t2.replicates) × \(t2.dim) differ")
+        // The two students may have features of different lengths: distances are taken within each.
+        guard t1.replicates == t2.replicates else {
+            throw AnalysisError.incompatible("pairs: replicate blocks \(t1.replicates) and \(t2.replicates) differ")
         }
         guard t1.holdsMeans, t2.holdsMeans else { throw AnalysisError.invalidArgument("pairs: replicate sums must be divided by their totals first") }
         guard group.count == pairCount(classes.count) else {
@@ -146,7 +147,7 @@ public enum PairChanges {
                 throw AnalysisError.invalidArgument("bootstrap: class \(classes[m]) of \(model) has \(sums.rowCounts[slot]) row(s); resampling needs at least \(Bootstrap.minimumBootstrapRows)")
             }
         }
-        let count = t1.replicates.count, dim = t1.dim, n = classes.count
+        let count = t1.replicates.count, dim1 = t1.dim, dim2 = t2.dim, n = classes.count
         var result = [Double](repeating: .nan, count: groupCount * count)
         let coincident = Coincident()
         let sizes: [Double] = {
@@ -167,15 +168,15 @@ public enum PairChanges {
                         }
                         var p = 0
                         for i in 0..<n {
-                            let a1 = shared.a + (slots1[i] * count + b) * dim
-                            let a2 = shared.b + (slots2[i] * count + b) * dim
+                            let a1 = shared.a + (slots1[i] * count + b) * dim1
+                            let a2 = shared.b + (slots2[i] * count + b) * dim2
                             for j in (i + 1)..<max(i + 1, n) {
                                 let g = Int(group[p])
                                 p += 1
                                 if undefined[g] { continue }
                                 guard weighted[i], weighted[j] else { undefined[g] = true; continue }
-                                let d1 = Centroids.euclidean(a1, shared.a + (slots1[j] * count + b) * dim, dim) / scale1
-                                let d2 = Centroids.euclidean(a2, shared.b + (slots2[j] * count + b) * dim, dim) / scale2
+                                let d1 = Centroids.euclidean(a1, shared.a + (slots1[j] * count + b) * dim1, dim1) / scale1
+                                let d2 = Centroids.euclidean(a2, shared.b + (slots2[j] * count + b) * dim2, dim2) / scale2
                                 guard d1 > 0 else { coincident.record(classes[i], classes[j]); undefined[g] = true; continue }
                                 sum[g] += (d2 - d1) / d1
                             }

@@ -104,6 +104,20 @@ import TestSupport
         #expect(refused.hasPrefix("eta pairs: --bootstrap: one replicate of 1000 classes × 100000 needs"))
     }
 
+    /// Students with features of different lengths (ResNet-18 against ResNet-50, say): distances
+    /// are taken within each model, so pairs compare them, with and without a bootstrap.
+    @Test func studentsMayHaveDifferentFeatureLengths() throws {
+        let dir = try temporaryDirectory(prefix: "pairs-tests")
+        let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1, dim: 6)
+        let b = try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 2, dim: 9)
+        let r = try report(a, b, PairsRequest(split: "val", bootstrapReplicates: 20))
+        #expect(r.changes.count == 66 && r.groups.allSatisfy { $0.interval != nil })
+        let c1 = try ModelInput(paths: [a]).centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
+        let c2 = try ModelInput(paths: [b]).centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
+        let d1 = try c1.distance(0, 1) / c1.meanPairwiseCentroidDistance(), d2 = try c2.distance(0, 1) / c2.meanPairwiseCentroidDistance()
+        #expect(abs(r.changes[0] - (d2 - d1) / d1) < 1e-14)
+    }
+
     @Test func classesWithoutRowsAreLeftOutAndReported() throws {
         let dir = try temporaryDirectory(prefix: "pairs-tests")
         let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)

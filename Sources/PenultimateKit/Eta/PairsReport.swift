@@ -69,8 +69,8 @@ public struct PairsReport: Sendable {
                 throw InputError(file: input.label, object: "input", message: "centroid files hold no rows to resample",
                                  fix: "give the feature dumps for --bootstrap")
             }
-            if let dim = t1.dump?.dim {
-                _ = try PairsRequest.plan(replicates: replicates, classes: count, dim: dim, groups: Set(allValues).count)
+            if let dim1 = t1.dump?.dim, let dim2 = t2.dump?.dim {
+                _ = try PairsRequest.plan(replicates: replicates, classes: count, dim: max(dim1, dim2), groups: Set(allValues).count)
             }
         }
         let rowNormalization = request.normalization.rowNormalization
@@ -144,9 +144,10 @@ public struct PairsReport: Sendable {
     /// paired classes (``EtaReport``'s replicate sums, Poisson weights keyed by sample), then every
     /// pair's distances in every replicate, summed per group.
     private mutating func bootstrap(t1: ModelInput, t2: ModelInput, replicates: Int, group: [Int32], showProgress: Bool) throws {
-        guard let dim = t1.dump?.dim else { return }
+        guard let dim1 = t1.dump?.dim, let dim2 = t2.dump?.dim else { return }
         let split = request.split
-        let plan = try PairsRequest.plan(replicates: replicates, classes: classes.count, dim: dim, groups: groups.count)
+        // The students' feature lengths may differ (distances are within each): bound by the larger.
+        let plan = try PairsRequest.plan(replicates: replicates, classes: classes.count, dim: max(dim1, dim2), groups: groups.count)
         if request.paired {
             for input in [t1, t2] where (try? input.dump?.split(split).hasSampleIndex) != true {
                 throw InputError(file: input.label, object: "split \(split)/sample_index",
