@@ -156,6 +156,9 @@ import TestSupport
         try file.write(to: centroid, provenance: "{}")
         #expect(etaErrorText { _ = try report(centroid, c, PairsRequest(split: "train", bootstrapReplicates: 10)) }
                 == "\(centroid): input: centroid files hold no rows to resample; give the feature dumps for --bootstrap")
+        // Paired resampling needs sample_index (these dumps store none).
+        #expect(etaErrorText { _ = try report(a, c, PairsRequest(split: "train", bootstrapReplicates: 10, paired: true)) }
+                == "\(a): split train/sample_index: missing: paired resampling matches rows by sample_index; drop --paired, or dump both models with sample_index")
         // Without a bootstrap, centroid files are fine and give the dump's numbers.
         let fromFile = try report(centroid, c, PairsRequest(split: "train"))
         let fromDump = try report(a, c, PairsRequest(split: "train"))

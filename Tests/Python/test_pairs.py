@@ -210,30 +210,40 @@ def test_generated_dump_agrees_with_numpy(tmp_path):
 B = 1000
 
 
-def numpy_group_replicates(t1, t2, split, groups_of, rng):
-    """Group means per replicate by multinomial resampling of each class's rows (scales fixed)."""
-    cents = []
-    for path in (t1, t2):
+def numpy_group_replicates(t1, t2, split, rng, paired=False):
+    """Replicate centroids by multinomial resampling of each class's rows (scales fixed); paired:
+    rows matched by sample_index get the same draw count in both models."""
+    cents, draws = [], {}
+    for model, path in enumerate((t1, t2)):
         x, y, ids = read(path, split)
+        with h5py.File(path, "r") as f:
+            sample = f[f"splits/{split}/sample_index"][...]
         C = len(ids)
         reps = np.zeros((B, C, x.shape[1]))
         for k in range(C):
-            rows = x[y == k]
+            order = np.argsort(sample[y == k])
+            rows = x[y == k][order]
             n = len(rows)
-            w = rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(np.float64)
+            if model == 1 and paired:
+                w = draws[k]
+            else:
+                w = rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(np.float64)
+                draws[k] = w
             reps[:, k, :] = (w @ rows) / n
         cents.append(reps)
     return cents
 
 
-def test_bootstrap_agrees_with_numpy():
-    report = pairs_json(T1, T3, "--split", "val", "--bootstrap", str(B), "--seed", "5", "--normalize", "none")
+@pytest.mark.parametrize("paired", [False, True])
+def test_bootstrap_agrees_with_numpy(paired):
+    report = pairs_json(T1, T3, "--split", "val", "--bootstrap", str(B), "--seed", "5", "--normalize", "none",
+                        *(["--paired"] if paired else []))
     boot = report["conventions"]["bootstrap"]
-    assert boot == {"replicates": B, "seed": 5, "level": 0.95, "weights": "poisson", "paired": False}
+    assert boot == {"replicates": B, "seed": 5, "level": 0.95, "weights": "poisson", "paired": paired}
     _, _, ids = read(T1, "val")
     index = {w: i for i, w in enumerate(ids)}
     rng = np.random.default_rng(8)
-    c1, c2 = numpy_group_replicates(T1, T3, "val", None, rng)
+    c1, c2 = numpy_group_replicates(T1, T3, "val", rng, paired)
     groups = {}
     for p in report["pairs"]:
         groups.setdefault(p["lca_depth"], []).append((index[p["a"]], index[p["b"]]))
