@@ -16,6 +16,10 @@ public func pairsFigure(_ documents: [(path: String, document: PairsDocument)], 
         throw InputError(file: "plot", object: "--pairs", message: "no file given")
     }
     for (path, document) in documents {
+        guard PairGrouping(rawValue: document.conventions.by) != nil else {
+            throw InputError(file: path, object: "conventions.by",
+                             message: "is \"\(document.conventions.by)\"; expected \(PairGrouping.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))")
+        }
         guard !document.groups.isEmpty else { throw InputError(file: path, object: "groups", message: "is empty") }
         for (i, group) in document.groups.enumerated() where group.by != document.conventions.by {
             throw InputError(file: path, object: "groups[\(i)].by", message: "is \"\(group.by)\", but conventions.by is \"\(document.conventions.by)\"")

@@ -71,6 +71,9 @@ import TestSupport
             ("by", groups { $0[0]["by"] = "path" }, "groups[0].by: is \"path\""),
             ("empty", groups { $0[0]["pairs"] = 0 }, "pair_count"),
             ("missing", { $0["conventions"] = ["unit": "fraction"] }, "conventions.normalize: missing"),
+            ("unknown by", { object in
+                var c = object["conventions"] as! [String: Any]; c["by"] = "depth"; object["conventions"] = c
+            }, "conventions.by: is \"depth\"; expected \"lca-depth\" or \"path\""),
             ("type", { $0["pair_count"] = "66" }, "pair_count: expected a number"),
         ]
         for (name, edit, expected) in cases {
