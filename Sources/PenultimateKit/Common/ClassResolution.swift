@@ -161,7 +161,7 @@ public struct ClassResolution: Sendable {
     public func resolve(_ preset: SetPreset) throws -> [(target: Int, s1: [Int], s2: [Int])] {
         if let customHierarchy {
             throw InputError(file: customHierarchy.source, object: "--targets \(preset.name)",
-                             message: "the preset is made of WordNet wnids, which a hierarchy file does not hold",
+                             message: "is a preset of WordNet wnids (--targets defaults to retrievers,snakes), which a hierarchy file does not hold",
                              fix: "give --targets all, under:NODE or a class list, with rules such as --s1 same:LEVEL")
         }
         guard hasWordNet else {
