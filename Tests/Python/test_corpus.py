@@ -11,7 +11,7 @@ import pytest
 import make_corpus
 import reference_check
 
-KINDS = {"dump", "projection", "wordnet", "centroids"}
+KINDS = {"dump", "projection", "wordnet", "centroids", "hierarchy"}
 
 
 @pytest.fixture(scope="module")

@@ -67,16 +67,23 @@ public struct ClassResolution: Sendable {
     /// The hierarchy file the classes were matched to (`--hierarchy`), if any.
     public let customHierarchy: CustomHierarchy?
 
-    /// The node of `hierarchy` for each class: by `/classes/wnid` when the dump has them and every
-    /// one is a node (ids win), else by `/classes/name` (the node's id exactly, else in any case
-    /// with spaces or underscores). A class found neither way is refused, naming it and both files.
+    /// The node of `hierarchy` for each class: by `/classes/wnid` when the dump has them and the
+    /// file holds any of them (ids win; then every wnid must be a node), else by `/classes/name`
+    /// (the node's id exactly, else in any case with spaces or underscores). A class found neither
+    /// way is refused, naming it, the dump and the hierarchy file.
     public static func matchClasses(_ classes: ClassList, file: String, to hierarchy: CustomHierarchy) throws -> [String] {
-        if let wnids = classes.wnids, wnids.allSatisfy(hierarchy.contains) { return wnids }
+        if let wnids = classes.wnids, wnids.contains(where: hierarchy.contains) {
+            if let missing = wnids.enumerated().first(where: { !hierarchy.contains($0.element) }) {
+                throw InputError(file: file, object: "/classes/wnid",
+                                 message: "class \(missing.offset) '\(missing.element)' is not a node of the hierarchy \(hierarchy.source) (which holds other wnids of the dump)",
+                                 fix: "add it to the hierarchy file, or give the hierarchy the dump was made for")
+            }
+            return wnids
+        }
         guard let names = classes.names else {
-            let missing = classes.wnids?.enumerated().first { !hierarchy.contains($0.element) }
             throw InputError(file: file, object: "/classes/wnid",
-                             message: "class \(missing?.offset ?? 0) '\(missing?.element ?? "")' is not a node of the hierarchy \(hierarchy.source), and the dump has no /classes/name to match by",
-                             fix: "add the class to the hierarchy file")
+                             message: "class 0 '\(classes.wnids?.first ?? "")' is not a node of the hierarchy \(hierarchy.source), and the dump has no /classes/name to match by",
+                             fix: "add the classes to the hierarchy file")
         }
         return try names.enumerated().map { k, name in
             let found = hierarchy.nodeIDs(matching: name)
