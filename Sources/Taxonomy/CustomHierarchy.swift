@@ -66,22 +66,28 @@ public struct CustomHierarchy: Hierarchy {
         func declare(_ node: String, line: Int) {
             if declared[node] == nil { declared[node] = line; nodes.append(node) }
         }
-        if text.contains("\0") {
-            let line = text.prefix { $0 != "\0" }.filter { $0 == "\n" }.count + 1
-            throw fail(line, "holds a NUL byte; a hierarchy file is plain text")
+        // Lines are split at U+000A scalars, not Characters: "\r\n" is one Character in Swift.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
+        if let bad = lines.firstIndex(where: { $0.unicodeScalars.contains("\0") }) {
+            throw fail(bad + 1, "holds a NUL byte; a hierarchy file is plain text")
         }
-        for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        /// One definition of blank for trimming and for splitting words (Character.isWhitespace:
+        /// spaces, tabs, form feeds, NBSP, …), so no blank survives as a name or an empty word.
+        func trim<S: StringProtocol>(_ text: S) -> String {
+            String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        }
+        for (offset, line) in lines.enumerated() {
             let number = offset + 1
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = trim(line)
             if trimmed.isEmpty { continue }
             if trimmed.hasPrefix("#") {
-                let body = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
+                let body = trim(trimmed.dropFirst())
                 guard body.lowercased().hasPrefix("levels:") else { continue }
                 guard levels == nil else { throw fail(number, "a second '# levels:' line (the first is line \(levelsLine))") }
                 let names = body.dropFirst("levels:".count).split(whereSeparator: \.isWhitespace).map(String.init)
                 guard !names.isEmpty else { throw fail(number, "'# levels:' names no level") }
-                if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                if let repeated = names.first(where: { name in names.filter { $0.lowercased() == name.lowercased() }.count > 1 }) {
                     throw fail(number, "level '\(repeated)' is named twice")
                 }
                 levels = names
@@ -90,13 +96,13 @@ public struct CustomHierarchy: Hierarchy {
             }
             let columns: [String]
             if line.contains("\t") {
-                columns = line.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                columns = line.split(separator: "\t", omittingEmptySubsequences: false).map { trim($0) }
                 guard columns.count <= 2, columns.allSatisfy({ !$0.isEmpty }) else {
                     throw fail(number, "expected 'child<TAB>parent' or a root id alone, found \(columns.count) tab-separated fields\(columns.contains(where: \.isEmpty) ? " (one empty)" : "")")
                 }
             } else {
                 columns = trimmed.split(whereSeparator: \.isWhitespace).map(String.init)
-                guard columns.count <= 2 else {
+                guard !columns.isEmpty, columns.count <= 2 else {
                     throw fail(number, "\(columns.count) words and no TAB: separate child and parent with a TAB when names hold spaces")
                 }
             }

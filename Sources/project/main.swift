@@ -29,7 +29,7 @@ struct Project: ParsableCommand, RecordedOptions {
     @Argument(help: "The dump: one file, its shards, or a manifest.")
     var dump: [String]
 
-    @Option(help: ArgumentHelp("Three classes, comma-separated: wnid, WordNet lemma or class index (order fixes colours and axes).", valueName: "CLASSES"),
+    @Option(help: ArgumentHelp("Three classes, comma-separated: wnid, WordNet lemma (or --hierarchy node name) or class index (order fixes colours and axes).", valueName: "CLASSES"),
             transform: CommaList.init(parsing:))
     var classes: CommaList
 

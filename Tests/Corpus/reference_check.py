@@ -658,8 +658,8 @@ def _hierarchy_tree(path: Path):
             raise Bad(f"{path}: line {number}: holds a NUL byte")
     parent, seen, edge_line, order, levels, levels_line = {}, {}, {}, [], None, 0
     for number, raw in enumerate(lines, 1):
-        line = raw.decode("utf-8").rstrip("\r")
-        text = line.strip(" ")
+        line = raw.decode("utf-8")
+        text = line.strip()
         if not text:
             continue
         if text.startswith("#"):
@@ -673,7 +673,7 @@ def _hierarchy_tree(path: Path):
                 levels_line = number
             continue
         if "\t" in line:
-            cols = [c.strip(" ") for c in line.split("\t")]
+            cols = [c.strip() for c in line.split("\t")]
             if len(cols) > 2 or not all(cols):
                 raise Bad(f"{path}: line {number}: found {len(cols)} tab-separated fields" + (" (one empty)" if not all(cols) else ""))
         else:

@@ -99,8 +99,15 @@ import TestSupport
         #expect(problem("# levels:\nr\n") == "h: line 1: '# levels:' names no level")
         #expect(problem("# levels: top bottom\nr\nm\tr\nx\tm\n") == "h: line 4: 'x' is at depth 2 but '# levels:' (line 1) names 2 levels, depth 0 to 1")
         #expect(problem("# levels: top mid leaf\nr\nm\tr\nx\tm\ny\tr\n") == "h: line 5: leaf 'y' is at depth 1 (level 'mid'), not at the last level 'leaf': every leaf of a file with '# levels:' must be at the last level")
-        // Windows line ends and surrounding spaces are accepted.
+        // Windows line ends and surrounding blanks are accepted, and "\r\n" (one Character in
+        // Swift) still ends a line: the duplicate is on line 3.
         #expect(problem("r\r\n a \t r \r\n") == "accepted")
+        #expect(try CustomHierarchy(text: "r\r\n a \t r \r\n").nodes == ["r", "a"])
+        #expect(problem("r\r\na\tr\r\na\tr\r\n") == "h: line 3: duplicate edge 'a' → 'r' (first on line 2)")
+        #expect(problem("r\r\na\u{0}\tr\r\n") == "h: line 2: holds a NUL byte; a hierarchy file is plain text")
+        // Every blank is trimmed and splits words alike (FuzzHierarchy: a lone form feed trapped).
+        #expect(problem("#\n\u{0C}") == "h: no nodes: the file is empty or holds only comments")
+        #expect(try CustomHierarchy(text: "r\n\u{0C}a\u{0B} r\u{A0}\n").nodes == ["r", "a"])
     }
 
     @Test func fileErrors() throws {
