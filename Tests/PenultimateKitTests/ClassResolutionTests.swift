@@ -124,6 +124,8 @@ private func writeNamedDump(path: String) throws {
             "d.h5: /classes/name: class 1 'Steller's jay' is not a node of the hierarchy h.txt; add it to the hierarchy file, or give the hierarchy the dump was made for")
     #expect(message(ClassList(names: ["blue jay"])) ==
             "d.h5: /classes/name: class 0 'blue jay' matches several nodes of the hierarchy h.txt: Blue_Jay, blue_jay")
+    #expect(message(ClassList(names: ["Blue_Jay", "n00000001", "n00000001 "])) ==
+            "d.h5: /classes/name: classes 1 'n00000001' and 2 'n00000001 ' match the same node 'n00000001' of the hierarchy h.txt; give each class its own node")
     // The WordNet presets are refused with a file.
     #expect(throws: (any Error).self) { try byID.resolve(SetPreset.retrievers) }
 }

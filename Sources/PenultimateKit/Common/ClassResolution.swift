@@ -85,7 +85,7 @@ public struct ClassResolution: Sendable {
                              message: "class 0 '\(classes.wnids?.first ?? "")' is not a node of the hierarchy \(hierarchy.source), and the dump has no /classes/name to match by",
                              fix: "add the classes to the hierarchy file")
         }
-        return try names.enumerated().map { k, name in
+        let matched = try names.enumerated().map { k, name in
             let found = hierarchy.nodeIDs(matching: name)
             guard found.count == 1 else {
                 let object = classes.wnids == nil ? "/classes/name" : "/classes/wnid and /classes/name"
@@ -99,6 +99,17 @@ public struct ClassResolution: Sendable {
             }
             return found[0]
         }
+        // Two classes on one node would be one class to every rule (and each other's duplicate).
+        var first: [String: Int] = [:]
+        for (k, node) in matched.enumerated() {
+            if let j = first[node] {
+                throw InputError(file: file, object: "/classes/name",
+                                 message: "classes \(j) '\(names[j])' and \(k) '\(names[k])' match the same node '\(node)' of the hierarchy \(hierarchy.source)",
+                                 fix: "give each class its own node")
+            }
+            first[node] = k
+        }
+        return matched
     }
 
     /// Why WordNet cannot be used for these classes: WordNet's own error when it could not be
