@@ -47,6 +47,33 @@ import TestSupport
         #expect(targets.dropFirst(2) == ["California Gull", "Herring Gull", "Western Gull", "Common Tern", "Arctic Tern"])
     }
 
+    /// Every rule on the fixture for Baltimore Oriole (class 4), members worked out by hand from
+    /// cub-style.txt (the table in Tests/Python/test_hierarchy.py, which also checks η with numpy).
+    @Test func everyRuleHasItsHandComputedMembers() throws {
+        let seabirds: Set<Int> = [0, 1, 2, 13, 14, 15, 16, 17], every = Set(0..<18)
+        let icteridae: Set<Int> = [3, 5, 6, 7, 8], passerines: Set<Int> = [3, 5, 6, 7, 8, 9, 10, 11, 12]
+        let expected: [(String, Set<Int>)] = [
+            ("siblings", [5, 6]), ("same:genus", [5, 6]), ("same:family", icteridae), ("same:order", passerines),
+            ("same:class", every.subtracting([4])), ("not-same:genus", every.subtracting([4, 5, 6])),
+            ("not-same:order", seabirds), ("lca-depth>=3", [5, 6]), ("lca-depth>=2", icteridae),
+            ("lca-depth<=1", seabirds.union([9, 10, 11, 12])), ("lca-depth<=0", seabirds), ("path<=2", [5, 6]),
+            ("path<=4", icteridae), ("path>=6", seabirds.union([9, 10, 11, 12])), ("path>=8", seabirds),
+            ("under:Icteridae", icteridae), ("under:passeriformes", passerines), ("not-under:Passeriformes", seabirds),
+            ("not-under:Icterus", every.subtracting([4, 5, 6])), ("Hooded Oriole,scott_oriole,7", [5, 6, 7]),
+        ]
+        let names = ["Black footed Albatross", "Laysan Albatross", "Northern Fulmar", "Red winged Blackbird",
+                     "Baltimore Oriole", "Hooded Oriole", "Scott Oriole", "Rusty Blackbird", "Brewer Blackbird",
+                     "Yellow Warbler", "Cape May Warbler", "Pine Warbler", "Common Yellowthroat", "California Gull",
+                     "Herring Gull", "Western Gull", "Common Tern", "Arctic Tern"]
+        for (rule, members) in expected {
+            let r = try eta(["--targets", "4", "--split", "val", "--s1", rule, "--s2", "same:genus", "--format", "json"])
+            #expect(r.status == 0, "\(rule): \(r.stderr)")
+            let row = try #require((try json(r)["rows"] as? [[String: Any]])?.first)
+            let got = Set((row["s1"] as? [String] ?? []).compactMap { names.firstIndex(of: $0) })
+            #expect(got == members, "\(rule)")
+        }
+    }
+
     @Test func sweepAndProjectTakeTheHierarchyToo() throws {
         let sweep = try ToolRunner.run("eta", ["sweep", t1, t3, "--hierarchy", file, "--targets", "under:Icterus",
                                                "--s1", "same:genus", "--format", "json"], currentDirectory: packageRoot)
