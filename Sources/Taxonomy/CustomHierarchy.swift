@@ -26,11 +26,22 @@ public struct CustomHierarchy: Hierarchy {
     private let depthOf: [String: Int]
     private let nodesByName: [String: [String]]
 
+    /// The deepest node a file may hold: WordNet's deepest noun is at 19, CUB's species at 4. The
+    /// graph questions recurse along a node's chain, so a corrupt file's million-deep chain would
+    /// overflow the stack instead of being refused.
+    public static let maxDepth = 1000
+    /// The largest file read (a taxonomy of a million nodes fits many times over).
+    public static let maxBytes = 256 << 20
+
     /// Reads and checks the file at `path`.
     public init(contentsOf path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TaxonomyError.hierarchyFile(path: path, line: nil, problem: "file not found")
+        }
+        if !isDirectory.boolValue, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.int64Value > Int64(Self.maxBytes) {
+            throw TaxonomyError.hierarchyFile(path: path, line: nil, problem: "\(size.int64Value) bytes, more than the \(Self.maxBytes >> 20) MiB a hierarchy file may hold")
         }
         guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             throw TaxonomyError.hierarchyFile(path: path, line: nil, problem: "cannot read the file (a directory, or no permission)")
@@ -152,6 +163,9 @@ public struct CustomHierarchy: Hierarchy {
                 node = up
             }
             for item in chain.reversed() { base += 1; depth[item] = base }
+        }
+        if let deep = nodes.first(where: { depth[$0]! > Self.maxDepth }) {
+            throw fail(edgeLine[deep], "'\(deep)' is at depth \(depth[deep]!), deeper than the \(Self.maxDepth) a hierarchy file may hold")
         }
         let roots = nodes.filter { parent[$0] == nil }
         guard roots.count == 1 else {

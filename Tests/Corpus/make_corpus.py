@@ -1043,6 +1043,10 @@ def hierarchy_cases(corpus: "Corpus", out: Path) -> None:
          why="a node below the last declared level")
     case("hierarchy_ragged", ok + "lizards\tanimal\n", expect=["line 9", "leaf 'lizards'", "last level"],
          why="a leaf at the family level of a file with levels")
+    chain = "".join(f"c{i}\tc{i - 1}\n" for i in range(1, 1002))
+    case("hierarchy_chain_too_deep", ok + f"c0\t{WNIDS[0]}\n".replace(WNIDS[0], "retrievers") + chain,
+         expect=["depth", "deeper than the 1000"],
+         why="a chain 1003 deep (the limit is 1000, so that no graph question recurses without bound)")
     case("hierarchy_unknown_class", ok.replace(f"{WNIDS[3]}\tsnakes\n", ""),
          expect=["classes/wnid", WNIDS[3], "not a node of the hierarchy"],
          why="valid.h5's class 3 is missing from the file")

@@ -717,6 +717,9 @@ def _hierarchy_tree(path: Path):
             node = parent[node]
         for item in reversed(chain):
             depth[item] = depth[parent[item]] + 1
+    deep = [n for n in order if depth[n] > 1000]
+    if deep:
+        raise Bad(f"{path}: line {edge_line[deep[0]]}: '{deep[0]}' is at depth {depth[deep[0]]}, deeper than the 1000 a hierarchy file may hold")
     roots = [n for n in order if n not in parent]
     if len(roots) != 1:
         raise Bad(f"{path}: {len(roots)} roots: " + ", ".join(f"'{r}'" for r in roots))

@@ -110,6 +110,18 @@ import TestSupport
         #expect(try CustomHierarchy(text: "r\n\u{0C}a\u{0B} r\u{A0}\n").nodes == ["r", "a"])
     }
 
+    /// A chain deeper than ``CustomHierarchy/maxDepth`` is refused before any recursive question
+    /// can overflow the stack; one at the limit answers them.
+    @Test func depthLimit() throws {
+        func chain(_ n: Int) -> String { "n0\n" + (1...n).map { "n\($0)\tn\($0 - 1)" }.joined(separator: "\n") }
+        let ok = try CustomHierarchy(text: chain(CustomHierarchy.maxDepth))
+        #expect(try ok.depth(of: "n\(CustomHierarchy.maxDepth)") == Depth(min: 1000, max: 1000))
+        #expect(throws: TaxonomyError.hierarchyFile(path: "hierarchy", line: 1002, problem: "'n1001' is at depth 1001, deeper than the 1000 a hierarchy file may hold")) {
+            try CustomHierarchy(text: chain(CustomHierarchy.maxDepth + 1))
+        }
+        #expect(throws: TaxonomyError.self) { try CustomHierarchy(text: chain(20_000)) }
+    }
+
     @Test func fileErrors() throws {
         let dir = try temporaryDirectory(prefix: "taxonomy-tests")
         defer { try? FileManager.default.removeItem(atPath: dir) }
