@@ -31,5 +31,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzWordNet",
             dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
+        // Hierarchy files (`--hierarchy`): CustomHierarchy, tree invariants, every set rule.
+        .executableTarget(
+            name: "FuzzHierarchy",
+            dependencies: [.product(name: "PenultimateKit", package: "penultimate")]),
     ]
 )

@@ -5,7 +5,9 @@ OUTDIR/dump/: the valid dumps of the bad-input corpus (Tests/Corpus/make_corpus.
 format-v1 files of a few KiB. OUTDIR/centroids/ and OUTDIR/projection/: the corpus's centroid
 and projection files (valid ones and near misses), and a JSON projection file. OUTDIR/wordnet/: tiny synthetic data.noun files whose synset
 lines sit at their true byte offsets (the input format of the FuzzWordNet target: data.noun,
-optionally a 0x00 byte and then index.noun). Deterministic; nothing here is committed.
+optionally a 0x00 byte and then index.noun). OUTDIR/hierarchy/: hierarchy files (FuzzHierarchy):
+the CUB-style example of Fixtures/hierarchies and small trees with and without levels.
+Deterministic; nothing here is committed.
 """
 import shutil
 import subprocess
@@ -103,6 +105,14 @@ def fastpath_seeds(out: Path) -> None:
         (out / name).write_bytes(bytes(head) + b"\x00" + bits)
 
 
+def hierarchy_seeds(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HERE.parent / "Fixtures" / "hierarchies" / "cub-style.txt", out / "cub-style.txt")
+    (out / "small_levels.txt").write_text("# levels: root mid leaf\nr\nm1\tr\nm2\tr\na\tm1\nb\tm1\nc\tm2\n")
+    (out / "small_words.txt").write_text("r\nm r\na m\nb m\nc r\n")
+    (out / "crlf_spaces.txt").write_bytes(b"# c\r\nroot\r\nA B\troot\r\nC\tA B\r\n")
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         print("usage: make_seeds.py OUTDIR", file=sys.stderr)
@@ -110,3 +120,4 @@ if __name__ == "__main__":
     dump_seeds(Path(sys.argv[1]) / "dump")
     wordnet_seeds(Path(sys.argv[1]) / "wordnet")
     fastpath_seeds(Path(sys.argv[1]) / "fastpath")
+    hierarchy_seeds(Path(sys.argv[1]) / "hierarchy")

@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzDump FuzzWordNet FuzzFastPath FuzzCentroids FuzzProjection)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzDump FuzzWordNet FuzzFastPath FuzzCentroids FuzzProjection FuzzHierarchy)
 
 # One product per build: given several --product options, SwiftPM builds only the last.
 for target in "${targets[@]}"; do
@@ -24,7 +24,7 @@ bin="$(swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as
 (cd .. && swift build -c debug --product penultimate-probe 2>&1 | tail -n 1)
 export PENULTIMATE_PROBE="$(cd .. && swift build -c debug --show-bin-path)/penultimate-probe"
 
-{ [ -d work/seeds/fastpath ] && [ -d work/seeds/projection ]; } || python3 make_seeds.py work/seeds
+{ [ -d work/seeds/fastpath ] && [ -d work/seeds/projection ] && [ -d work/seeds/hierarchy ]; } || python3 make_seeds.py work/seeds
 # Leaks inside libhdf5's global caches are not findings; libFuzzer's own -timeout catches hangs.
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
 # Swift's own crash backtracer and ASan fight over the crashing thread's stack; let ASan report.
@@ -40,6 +40,7 @@ for target in "${targets[@]}"; do
         FuzzFastPath) seeds=work/seeds/fastpath; max_len=1024; extra=() ;;
         FuzzCentroids) seeds=work/seeds/centroids; max_len=32768; extra=() ;;
         FuzzProjection) seeds=work/seeds/projection; max_len=32768; extra=() ;;
+        FuzzHierarchy) seeds=work/seeds/hierarchy; max_len=4096; extra=() ;;
         *) echo "run.sh: unknown target $target" >&2; exit 64 ;;
     esac
     mkdir -p "work/$target" "artifacts/$target"

@@ -15,6 +15,8 @@ final class ClassAncestry: @unchecked Sendable {
     private var parents: [Set<Int>] = []
     /// Per node number: its depth (longest path to a root, as ``Hierarchy/depth(of:)`` `.max`).
     private var depth: [Int] = []
+    /// Node number of every id met while building (classes and their ancestors).
+    private var number: [String: Int] = [:]
 
     /// The classes other than `target` (and other than its duplicates) that `rule` keeps, ascending.
     /// `rule` must not be ``SetRule/explicit(_:)``.
@@ -24,6 +26,18 @@ final class ClassAncestry: @unchecked Sendable {
         try build(ids: ids, hierarchy: hierarchy)
         var targetDistance = [Int](repeating: -1, count: depth.count)
         for (node, distance) in up[target] { targetDistance[node] = distance }
+        // Named rules: the level's depth, or the named node's number (-1: no class is under it).
+        var levelDepth = -1, namedNode = -1
+        switch rule {
+        case .sameAtLevel(let level), .notSameAtLevel(let level):
+            levelDepth = try hierarchy.levelDepth(named: level, source: "set rule '\(rule)'")
+        case .under(let name), .notUnder(let name):
+            namedNode = number[try hierarchy.node(named: name, source: "set rule '\(rule)'")] ?? -1
+        default: break
+        }
+        /// The ancestors of class `k` at depth `levelDepth` (one in a tree).
+        func atLevel(_ k: Int) -> Set<Int> { Set(up[k].lazy.filter { self.depth[$0.node] == levelDepth }.map(\.node)) }
+        let targetAtLevel = levelDepth >= 0 ? atLevel(target) : []
         var members: [Int] = []
         for k in ids.indices where k != target && ids[k] != ids[target] {
             let keep: Bool
@@ -42,6 +56,15 @@ final class ClassAncestry: @unchecked Sendable {
                 }
                 if shortest == Int.max { keep = false }
                 else if case .pathAtMost = rule { keep = shortest <= n } else { keep = shortest >= n }
+            case .sameAtLevel, .notSameAtLevel:
+                // A class above the level (or the target) has no ancestor there: in neither set.
+                let own = atLevel(k)
+                if own.isEmpty || targetAtLevel.isEmpty { keep = false }
+                else if case .sameAtLevel = rule { keep = !own.isDisjoint(with: targetAtLevel) }
+                else { keep = own.isDisjoint(with: targetAtLevel) }
+            case .under, .notUnder:
+                let inside = namedNode >= 0 && up[k].contains { $0.node == namedNode }
+                if case .under = rule { keep = inside } else { keep = !inside }
             case .explicit:
                 keep = false
             }
@@ -52,7 +75,7 @@ final class ClassAncestry: @unchecked Sendable {
 
     private func build(ids: [String], hierarchy: any Hierarchy) throws {
         if built { return }
-        var number: [String: Int] = [:]
+        up = []; parents = []; depth = []; number = [:]  // a build that threw may have left a part
         var depthMemo: [String: Depth] = [:]
         func node(_ id: String) throws -> Int {
             if let n = number[id] { return n }

@@ -57,6 +57,13 @@ public struct ClassLookup: Sendable {
         }
     }
 
+    /// The classes at or below the node `name` names (an id, or a name as
+    /// ``Hierarchy/nodeIDs(matching:)`` reads it), ascending: `--targets under:Icteridae`.
+    public func indices(under name: String) throws -> [Int] {
+        let node = try hierarchy.node(named: name, source: "under:\(name)")
+        return try ids.indices.filter { try hierarchy.ancestorDistances(of: ids[$0])[node] != nil }
+    }
+
     /// ``index(of:)`` for each query, in order.
     public func indices(of queries: [String]) throws -> [Int] { try queries.map { try index(of: $0) } }
 

@@ -14,6 +14,12 @@ public protocol Hierarchy: Sendable {
     func name(of id: String) throws -> String
     /// Every name a user may type to mean `id` (for WordNet: all lemmas of the synset).
     func aliases(of id: String) throws -> [String]
+    /// The names of the depths from the root down (a file's `# levels:` line); nil when the
+    /// hierarchy declares none (WordNet).
+    var levelNames: [String]? { get }
+    /// The nodes that `text` names: an id, else a name (for WordNet: a lemma; for a file: the id in
+    /// any case, spaces or underscores). Several when the name is ambiguous, none when unknown.
+    func nodeIDs(matching text: String) -> [String]
 }
 
 /// The shortest and longest path length from a node up to a root (a root has depth 0).
@@ -25,6 +31,33 @@ public struct Depth: Sendable, Hashable {
 }
 
 extension Hierarchy {
+    public var levelNames: [String]? { nil }
+
+    public func nodeIDs(matching text: String) -> [String] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return contains(trimmed) ? [trimmed] : []
+    }
+
+    /// The one node `text` names (``nodeIDs(matching:)``); throws when it names none or several.
+    public func node(named text: String, source: String) throws -> String {
+        let found = nodeIDs(matching: text)
+        switch found.count {
+        case 1: return found[0]
+        case 0: throw TaxonomyError.unknownNode(text.trimmingCharacters(in: .whitespaces), source: source)
+        default: throw TaxonomyError.ambiguousName(text, candidates: found.sorted(), source: source)
+        }
+    }
+
+    /// The depth of level `name` (a `# levels:` name, any case); throws when the hierarchy declares
+    /// no levels or none of that name.
+    public func levelDepth(named name: String, source: String) throws -> Int {
+        guard let levels = levelNames else { throw TaxonomyError.unknownLevel(name, known: nil, source: source) }
+        guard let depth = levels.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+            throw TaxonomyError.unknownLevel(name, known: levels, source: source)
+        }
+        return depth
+    }
+
     /// Every ancestor of `id` with its shortest upward distance; `id` itself is included at 0.
     public func ancestorDistances(of id: String) throws -> [String: Int] {
         guard contains(id) else { throw TaxonomyError.unknownID(id, source: "hierarchy") }

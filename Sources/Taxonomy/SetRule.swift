@@ -16,13 +16,35 @@ public enum SetRule: Sendable, Equatable, CustomStringConvertible {
     case pathAtLeast(Int)
     /// An explicit list of classes: wnids (or custom ids), names, or class indices.
     case explicit([String])
+    /// Classes whose ancestor at the named level (a hierarchy file's `# levels:`) is the target's,
+    /// e.g. `same:genus`: the target's congeners.
+    case sameAtLevel(String)
+    /// Classes whose ancestor at the named level differs from the target's, e.g. `not-same:order`.
+    case notSameAtLevel(String)
+    /// Classes at or below the named node (an id, or a name: a WordNet lemma, a file's node in any
+    /// case), e.g. `under:Icteridae` or `under:n02099029`.
+    case under(String)
+    /// Classes neither at nor below the named node.
+    case notUnder(String)
 
     /// Parses what a command line passes: `siblings`, `lca-depth>=8`, `lca-depth<=4`,
-    /// `path<=4`, `path>=10`, or a comma-separated list of classes.
+    /// `path<=4`, `path>=10`, `same:genus`, `not-same:order`, `under:Icteridae`, `not-under:NODE`,
+    /// or a comma-separated list of classes.
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw TaxonomyError.badRule(text, reason: "empty rule") }
         if trimmed == "siblings" { self = .siblings; return }
+        let named: [(String, (String) -> SetRule)] = [
+            ("same:", SetRule.sameAtLevel), ("not-same:", SetRule.notSameAtLevel),
+            ("under:", SetRule.under), ("not-under:", SetRule.notUnder),
+        ]
+        for (prefix, make) in named where trimmed.hasPrefix(prefix) {
+            let argument = trimmed.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+            guard !argument.isEmpty else { throw TaxonomyError.badRule(text, reason: "'\(prefix)' needs a \(prefix.hasSuffix("same:") ? "level" : "node") name") }
+            guard !argument.contains(",") else { throw TaxonomyError.badRule(text, reason: "'\(prefix)' takes one name, not a list") }
+            self = make(argument)
+            return
+        }
         let thresholds: [(String, (Int) -> SetRule)] = [
             ("lca-depth>=", SetRule.lcaDepthAtLeast), ("lca-depth<=", SetRule.lcaDepthAtMost),
             ("path<=", SetRule.pathAtMost), ("path>=", SetRule.pathAtLeast),
@@ -52,6 +74,10 @@ public enum SetRule: Sendable, Equatable, CustomStringConvertible {
         case .pathAtMost(let n): return "path<=\(n)"
         case .pathAtLeast(let n): return "path>=\(n)"
         case .explicit(let items): return items.joined(separator: ",")
+        case .sameAtLevel(let level): return "same:\(level)"
+        case .notSameAtLevel(let level): return "not-same:\(level)"
+        case .under(let node): return "under:\(node)"
+        case .notUnder(let node): return "not-under:\(node)"
         }
     }
 

@@ -27,6 +27,19 @@ public enum TaxonomyError: Error, Equatable, CustomStringConvertible {
     case unknownPreset(String, known: [String])
     /// A node that is its own ancestor: the parent links of a (corrupt) file loop.
     case cycle(String, source: String)
+    /// A hierarchy file (`--hierarchy`) that cannot be used; `line` is 1-based, nil for the whole file.
+    case hierarchyFile(path: String, line: Int?, problem: String)
+    /// A rule names a level the hierarchy does not declare (`known` nil: it declares none).
+    case unknownLevel(String, known: [String]?, source: String)
+    /// A rule or target names an ancestor the hierarchy does not hold.
+    case unknownNode(String, source: String)
+
+    /// Whether the error is about a `--hierarchy` file: such an error is always reported, while a
+    /// missing WordNet only matters when something needs it.
+    public var isHierarchyFile: Bool {
+        if case .hierarchyFile = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -50,11 +63,20 @@ public enum TaxonomyError: Error, Equatable, CustomStringConvertible {
             let label = name.map { " (\($0))" } ?? ""
             return "class list: \(id)\(label): not among the classes of this dump"
         case .badRule(let text, let reason):
-            return "set rule: '\(text)': \(reason); expected siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N or a comma list of classes"
+            return "set rule: '\(text)': \(reason); expected siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N, same:LEVEL, not-same:LEVEL, under:NODE, not-under:NODE or a comma list of classes"
         case .targetInOwnSet(let id):
             return "set rule: \(id): the target cannot be a member of its own set"
         case .cycle(let id, let source):
             return "\(source): \(id): is its own ancestor (the parent links loop); the file is corrupt"
+        case .hierarchyFile(let path, let line, let problem):
+            return "\(path): \(line.map { "line \($0): " } ?? "")\(problem)"
+        case .unknownLevel(let name, let known, let source):
+            guard let known else {
+                return "\(source): level '\(name)': the hierarchy declares no levels; same:/not-same: need a hierarchy file with a '# levels:' line (use lca-depth>=N or under:ANCESTOR instead)"
+            }
+            return "\(source): level '\(name)': not declared; levels: \(known.joined(separator: ", "))"
+        case .unknownNode(let name, let source):
+            return "\(source): '\(name)': no such node (give an id or name of the hierarchy)"
         case .unknownPreset(let name, let known):
             return "preset: '\(name)': unknown; known presets: \(known.joined(separator: ", "))"
         }

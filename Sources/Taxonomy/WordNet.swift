@@ -115,6 +115,13 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     /// All lemmas of `id`, as WordNet spells them.
     public func aliases(of id: String) throws -> [String] { try synset(id).lemmas }
 
+    /// A wnid WordNet holds, else the synsets of the lemma (spaces or underscores, any case).
+    public func nodeIDs(matching text: String) -> [String] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if contains(trimmed) { return [trimmed] }
+        return ((try? synsets(lemma: trimmed)) ?? []).map(\.wnid)
+    }
+
     /// Parses every synset line of `data.noun` and `index.noun`, throwing on the first defect.
     /// Returns the number of noun synsets. For checks and timing; lookups do not need it.
     @discardableResult

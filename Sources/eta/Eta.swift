@@ -22,7 +22,10 @@ struct Eta: ParsableCommand {
             retrievers/snakes: S1 = the other four classes of the target's family, S2 = the other \
             family's five (retrievers = WordNet hyponyms of retriever n02099029; snakes = five \
             children of colubrid snake n01727646). --s1/--s2 override them. Other targets default to \
-            S1 = siblings, S2 = lca-depth<=8 (common ancestor no deeper than vertebrate, where retrievers and snakes meet).
+            S1 = siblings, S2 = lca-depth<=8 (common ancestor no deeper than vertebrate, where retrievers and snakes meet); \
+            with --hierarchy FILE (a parent-child file instead of WordNet, e.g. CUB's orders, families, genera and \
+            species), S2 = lca-depth<=0, and --s1 same:genus, --s2 not-same:order or --targets under:Icteridae \
+            name the file's levels and nodes.
 
             Without a subcommand, eta runs `compare`; see `eta compare --help` for its options.
 
@@ -36,6 +39,7 @@ struct Eta: ParsableCommand {
               eta --t1 a.h5 --t2 b.h5 --targets all --format json -o eta.json
               eta sweep r18_T1.h5 r18_T2.h5 r18_T3.h5 r18_T64.h5
               eta pairs --t1 r18_T1.h5 --t2 r18_T3.h5 --split val
+              eta --t1 cub_T1.h5 --t2 cub_T3.h5 --hierarchy cub.txt --targets under:Icteridae --s1 same:genus --s2 not-same:order
             """,
         subcommands: [Compare.self, CentroidsCommand.self, Sweep.self, Pairs.self, WordNetLookup.self],
         defaultSubcommand: Compare.self)

@@ -8,18 +8,21 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     @OptionGroup var splits: SplitsOption
 
     @Option(help: ArgumentHelp("""
-        Targets: retrievers, snakes (presets), all (every class), or a comma list of classes \
-        (wnid, WordNet lemma or class index). Items may be mixed, e.g. retrievers,n01729977. Default: retrievers,snakes.
+        Targets: retrievers, snakes (WordNet presets), all (every class), under:NODE (every class at or \
+        below a node, e.g. under:Icteridae or under:n02099029), or a comma list of classes (id, name, \
+        WordNet lemma or class index). Items may be mixed, e.g. retrievers,n01729977. Default: retrievers,snakes.
         """, valueName: "TARGETS"), transform: CommaList.init(parsing:))
     var targets = CommaList(["retrievers", "snakes"])
 
     @Option(help: ArgumentHelp("""
-        S1 rule or class list: siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N, or ID,ID,... \
+        S1 rule or class list: siblings, lca-depth>=N, lca-depth<=N, path<=N, path>=N, \
+        same:LEVEL / not-same:LEVEL (the target's ancestor at a level of a --hierarchy file's \
+        '# levels:', e.g. same:genus), under:NODE / not-under:NODE, or ID,ID,... \
         Overrides the preset's S1. Default outside presets: siblings.
         """, valueName: "RULE"), transform: SetRule.init(parsing:))
     var s1: SetRule?
 
-    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=8.", valueName: "RULE"),
+    @Option(help: ArgumentHelp("S2 rule or class list (as --s1). Overrides the preset's S2. Default outside presets: lca-depth<=8 (WordNet), lca-depth<=0 (--hierarchy: meets the target only at the root).", valueName: "RULE"),
             transform: SetRule.init(parsing:))
     var s2: SetRule?
 
@@ -57,7 +60,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var partial: PartialOption
-    @OptionGroup var wordNet: WordNetOption
+    @OptionGroup var taxonomy: TaxonomyOption
 
     func validate() throws {
         if let bootstrap, bootstrap < 2 { throw ValidationError("--bootstrap \(bootstrap): need at least 2 replicates") }
@@ -80,9 +83,11 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
 
     /// The request for a T1 input whose splits are `available` (`--split all` means all of them).
     func request(available: [String]) -> EtaRequest {
-        EtaRequest(splits: splits.split.names(in: available), targets: targets.items, s1: s1, s2: s2,
-                   normalization: normalize, invalidRows: skipNonfinite ? .skip : .refuse,
-                   bootstrapReplicates: bootstrap, seed: seed, paired: paired)
+        var request = EtaRequest(splits: splits.split.names(in: available), targets: targets.items, s1: s1, s2: s2,
+                                 normalization: normalize, invalidRows: skipNonfinite ? .skip : .refuse,
+                                 bootstrapReplicates: bootstrap, seed: seed, paired: paired)
+        if taxonomy.hierarchyFile != nil { request.fallbackS2 = EtaRequest.hierarchyFileDefaultS2 }
+        return request
     }
 
     var renderOptions: EtaRenderOptions {
@@ -94,7 +99,8 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
         var provenance = Provenance(tool: "eta", options: self)
         for path in paths { try provenance.addInput(path: path) }
         let request = request(available: t1.splitNames)
-        let classes = try ClassResolution(classes: t1.classes, file: t1.label, wordNet: try wordNet.load())
+        let classes = try ClassResolution(classes: t1.classes, file: t1.label, wordNet: try taxonomy.load())
+        try taxonomy.record(in: &provenance)
         let report = try EtaReport.compute(t1: t1, t2: t2, request: request, classes: classes)
         if bootstrap != nil { provenance.setConvention("bootstrap_pairing", paired ? "paired" : "unpaired") }
         provenance.setConvention("normalize", request.normalization.rawValue)

@@ -29,7 +29,7 @@ struct Project: ParsableCommand, RecordedOptions {
     @Argument(help: "The dump: one file, its shards, or a manifest.")
     var dump: [String]
 
-    @Option(help: ArgumentHelp("Three classes, comma-separated: wnid, WordNet lemma or class index (order fixes colours and axes).", valueName: "CLASSES"),
+    @Option(help: ArgumentHelp("Three classes, comma-separated: wnid, WordNet lemma (or --hierarchy node name) or class index (order fixes colours and axes).", valueName: "CLASSES"),
             transform: CommaList.init(parsing:))
     var classes: CommaList
 
@@ -60,8 +60,8 @@ struct Project: ParsableCommand, RecordedOptions {
     @Flag(name: .customLong("skip-nonfinite"), help: "Leave out rows holding NaN or infinity (counted in the output's conventions) instead of refusing the dump.")
     var skipNonfinite = false
 
-    /// `--wordnet DIR`, for lemma lookup and display names.
-    @OptionGroup var wordNet: WordNetOption
+    /// `--wordnet DIR` or `--hierarchy FILE`, for class names and display names.
+    @OptionGroup var taxonomy: TaxonomyOption
     @OptionGroup var partial: PartialOption
 
     func validate() throws {
@@ -100,14 +100,17 @@ struct Project: ParsableCommand, RecordedOptions {
     func run() throws {
         runTool(name: "project") {
             try OutputTarget.check(output, inputs: dump)
-            let request = ProjectionRequest(
+            var request = ProjectionRequest(
                 dumpPaths: dump, classes: classes.items, method: resolvedMethod,
                 splits: splits.split.names(in: []),  // empty for all: every split of the dump
-                selection: selection, wordnetDirectory: wordNet.directory,
+                selection: selection, wordnetDirectory: taxonomy.directory,
                 fitSelection: fitPerClass.map { .firstPerClass($0) }, skipNonFinite: skipNonfinite, partial: partial.partial,
                 compat: compat)
+            request.hierarchyFile = taxonomy.hierarchyFile
             var provenance = Provenance(tool: "project", options: self)
             for path in dump { try provenance.addInput(path: path) }
+            if taxonomy.hierarchyFile != nil { _ = try taxonomy.load() }  // a bad file is refused before any row is read
+            try taxonomy.record(in: &provenance)
             let file = try request.run(provenance: provenance)
             try file.write(to: output)
             let counts = file.splits.map { "\($0.name): \($0.points.count) points" }.joined(separator: ", ")

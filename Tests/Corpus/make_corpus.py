@@ -154,6 +154,9 @@ class Corpus:
 
     def add(self, name, files, *, expect=(), kind="dump", expect_ok=False, why, tool_args=None):
         files = [str(f) for f in files]
+        if kind == "hierarchy" and tool_args is None:
+            tool_args = ["eta", "--t1", "{dir}/valid.h5", "--t2", "{dir}/valid.h5", "--hierarchy",
+                         *[f"{{dir}}/{f}" for f in files], "--targets", "0", "--s1", "1", "--s2", "2"]
         if tool_args is None:
             tool_args = {
                 "dump": ["inspect", *[f"{{dir}}/{f}" for f in files]],
@@ -395,6 +398,7 @@ def make(out: Path) -> list[dict]:
     # orders. Auxiliary files (sources, link targets, raw files) live in fastpath_aux/.
     fastpath_cases(corpus, out)
     add_validation_cases(corpus, out)
+    hierarchy_cases(corpus, out)
 
     cases = sorted(corpus.cases, key=lambda c: c["name"])
     (out / "corpus.json").write_text(json.dumps({"format": "penultimate-corpus", "version": 1,
@@ -983,6 +987,69 @@ def fastpath_cases(corpus: "Corpus", out: Path) -> None:
     bits = (x.astype("<f4").view("<u4") >> 16).astype("<u2")  # truncated to bfloat16: exact below
     dump("bfloat16_features", lambda f: _low_level_features(f, key, x, bf16, bits, chunks=(4, D)),
          expect_ok=True, why="train features stored as bfloat16 (2 bytes, 8-bit exponent), read through libhdf5's conversion")
+
+
+# --------------------------------------------------------------------------- hierarchy files
+# (issue #14, --hierarchy FILE) Kind "hierarchy": a parent-child text file that eta and project read
+# with valid.h5 (classes matched by wnid, else by name). One valid file and one case per check of
+# the format (Sources/Taxonomy/Taxonomy.docc/HierarchyFiles.md); each error names the file and,
+# where there is one, the line.
+
+HIERARCHY_OK = ("# levels: root family species\n"
+                "animal\n"
+                "retrievers\tanimal\n"
+                "snakes\tanimal\n"
+                + "".join(f"{w}\tretrievers\n" for w in WNIDS[:2])
+                + "".join(f"{w}\tsnakes\n" for w in WNIDS[2:]))
+
+
+def hierarchy_cases(corpus: "Corpus", out: Path) -> None:
+    def case(name, data, *, expect=(), expect_ok=False, why):
+        file = f"{name}.txt"
+        (out / file).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        corpus.add(name, [file], kind="hierarchy", expect=expect, expect_ok=expect_ok, why=why)
+
+    ok = HIERARCHY_OK
+    case("hierarchy_ok", ok, expect_ok=True, why="a valid tree over valid.h5's wnids, with levels")
+    case("hierarchy_by_name", ok.replace(WNIDS[0], NAMES[0]).replace(WNIDS[1], NAMES[1].replace(" ", "_"))
+         .replace(WNIDS[2], NAMES[2]).replace(WNIDS[3], NAMES[3].upper()), expect_ok=True,
+         why="leaves are valid.h5's class names (as written, with underscores, in capitals): matched by name")
+    case("hierarchy_empty", "", expect=["no nodes"], why="zero-byte file")
+    case("hierarchy_comments_only", "# levels: a b\n\n# nothing else\n", expect=["no nodes"],
+         why="comments and blank lines only")
+    case("hierarchy_not_utf8", ok.encode() + b"caf\xe9\tsnakes\n", expect=["line 9", "not utf-8"],
+         why="a Latin-1 byte on line 9")
+    case("hierarchy_nul_byte", ok.replace("snakes\tanimal", "snakes\x00\tanimal"), expect=["line 4", "nul"],
+         why="a NUL byte inside a name")
+    case("hierarchy_three_fields", ok + "x\tsnakes\textra\n", expect=["line 9", "3 tab-separated fields"],
+         why="a line with three TAB-separated fields")
+    case("hierarchy_empty_field", ok + "x\t\n", expect=["line 9", "one empty"], why="child TAB and nothing")
+    case("hierarchy_words_no_tab", ok + "ringneck snake snakes\n", expect=["line 9", "no tab"],
+         why="three words without a TAB: which is the child?")
+    case("hierarchy_self_parent", ok + "x\tx\n", expect=["line 9", "its own parent"], why="x<TAB>x")
+    case("hierarchy_duplicate_edge", ok + f"{WNIDS[0]}\tretrievers\n", expect=["line 9", "duplicate edge"],
+         why="the same edge twice")
+    case("hierarchy_second_parent", ok + f"{WNIDS[0]}\tsnakes\n", expect=["line 9", "second parent"],
+         why="a class under two families: a hierarchy file is a tree")
+    case("hierarchy_root_with_parent", ok + "animal\tsnakes\n", expect=["line 9", "declared a root"],
+         why="the root declared alone, then given a parent")
+    case("hierarchy_cycle", ok.replace("snakes\tanimal", "snakes\tsquamata") + "squamata\tsnakes\n",
+         expect=["line 4", "cycle: snakes → squamata → snakes"], why="two nodes each the other's parent")
+    case("hierarchy_two_roots", ok.replace("snakes\tanimal\n", "") + "other\n",
+         expect=["3 roots", "'animal'", "'snakes'"], why="the snakes hang from no root, and one more root: three roots")
+    case("hierarchy_levels_twice", "# levels: a b c\n" + ok, expect=["line 2", "second '# levels:'"],
+         why="two levels lines")
+    case("hierarchy_too_deep", ok + "pup\t" + WNIDS[0] + "\n", expect=["line 9", "depth 3"],
+         why="a node below the last declared level")
+    case("hierarchy_ragged", ok + "lizards\tanimal\n", expect=["line 9", "leaf 'lizards'", "last level"],
+         why="a leaf at the family level of a file with levels")
+    chain = "".join(f"c{i}\tc{i - 1}\n" for i in range(1, 1002))
+    case("hierarchy_chain_too_deep", ok + f"c0\t{WNIDS[0]}\n".replace(WNIDS[0], "retrievers") + chain,
+         expect=["depth", "deeper than the 1000"],
+         why="a chain 1003 deep (the limit is 1000, so that no graph question recurses without bound)")
+    case("hierarchy_unknown_class", ok.replace(f"{WNIDS[3]}\tsnakes\n", ""),
+         expect=["classes/wnid", WNIDS[3], "not a node of the hierarchy"],
+         why="valid.h5's class 3 is missing from the file")
 
 
 def main(argv: list[str]) -> int:

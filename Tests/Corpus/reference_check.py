@@ -640,6 +640,120 @@ def check_centroid_file(path: Path) -> None:
             raise Bad(f"{name}: sums: a class without rows has a non-zero sum")
 
 
+# --------------------------------------------------------------------------- hierarchy files
+# (issue #14) The rules of Sources/Taxonomy/Taxonomy.docc/HierarchyFiles.md, written again with the
+# standard library: a tree with one root, optional "# levels:", classes matched by wnid, else name.
+
+def _hierarchy_tree(path: Path):
+    """(parent map, depth map, node order, levels) of a hierarchy file; raises Bad."""
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Bad(f"{path}: line {number}: not UTF-8 text")
+    for number, raw in enumerate(lines, 1):
+        if b"\0" in raw:
+            raise Bad(f"{path}: line {number}: holds a NUL byte")
+    parent, seen, edge_line, order, levels, levels_line = {}, {}, {}, [], None, 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.decode("utf-8")
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("#"):
+            body = text[1:].strip()
+            if body.lower().startswith("levels:"):
+                if levels is not None:
+                    raise Bad(f"{path}: line {number}: a second '# levels:' line")
+                levels = body[len("levels:"):].split()
+                if not levels or len(set(levels)) != len(levels):
+                    raise Bad(f"{path}: line {number}: bad '# levels:' line")
+                levels_line = number
+            continue
+        if "\t" in line:
+            cols = [c.strip() for c in line.split("\t")]
+            if len(cols) > 2 or not all(cols):
+                raise Bad(f"{path}: line {number}: found {len(cols)} tab-separated fields" + (" (one empty)" if not all(cols) else ""))
+        else:
+            cols = text.split()
+            if len(cols) > 2:
+                raise Bad(f"{path}: line {number}: {len(cols)} words and no TAB")
+        child = cols[0]
+        for node in cols:
+            if node not in seen:
+                seen[node] = number
+                order.append(node)
+        if len(cols) == 1:
+            if child in edge_line:
+                raise Bad(f"{path}: line {number}: '{child}' declared a root again or after its parent")
+            edge_line[child] = number
+            continue
+        if cols[1] == child:
+            raise Bad(f"{path}: line {number}: '{child}' is its own parent")
+        if child in edge_line:
+            if child not in parent:
+                raise Bad(f"{path}: line {number}: '{child}' was declared a root on line {edge_line[child]}")
+            if parent[child] == cols[1]:
+                raise Bad(f"{path}: line {number}: duplicate edge '{child}' → '{cols[1]}'")
+            raise Bad(f"{path}: line {number}: '{child}' has a second parent '{cols[1]}'")
+        parent[child], edge_line[child] = cols[1], number
+    if not order:
+        raise Bad(f"{path}: no nodes: the file is empty or holds only comments")
+    depth = {}
+    for start in order:
+        chain, node = [], start
+        while node not in depth:
+            if node in chain:
+                loop = chain[chain.index(node):] + [node]
+                line = min(edge_line[n] for n in loop[:-1])
+                raise Bad(f"{path}: line {line}: cycle: {' → '.join(loop)}")
+            chain.append(node)
+            if node not in parent:
+                depth[node] = 0
+                chain.pop()
+                break
+            node = parent[node]
+        for item in reversed(chain):
+            depth[item] = depth[parent[item]] + 1
+    deep = [n for n in order if depth[n] > 1000]
+    if deep:
+        raise Bad(f"{path}: line {edge_line[deep[0]]}: '{deep[0]}' is at depth {depth[deep[0]]}, deeper than the 1000 a hierarchy file may hold")
+    roots = [n for n in order if n not in parent]
+    if len(roots) != 1:
+        raise Bad(f"{path}: {len(roots)} roots: " + ", ".join(f"'{r}'" for r in roots))
+    if levels is not None:
+        inner = set(parent.values())
+        for node in order:
+            if depth[node] >= len(levels):
+                raise Bad(f"{path}: line {edge_line[node]}: '{node}' is at depth {depth[node]} below the levels of line {levels_line}")
+            if node not in inner and depth[node] != len(levels) - 1:
+                raise Bad(f"{path}: line {edge_line[node]}: leaf '{node}' is not at the last level")
+    return parent, depth, order, levels
+
+
+def check_hierarchy(path: Path, dump: Path) -> None:
+    """The file, then the match of the dump's classes (ids win when the file holds any wnid)."""
+    _, _, order, _ = _hierarchy_tree(path)
+    nodes = set(order)
+    with h5py.File(dump, "r") as f:
+        wnids = [w.decode() if isinstance(w, bytes) else w for w in f["classes/wnid"][()]] if "classes/wnid" in f else None
+        names = [w.decode() if isinstance(w, bytes) else w for w in f["classes/name"][()]] if "classes/name" in f else None
+    if wnids and any(w in nodes for w in wnids):
+        for k, w in enumerate(wnids):
+            if w not in nodes:
+                raise Bad(f"{dump}: classes/wnid: class {k} '{w}' is not a node of the hierarchy {path}")
+        return
+    key = lambda t: t.strip().lower().replace(" ", "_")
+    by_key = {}
+    for node in order:
+        by_key.setdefault(key(node), []).append(node)
+    for k, name in enumerate(names or []):
+        if name not in nodes and len(by_key.get(key(name), [])) != 1:
+            raise Bad(f"{dump}: classes/name: class {k} '{name}' is not a node of the hierarchy {path}")
+
+
 def run_case(out: Path, case: dict) -> str | None:
     """None when accepted, else the rejection message."""
     files = [out / f for f in case["files"]]
@@ -653,6 +767,8 @@ def run_case(out: Path, case: dict) -> str | None:
             for file in files:
                 check_centroid_file(file)
             check_centroids(files)
+        elif case["kind"] == "hierarchy":
+            check_hierarchy(files[0], out / "valid.h5")
         else:
             _wordnet_offsets(files[0])
     except Bad as error:

@@ -53,6 +53,10 @@ let corpusPlans: [CorpusToolPlan] = [
         case "wordnet":
             return ["--t1", corpus.validDump, "--t2", corpus.validDump,
                     "--wordnet", corpus.paths(c)[0], "--targets", "retrievers"]
+        case "hierarchy":
+            // A hierarchy file (--hierarchy) with valid.h5; the file is checked even for index lists.
+            return ["--t1", corpus.validDump, "--t2", corpus.validDump,
+                    "--hierarchy", corpus.paths(c)[0], "--targets", "0", "--s1", "1", "--s2", "2"]
         case "centroids":
             // One centroid file (its values), or per-shard files merged on each side (overlapping,
             // incomplete, version 1); the one-file cases hold a train split, the per-shard ones val.
@@ -75,6 +79,9 @@ let corpusPlans: [CorpusToolPlan] = [
     }),
     // project through classes 0, 1, 2 (templates for muller).
     CorpusToolPlan(tool: "project", arguments: { c, corpus, out in
+        if c.kind == "hierarchy" {
+            return [corpus.validDump, "--classes", "0,1,2", "--hierarchy", corpus.paths(c)[0], "-o", out.appendingPathComponent("out.h5").path]
+        }
         guard c.kind == "dump", c.files.count == 1 else { return nil }
         return [corpus.paths(c)[0], "--classes", "0,1,2", "-o", out.appendingPathComponent("out.h5").path]
     }, outcome: { c in

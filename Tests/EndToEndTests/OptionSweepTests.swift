@@ -53,6 +53,7 @@ let sweepOptions: [SweepOption] = [
     SweepOption(tool: "eta", base: etaBase, option: "--seed", kind: .checked(valid: ["0"])),
     SweepOption(tool: "eta", base: etaBase, option: "--format", kind: .checked(), refused: ["md", "JSON", "csv,json"]),
     SweepOption(tool: "eta", base: etaBase, option: "--wordnet", kind: .name),
+    SweepOption(tool: "eta", base: etaBase, option: "--hierarchy", kind: .name),
     SweepOption(tool: "eta", base: ["sweep", "X.h5", "Y.h5", "--targets", "0", "--s1", "1", "--s2", "2"], option: "--bootstrap", kind: .checked()),
     SweepOption(tool: "eta", base: ["centroids", "X.h5", "--split", "train", "-o", "c.h5"], option: "--normalize", kind: .checked(), refused: ["centroidscale"]),
     SweepOption(tool: "eta", base: ["centroids", "X.h5", "-o", "c.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
@@ -75,6 +76,7 @@ let sweepOptions: [SweepOption] = [
     SweepOption(tool: "project", base: projectBase + ["--sample", "5"], option: "--seed", kind: .checked(valid: ["0"])),
     SweepOption(tool: "project", base: ["X.h5", "--classes", "0,1,2"], option: "-o", kind: .checked()),
     SweepOption(tool: "project", base: projectBase, option: "--wordnet", kind: .name),
+    SweepOption(tool: "project", base: projectBase, option: "--hierarchy", kind: .name),
     // plot
     SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--grid", kind: .checked(), refused: ["9x1", "2x", "x4", "2x4x1", "0x2"]),
     SweepOption(tool: "plot", base: ["p.h5", "-o", "f.png"], option: "--dpi", kind: .checked()),

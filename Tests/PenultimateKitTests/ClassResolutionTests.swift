@@ -97,3 +97,35 @@ private func writeNamedDump(path: String) throws {
     }
     #expect(error?.description.contains("WordNet directory not found") == true)
 }
+
+/// A hierarchy file (`--hierarchy`): ids win when the file holds any of the dump's wnids, names
+/// otherwise; a class found neither way, or a name matching two nodes, is refused at once.
+@Test func classesMatchAHierarchyFileByWnidThenName() throws {
+    let file = try CustomHierarchy(text: "# levels: root family leaf\nall\nf1\tall\nf2\tall\nn00000001\tf1\nn00000002\tf1\nn00000003\tf2\nBlue_Jay\tf2\nblue_jay\tf1\n", source: "h.txt")
+    func resolve(_ classes: ClassList) throws -> ClassResolution {
+        try ClassResolution(classes: classes, file: "d.h5", wordNet: file)
+    }
+    func message(_ classes: ClassList) -> String {
+        do { _ = try resolve(classes); return "accepted" } catch { return "\(error)" }
+    }
+    // Ids win over names that would match other nodes.
+    let byID = try resolve(ClassList(wnids: ["n00000001", "n00000002", "n00000003"], names: ["a", "b", "c"]))
+    #expect(byID.lookup.ids == ["n00000001", "n00000002", "n00000003"])
+    #expect(byID.customHierarchy != nil && byID.hasWordNet)
+    #expect(try byID.members(of: .sameAtLevel("family"), target: 0) == [1])
+    #expect(try byID.members(of: .lcaDepthAtMost(0), target: 0) == [2])
+    // No wnid in the file: names, exactly or in any case with spaces.
+    let byName = try resolve(ClassList(wnids: ["n09999991", "n09999992"], names: ["Blue_Jay", "n00000003"]))
+    #expect(byName.lookup.ids == ["Blue_Jay", "n00000003"])
+    #expect(try byName.members(of: .siblings, target: 0) == [1])
+    #expect(message(ClassList(wnids: ["n00000001", "n09999999"])) ==
+            "d.h5: /classes/wnid: class 1 'n09999999' is not a node of the hierarchy h.txt (which holds other wnids of the dump); add it to the hierarchy file, or give the hierarchy the dump was made for")
+    #expect(message(ClassList(names: ["n00000001", "Steller's jay"])) ==
+            "d.h5: /classes/name: class 1 'Steller's jay' is not a node of the hierarchy h.txt; add it to the hierarchy file, or give the hierarchy the dump was made for")
+    #expect(message(ClassList(names: ["blue jay"])) ==
+            "d.h5: /classes/name: class 0 'blue jay' matches several nodes of the hierarchy h.txt: Blue_Jay, blue_jay")
+    #expect(message(ClassList(names: ["Blue_Jay", "n00000001", "n00000001 "])) ==
+            "d.h5: /classes/name: classes 1 'n00000001' and 2 'n00000001 ' match the same node 'n00000001' of the hierarchy h.txt; give each class its own node")
+    // The WordNet presets are refused with a file.
+    #expect(throws: (any Error).self) { try byID.resolve(SetPreset.retrievers) }
+}

@@ -11,7 +11,7 @@ import pytest
 import make_corpus
 import reference_check
 
-KINDS = {"dump", "projection", "wordnet", "centroids"}
+KINDS = {"dump", "projection", "wordnet", "centroids", "hierarchy"}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,8 @@ def test_deterministic_and_small(corpus, tmp_path):
     out, _ = corpus
     make_corpus.make(tmp_path)
     assert digest(tmp_path) == digest(out)
-    assert all(p.stat().st_size < 64 * 1024 for p in out.rglob("*") if p.is_file())
+    # The inputs are small; the index (corpus.json) grows with every case and is not an input.
+    assert all(p.stat().st_size < 64 * 1024 for p in out.rglob("*") if p.is_file() and p.name != "corpus.json")
 
 
 @pytest.mark.parametrize("name", [

@@ -29,6 +29,37 @@ import Testing
         #expect(message.hasPrefix("set rule: 'path=3': unknown comparison; expected siblings"))
     }
 
+    @Test func namedRulesParseAndPrintBack() throws {
+        #expect(try SetRule(parsing: "same:genus") == .sameAtLevel("genus"))
+        #expect(try SetRule(parsing: " not-same: order ") == .notSameAtLevel("order"))
+        #expect(try SetRule(parsing: "under:Icteridae") == .under("Icteridae"))
+        #expect(try SetRule(parsing: "under:colubrid snake") == .under("colubrid snake"))
+        #expect(try SetRule(parsing: "not-under:n02099029") == .notUnder("n02099029"))
+        for text in ["same:genus", "not-same:order", "under:Icteridae", "not-under:n02099029"] {
+            #expect(try SetRule(parsing: text).description == text)
+        }
+        for bad in ["same:", "under: ", "not-under:a,b", "same:genus,species"] {
+            #expect(throws: TaxonomyError.self, "\(bad)") { try SetRule(parsing: bad) }
+        }
+    }
+
+    /// under: works on WordNet by wnid or lemma; same: needs declared levels, which WordNet has not.
+    @Test func namedRulesOnWordNet() throws {
+        #expect(try SetRule.under("retriever").members(of: chesapeake, in: imagenet) == [205, 206, 207, 208])
+        #expect(try SetRule.under("n01727646").members(of: thunder, in: imagenet) == Array(53...60))
+        #expect(try SetRule.under("colubrid snake").members(of: thunder, in: imagenet) == Array(53...60))
+        let notAnimals = try SetRule.notUnder("animal").members(of: chesapeake, in: imagenet)
+        #expect(notAnimals.allSatisfy { $0 >= 398 } && notAnimals.count == 1000 - 398)
+        #expect(try imagenet.indices(under: "retriever") == [205, 206, 207, 208, 209])
+        #expect(throws: TaxonomyError.unknownLevel("genus", known: nil, source: "set rule 'same:genus'")) {
+            try SetRule.sameAtLevel("genus").members(of: chesapeake, in: imagenet)
+        }
+        #expect(throws: TaxonomyError.self) { try SetRule.under("crane").members(of: chesapeake, in: imagenet) }  // a bird and a machine
+        #expect(throws: TaxonomyError.unknownNode("qwertyuiop", source: "set rule 'under:qwertyuiop'")) {
+            try SetRule.under("qwertyuiop").members(of: chesapeake, in: imagenet)
+        }
+    }
+
     @Test func siblingsOfRetrieverAndSnake() throws {
         #expect(try SetRule.siblings.members(of: chesapeake, in: imagenet) == [205, 206, 207, 208])
         // All nine ImageNet colubrids are direct children of colubrid snake.

@@ -18,7 +18,7 @@ public struct ClassResolution: Sendable {
     public let classes: ClassList
     /// The lookup over WordNet (when every wnid is in it) or over the dump's ids and names alone.
     public let lookup: ClassLookup
-    /// Whether the lookup is backed by WordNet.
+    /// Whether the lookup is backed by a hierarchy: WordNet, or a hierarchy file (``customHierarchy``).
     public let hasWordNet: Bool
     /// The dump's wnids that WordNet does not know (empty when it knows them all or there are none).
     public let unknownWnids: [String]
@@ -29,31 +29,87 @@ public struct ClassResolution: Sendable {
     /// Why WordNet could not be opened for classes with wnids; thrown when something needs it.
     let wordNetFailure: (any Error)?
 
-    /// Resolves `classes` (read from `file`) against `wordNet`; `wordNet` is only consulted when
-    /// the classes have wnids. Wnids unknown to WordNet fall back to a flat lookup over the
-    /// dump's ids and names (no class is dropped); ``unknownWnids`` lists them. When `wordNet`
-    /// throws, its error is kept and thrown by the first question that needs WordNet (a lemma, a
-    /// rule, a preset): indices, ids and the dump's names resolve without it.
-    public init(classes: ClassList, file: String, wordNet: @autoclosure () throws -> WordNet) throws {
+    /// Resolves `classes` (read from `file`) against `wordNet`: WordNet, or a hierarchy file
+    /// (``CustomHierarchy``, from `--hierarchy`). WordNet is matched by the dump's wnids; wnids
+    /// unknown to WordNet fall back to a flat lookup over the dump's ids and names (no class is
+    /// dropped); ``unknownWnids`` lists them. When WordNet cannot be opened its error is kept and
+    /// thrown by the first question that needs WordNet (a lemma, a rule, a preset): indices, ids and
+    /// the dump's names resolve without it. A hierarchy file is matched strictly
+    /// (``matchClasses(_:file:to:)``) and any problem with it is thrown here.
+    public init(classes: ClassList, file: String, wordNet: @autoclosure () throws -> any Hierarchy) throws {
         self.classes = classes
         self.file = file
         let ownIDs = classes.wnids ?? classes.names ?? []
         let own = try ClassLookup(ids: ownIDs, hierarchy: FlatHierarchy(ids: ownIDs, names: classes.wnids == nil ? nil : classes.names))
         ownLookup = own
         var lookup = own, unknown: [String] = [], failure: (any Error)? = nil
-        if let wnids = classes.wnids {
-            // A missing or corrupt WordNet is the user's to fix only if something needs it.
-            var net: WordNet?
-            do { net = try wordNet() } catch let error as TaxonomyError { failure = error }
-            if let net {
-                unknown = wnids.filter { !net.contains($0) }
-                if unknown.isEmpty { lookup = try ClassLookup(ids: wnids, hierarchy: net) }
-            }
+        // A missing or corrupt WordNet is the user's to fix only if something needs it; a
+        // hierarchy file the user named is always checked.
+        var hierarchy: (any Hierarchy)?
+        do { hierarchy = try wordNet() } catch let error as TaxonomyError where !error.isHierarchyFile { failure = error }
+        var custom: CustomHierarchy?
+        if let file = hierarchy as? CustomHierarchy {
+            custom = file
+            lookup = try ClassLookup(ids: try Self.matchClasses(classes, file: self.file, to: file), hierarchy: file)
+        } else if let wnids = classes.wnids, let net = hierarchy {
+            unknown = wnids.filter { !net.contains($0) }
+            if unknown.isEmpty { lookup = try ClassLookup(ids: wnids, hierarchy: net) }
+        } else if classes.wnids == nil {
+            failure = nil  // no wnids: WordNet was never needed
         }
         self.lookup = lookup
-        hasWordNet = classes.wnids != nil && failure == nil && unknown.isEmpty
+        customHierarchy = custom
+        hasWordNet = custom != nil || (classes.wnids != nil && failure == nil && unknown.isEmpty)
         unknownWnids = unknown
         wordNetFailure = failure
+    }
+
+    /// The hierarchy file the classes were matched to (`--hierarchy`), if any.
+    public let customHierarchy: CustomHierarchy?
+
+    /// The node of `hierarchy` for each class: by `/classes/wnid` when the dump has them and the
+    /// file holds any of them (ids win; then every wnid must be a node), else by `/classes/name`
+    /// (the node's id exactly, else in any case with spaces or underscores). A class found neither
+    /// way is refused, naming it, the dump and the hierarchy file.
+    public static func matchClasses(_ classes: ClassList, file: String, to hierarchy: CustomHierarchy) throws -> [String] {
+        if let wnids = classes.wnids, wnids.contains(where: hierarchy.contains) {
+            if let missing = wnids.enumerated().first(where: { !hierarchy.contains($0.element) }) {
+                throw InputError(file: file, object: "/classes/wnid",
+                                 message: "class \(missing.offset) '\(missing.element)' is not a node of the hierarchy \(hierarchy.source) (which holds other wnids of the dump)",
+                                 fix: "add it to the hierarchy file, or give the hierarchy the dump was made for")
+            }
+            return wnids
+        }
+        guard let names = classes.names else {
+            throw InputError(file: file, object: "/classes/wnid",
+                             message: "class 0 '\(classes.wnids?.first ?? "")' is not a node of the hierarchy \(hierarchy.source), and the dump has no /classes/name to match by",
+                             fix: "add the classes to the hierarchy file")
+        }
+        let matched = try names.enumerated().map { k, name in
+            let found = hierarchy.nodeIDs(matching: name)
+            guard found.count == 1 else {
+                let object = classes.wnids == nil ? "/classes/name" : "/classes/wnid and /classes/name"
+                if found.isEmpty {
+                    throw InputError(file: file, object: object,
+                                     message: "class \(k) '\(name)' is not a node of the hierarchy \(hierarchy.source)",
+                                     fix: "add it to the hierarchy file, or give the hierarchy the dump was made for")
+                }
+                throw InputError(file: file, object: "/classes/name",
+                                 message: "class \(k) '\(name)' matches several nodes of the hierarchy \(hierarchy.source): \(found.joined(separator: ", "))")
+            }
+            return found[0]
+        }
+        // Two classes on one node would be one class to every rule (and each other's duplicate).
+        var first: [String: Int] = [:]
+        for (k, node) in matched.enumerated() {
+            if let j = first[node] {
+                throw InputError(file: file, object: "/classes/name",
+                                 message: "classes \(j) '\(names[j])' and \(k) '\(names[k])' match the same node '\(node)' of the hierarchy \(hierarchy.source)",
+                                 fix: "give each class its own node")
+            }
+            first[node] = k
+        }
+        return matched
     }
 
     /// Why WordNet cannot be used for these classes: WordNet's own error when it could not be
@@ -103,6 +159,14 @@ public struct ClassResolution: Sendable {
         }
     }
 
+    /// The classes at or below the node `name` names (`--targets under:NODE`), ascending; needs a hierarchy.
+    public func classes(under name: String) throws -> [Int] {
+        guard hasWordNet else {
+            throw withoutWordNet("'under:\(name)'", fix: "give explicit class lists (names or indices) to --targets")
+        }
+        return try lookup.indices(under: name)
+    }
+
     /// The members of `rule` for `target`; throws when the rule needs WordNet and the dump has no wnids.
     public func members(of rule: SetRule, target: Int) throws -> [Int] {
         if case .explicit = rule {} else if !hasWordNet {
@@ -113,6 +177,11 @@ public struct ClassResolution: Sendable {
 
     /// The preset's targets and sets as class indices; throws when the dump has no wnids.
     public func resolve(_ preset: SetPreset) throws -> [(target: Int, s1: [Int], s2: [Int])] {
+        if let customHierarchy {
+            throw InputError(file: customHierarchy.source, object: "--targets \(preset.name)",
+                             message: "is a preset of WordNet wnids (--targets defaults to retrievers,snakes), which a hierarchy file does not hold",
+                             fix: "give --targets all, under:NODE or a class list, with rules such as --s1 same:LEVEL")
+        }
         guard hasWordNet else {
             throw withoutWordNet("the preset '\(preset.name)' (given as wnids)", fix: "give --targets, --s1 and --s2 as names or indices")
         }

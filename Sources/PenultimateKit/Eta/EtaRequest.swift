@@ -7,7 +7,8 @@ import Taxonomy
 public struct EtaRequest: Sendable {
     /// The splits, in column order (the paper's: train, val).
     public var splits: [String]
-    /// Target items: preset names (`retrievers`, `snakes`), `all`, or classes (wnid, lemma, index).
+    /// Target items: preset names (`retrievers`, `snakes`), `all`, `under:NODE` (every class at or
+    /// below a node of the hierarchy), or classes (wnid, lemma, index).
     public var targets: [String]
     /// Overrides S1 (for presets too); nil: the preset's S1, or ``defaultS1``.
     public var s1: SetRule?
@@ -37,6 +38,13 @@ public struct EtaRequest: Sendable {
     /// the snakes meet. For a retriever this keeps the snakes, birds, fish and every non-animal and
     /// drops every other mammal; for a snake it keeps the retrievers and drops the other reptiles.
     public static let defaultS2 = SetRule.lcaDepthAtMost(8)
+    /// S2 outside presets when classes come from a hierarchy file (`--hierarchy`): classes that meet
+    /// the target only at the root (for CUB-style files, another order). WordNet's depth 8 means
+    /// nothing in a file whose leaves are at depth 4.
+    public static let hierarchyFileDefaultS2 = SetRule.lcaDepthAtMost(0)
+    /// The S2 of targets outside presets when ``s2`` is nil: ``defaultS2``, or
+    /// ``hierarchyFileDefaultS2`` under a hierarchy file.
+    public var fallbackS2 = EtaRequest.defaultS2
 
     /// A request with the defaults of the command line.
     public init(splits: [String] = ["train", "val"], targets: [String] = ["retrievers", "snakes"],
@@ -72,7 +80,7 @@ public struct EtaRequest: Sendable {
 
     /// How S2 was chosen, for the report.
     public var s2Description: String {
-        s2.map { "\($0)" } ?? (usesPresets ? "preset: the five classes of the other family" + (hasPlainTargets ? "; others: \(Self.defaultS2)" : "") : "\(Self.defaultS2)")
+        s2.map { "\($0)" } ?? (usesPresets ? "preset: the five classes of the other family" + (hasPlainTargets ? "; others: \(fallbackS2)" : "") : "\(fallbackS2)")
     }
 
     private var usesPresets: Bool { targets.contains { item in SetPreset.all.contains { $0.name == item } } }
@@ -90,6 +98,9 @@ public struct EtaTarget: Sendable, Equatable {
 }
 
 extension EtaRequest {
+    /// `--targets under:NODE`: every class at or below NODE.
+    public static let underPrefix = "under:"
+
     /// The targets with their sets, in request order (duplicates dropped). Outside `all`, an empty
     /// set is an error; under `all` it is kept and the target is reported as skipped.
     public func resolveTargets(in classes: ClassResolution) throws -> [EtaTarget] {
@@ -100,7 +111,7 @@ extension EtaRequest {
             let s1 = try s1.map { try classes.members(of: $0, target: target) } ?? presetS1
                 ?? classes.members(of: Self.defaultS1, target: target)
             let s2 = try s2.map { try classes.members(of: $0, target: target) } ?? presetS2
-                ?? classes.members(of: Self.defaultS2, target: target)
+                ?? classes.members(of: fallbackS2, target: target)
             if !isAllTargets {
                 for (name, set) in [("S1", s1), ("S2", s2)] where set.isEmpty {
                     throw InputError(file: classes.file, object: "\(name) of target \(classes.id(target)) (\(classes.name(target)))",
@@ -117,6 +128,13 @@ extension EtaRequest {
         for item in targets {
             if let preset = SetPreset.all.first(where: { $0.name == item }) {
                 for entry in try classes.resolve(preset) { try add(entry.target, presetS1: entry.s1, presetS2: entry.s2) }
+            } else if item.hasPrefix(Self.underPrefix) {
+                let node = String(item.dropFirst(Self.underPrefix.count)).trimmingCharacters(in: .whitespaces)
+                let members = try classes.classes(under: node)
+                guard !members.isEmpty else {
+                    throw InputError(file: classes.file, object: "--targets \(item)", message: "no class of the dump is at or below '\(node)'")
+                }
+                for k in members { try add(k, presetS1: nil, presetS2: nil) }
             } else {
                 try add(try classes.index(of: item), presetS1: nil, presetS2: nil)
             }

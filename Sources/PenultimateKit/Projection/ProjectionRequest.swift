@@ -30,6 +30,8 @@ public struct ProjectionRequest: Sendable {
     public var selection: SampleSelection
     /// WordNet directory for lemma lookup and display names (nil: `PENULTIMATE_WORDNET` or the default).
     public var wordnetDirectory: String?
+    /// A hierarchy file (`--hierarchy`) to match the classes to instead of WordNet.
+    public var hierarchyFile: String?
     /// qr-pca: the train rows whose projections (with the train centroids) fit the PCA; nil uses
     /// ``selection``. Lets `--split val --per-class 50` share the PCA of `--split train --per-class 150`.
     public var fitSelection: SampleSelection?
@@ -258,7 +260,8 @@ extension ProjectionRequest {
     /// the same class in both tools. WordNet is opened only when the dump lists wnids, and needed only
     /// for a lemma the dump's own list does not hold.
     func classResolution(dump: Dump, path: String) throws -> ClassResolution {
-        try ClassResolution(classes: dump.classes, file: path, wordNet: try WordNet(directory: wordnetDirectory))
+        try ClassResolution(classes: dump.classes, file: path,
+                            wordNet: try hierarchyFile.map { try CustomHierarchy(contentsOf: $0) } ?? WordNet(directory: wordnetDirectory))
     }
 
     /// Class indices for the three ids (``ClassResolution/index(of:)``): three different classes.
