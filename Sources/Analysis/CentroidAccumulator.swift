@@ -7,6 +7,13 @@
 /// The hot path is `add(rows:labels:classes:)` on unsafe buffers, over a block of `rows × dim` Floats: one pass over
 /// each row to check it (and, for unit length, to take its norm) while it is in cache, one pass adding
 /// it into its class's Double sums, all through unsafe buffers so the inner loops carry no bounds checks.
+///
+/// With `tracksSpread`, the same pass also keeps each class's sum of squared deviations from its
+/// mean, Σᵢ ‖xᵢ − c‖² (``squaredDeviations``), for `geometry`. It is not taken as Σ‖x‖² − n‖c‖²,
+/// which cancels catastrophically when the mean is large next to the spread (features after a
+/// ReLU): each block's rows of a class get their exact block mean and block sum of squared
+/// deviations (two passes over the block while it is in memory), and blocks, workers and shards
+/// are combined by Chan et al.'s parallel update M2 = M2a + M2b + ‖δ‖² na nb / n, all in Double.
 public struct CentroidAccumulator: Sendable {
     /// How each row is transformed before it is added.
     public enum RowNormalization: String, CaseIterable, Sendable {
@@ -43,12 +50,27 @@ public struct CentroidAccumulator: Sendable {
     public private(set) var skippedNonFinite: Int = 0
     /// All-zero rows left out under unit-length normalisation (skip policy only).
     public private(set) var skippedZero: Int = 0
+    /// Per class, Σᵢ ‖xᵢ − c‖² over its rows (c its mean): only when built with `tracksSpread`,
+    /// else nil.
+    public private(set) var squaredDeviations: [Double]?
+
+    /// Whether ``squaredDeviations`` is kept.
+    public var tracksSpread: Bool { squaredDeviations != nil }
 
     /// An empty accumulator.
+    ///
+    /// - Parameter tracksSpread: also keep each class's sum of squared deviations
+    ///   (``squaredDeviations``); rows as they are only (`rowNormalization` `.none`).
     public init(classCount: Int, dim: Int, rowNormalization: RowNormalization = .none,
-                invalidRowPolicy: InvalidRowPolicy = .refuse) throws {
+                invalidRowPolicy: InvalidRowPolicy = .refuse, tracksSpread: Bool = false) throws {
         guard classCount > 0, dim > 0 else {
             throw AnalysisError.invalidArgument("centroid accumulator: class count \(classCount) and dimension \(dim) must be positive")
+        }
+        if tracksSpread {
+            guard rowNormalization == .none else {
+                throw AnalysisError.invalidArgument("centroid accumulator: the spread is kept for rows as they are, not under \(rowNormalization.rawValue) normalisation")
+            }
+            self.squaredDeviations = [Double](repeating: 0, count: classCount)
         }
         self.classCount = classCount
         self.dim = dim
@@ -148,6 +170,10 @@ public struct CentroidAccumulator: Sendable {
             for k in classes where k >= 0 && k < classCount { mask[k] = true }
             wanted = mask
         }
+        if tracksSpread {
+            try addTracked(kind, rows: rows, labels: labels, wanted: wanted)
+            return
+        }
         let dim = dim
         let unit = rowNormalization == .unitLength
         let refuse = invalidRowPolicy == .refuse
@@ -223,6 +249,18 @@ public struct CentroidAccumulator: Sendable {
         let (nonFinite, o1) = skippedNonFinite.addingReportingOverflow(other.skippedNonFinite)
         let (zero, o2) = skippedZero.addingReportingOverflow(other.skippedZero)
         guard !o1, !o2 else { throw AnalysisError.invalidArgument("merging centroid sums: the skipped-row counts overflow") }
+        guard tracksSpread == other.tracksSpread else {
+            throw AnalysisError.incompatible("merging centroid sums: one keeps the spread and the other does not")
+        }
+        if var mine = squaredDeviations, let theirs = other.squaredDeviations {
+            // Chan et al.: needs both sides' means, so before the sums are added.
+            for k in 0..<classCount {
+                mine[k] = Self.combinedSquaredDeviations(
+                    mine[k], count: counts[k], sum: sums[(k * dim)..<((k + 1) * dim)],
+                    theirs[k], otherCount: other.counts[k], otherSum: other.sums[(k * dim)..<((k + 1) * dim)])
+            }
+            squaredDeviations = mine
+        }
         sums.withUnsafeMutableBufferPointer { mine in
             other.sums.withUnsafeBufferPointer { theirs in
                 for i in 0..<mine.count { mine[i] += theirs[i] }
@@ -231,6 +269,97 @@ public struct CentroidAccumulator: Sendable {
         counts = merged
         skippedNonFinite = nonFinite
         skippedZero = zero
+    }
+
+    /// Chan et al.'s parallel update of a sum of squared deviations: two groups of `count` and
+    /// `otherCount` rows with sums `sum`, `otherSum` and squared deviations `m2a`, `m2b` together
+    /// have m2a + m2b + ‖δ‖² na nb / (na + nb), δ the difference of their means.
+    static func combinedSquaredDeviations(_ m2a: Double, count na: Int, sum: ArraySlice<Double>,
+                                          _ m2b: Double, otherCount nb: Int, otherSum: ArraySlice<Double>) -> Double {
+        if nb == 0 { return m2a }
+        if na == 0 { return m2b }
+        let inverseA = 1 / Double(na), inverseB = 1 / Double(nb)
+        var squared = 0.0
+        for (a, b) in zip(sum, otherSum) {
+            let delta = b * inverseB - a * inverseA
+            squared += delta * delta
+        }
+        return m2a + m2b + squared * (Double(na) * Double(nb) / (Double(na) + Double(nb)))
+    }
+
+    /// The block add with spread tracking: per class of the block, the exact block mean (pass 1
+    /// sums the block's rows apart from the running sums), the block's squared deviations from it
+    /// (pass 2, the rows again while in memory), then Chan's update into the running state.
+    private mutating func addTracked<Kind: RowKind>(_ kind: Kind.Type, rows: UnsafeBufferPointer<Kind.Element>,
+                                                   labels: UnsafeBufferPointer<Int32>, wanted: [Bool]?) throws {
+        let n = labels.count, dim = dim
+        guard let base = rows.baseAddress else { return }
+        let refuse = invalidRowPolicy == .refuse
+        // Rows of the block that are added, and each touched class's slot in the block's buffers.
+        var used: [Int] = []
+        used.reserveCapacity(n)
+        var slotOf: [Int: Int] = [:]
+        var touched: [Int] = []
+        var nonFinite = 0, firstBad = -1
+        for r in 0..<n {
+            let label = Int(labels[r])
+            if let wanted, !wanted[label] { continue }
+            if !Kind.isFinite(base + r * dim, dim) {
+                nonFinite += 1
+                if firstBad < 0 { firstBad = r }
+                continue
+            }
+            used.append(r)
+            if slotOf[label] == nil { slotOf[label] = touched.count; touched.append(label) }
+        }
+        if refuse && firstBad >= 0 { throw AnalysisError.nonFiniteRows(count: nonFinite, firstRow: firstBad) }
+        skippedNonFinite += nonFinite
+        if used.isEmpty { return }
+        var blockSums = [Double](repeating: 0, count: touched.count * dim)
+        var blockMeans = [Double](repeating: 0, count: touched.count * dim)
+        var blockCounts = [Int](repeating: 0, count: touched.count)
+        var blockM2 = [Double](repeating: 0, count: touched.count)
+        let scratch = Kind.needsScratch ? UnsafeMutablePointer<Float>.allocate(capacity: dim) : nil
+        defer { scratch?.deallocate() }
+        blockSums.withUnsafeMutableBufferPointer { sumBuffer in
+            let sumBase = sumBuffer.baseAddress!
+            for r in used {
+                let slot = slotOf[Int(labels[r])]!
+                Kind.add(base + r * dim, into: sumBase + slot * dim, dim)
+                blockCounts[slot] += 1
+            }
+        }
+        for slot in 0..<touched.count {
+            let inverse = 1 / Double(blockCounts[slot])
+            for j in 0..<dim { blockMeans[slot * dim + j] = blockSums[slot * dim + j] * inverse }
+        }
+        blockMeans.withUnsafeBufferPointer { meanBuffer in
+            let meanBase = meanBuffer.baseAddress!
+            for r in used {
+                let slot = slotOf[Int(labels[r])]!
+                let row = Kind.floats(base + r * dim, dim, scratch: scratch)
+                let mean = meanBase + slot * dim
+                var s0 = 0.0, s1 = 0.0
+                var j = 0
+                while j + 2 <= dim {
+                    let a = Double(row[j]) - mean[j], b = Double(row[j + 1]) - mean[j + 1]
+                    s0 += a * a; s1 += b * b
+                    j += 2
+                }
+                if j < dim { let a = Double(row[j]) - mean[j]; s0 += a * a }
+                blockM2[slot] += s0 + s1
+            }
+        }
+        var m2 = squaredDeviations!
+        for (slot, k) in touched.enumerated() {
+            let range = (k * dim)..<((k + 1) * dim)
+            m2[k] = Self.combinedSquaredDeviations(m2[k], count: counts[k], sum: sums[range],
+                                                   blockM2[slot], otherCount: blockCounts[slot],
+                                                   otherSum: blockSums[(slot * dim)..<((slot + 1) * dim)])
+            for j in 0..<dim { sums[k * dim + j] += blockSums[slot * dim + j] }
+            counts[k] += blockCounts[slot]
+        }
+        squaredDeviations = m2
     }
 
     /// The class means: sums divided by counts. A class without rows gets a zero row and count 0.
