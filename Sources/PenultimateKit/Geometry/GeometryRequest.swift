@@ -62,6 +62,7 @@ public struct GeometryRequest: Sendable {
             let universe = try resolveClasses(dump: dump, path: path, hierarchy: hierarchy)
             for split in splits.isEmpty ? dump.splitNames : splits {
                 let reader = try dump.split(split)
+                guard reader.rows > 0 else { throw InputError.emptySplit(path: path, split: split) }
                 let progress = showProgress ? ProgressMeter("\(path) \(split) rows", total: reader.rows) : nil
                 let accumulator = try CentroidPass.run(dump: dump, split: split, invalidRows: skipNonFinite ? .skip : .refuse,
                                                        progress: progress, tracksSpread: true, classes: universe.map(Set.init))
@@ -90,7 +91,10 @@ public struct GeometryRequest: Sendable {
         let resolution = try ClassResolution(classes: dump.classes, file: path, wordNet: try Self.wordNet(hierarchy()))
         var indices: [Int] = []
         for text in classes {
-            let k = try resolution.index(of: text)
+            let k: Int
+            do { k = try resolution.index(of: text) } catch let error as TaxonomyError {
+                throw InputError(file: path, object: "/classes", message: "--classes \"\(text)\": \(error)")
+            }
             if let first = indices.firstIndex(of: k) {
                 throw InputError(file: path, object: "/classes", message: "--classes names class \(resolution.id(k)) twice (\"\(classes[first])\" and \"\(text)\")")
             }
