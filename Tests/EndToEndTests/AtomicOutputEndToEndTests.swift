@@ -199,6 +199,7 @@ let outputTargetRuns: [(tool: String, arguments: @Sendable (String) -> [String])
     ("eta", { ["--t1", "X.h5", "--t2", "Y.h5", "--targets", "0", "--s1", "1", "--s2", "2", "-o", $0] }),
     ("eta", { ["centroids", "X.h5", "--split", "train", "-o", $0] }),
     ("project", { ["X.h5", "--classes", "0,1,2", "-o", $0] }),
+    ("geometry", { ["X.h5", "--split", "val", "--format", "json", "-o", $0] }),
 ]
 
 func fileType(_ path: String) -> mode_t {

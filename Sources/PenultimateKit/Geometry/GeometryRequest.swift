@@ -41,7 +41,7 @@ public struct GeometryRequest: Sendable {
             "within_between": "within / between, trace form weighted by rows: within = sum_c sum_i ||x_i - c_c||^2 / N, between = sum_c n_c ||c_c - mu||^2 / N, mu the mean of the N rows of the measured classes",
             "classes": classes.map { "the \($0.count) classes of --classes: nearest, mean_ratio and within_between among them only" }
                 ?? "every class of the dump (classes without rows in a split are listed with null values)",
-            "rows": "features as stored, no normalisation (ratios are scale-free); " + (skipNonFinite ? "rows holding NaN or infinity left out and counted" : "a split with rows holding NaN or infinity is refused"),
+            "rows": "features as stored, no normalisation (ratios are scale-free); " + (skipNonFinite ? "rows holding NaN/Inf left out and counted" : "a split with rows holding NaN/Inf is refused"),
             "numerics": "one streaming pass in Double: per block and class the exact mean and squared deviations, combined by Chan et al.'s update M2 = M2a + M2b + ||delta||^2 na nb / n",
             "splits": "one model entry per file and split",
         ]
@@ -77,7 +77,7 @@ public struct GeometryRequest: Sendable {
                     provenance.setConvention("coverage \(path) \(split)", coverage!)
                 }
                 if accumulator.skippedNonFinite > 0 {
-                    provenance.setConvention("skipped rows \(path) \(split)", "\(accumulator.skippedNonFinite) (NaN or infinity)")
+                    provenance.setConvention("skipped rows \(path) \(split)", "\(accumulator.skippedNonFinite) (NaN/Inf)")
                 }
                 models.append(model(geometry, dump: dump, path: path, split: split, coverage: coverage))
             }
