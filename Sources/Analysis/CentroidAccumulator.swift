@@ -11,9 +11,9 @@
 /// With `tracksSpread`, the same pass also keeps each class's sum of squared deviations from its
 /// mean, Σᵢ ‖xᵢ − c‖² (``squaredDeviations``), for `geometry`. It is not taken as Σ‖x‖² − n‖c‖²,
 /// which cancels catastrophically when the mean is large next to the spread (features after a
-/// ReLU): each block's rows of a class get their exact block mean and block sum of squared
-/// deviations (two passes over the block while it is in memory), and blocks, workers and shards
-/// are combined by Chan et al.'s parallel update M2 = M2a + M2b + ‖δ‖² na nb / n, all in Double.
+/// ReLU). Chan et al.'s parallel update M2 = M2a + M2b + ‖δ‖² na nb / n combines the parts, all in
+/// Double: each row into its class (a part of one row: M2 += (x − m_old)·(x − m_new), in the loop
+/// that adds it to the sums), then workers and shards in ``merge(_:)``.
 public struct CentroidAccumulator: Sendable {
     /// How each row is transformed before it is added.
     public enum RowNormalization: String, CaseIterable, Sendable {
@@ -287,79 +287,68 @@ public struct CentroidAccumulator: Sendable {
         return m2a + m2b + squared * (Double(na) * Double(nb) / (Double(na) + Double(nb)))
     }
 
-    /// The block add with spread tracking: per class of the block, the exact block mean (pass 1
-    /// sums the block's rows apart from the running sums), the block's squared deviations from it
-    /// (pass 2, the rows again while in memory), then Chan's update into the running state.
+    /// The block add with spread tracking: one pass over the rows, each row a block of one for
+    /// Chan's update (its exact mean is the row, its squared deviation 0), so with n rows before,
+    /// M2 += ‖x − m‖² · n / (n + 1) = (x − m_old)·(x − m_new), m from the running sums; the sums are
+    /// updated in the same loop. Blocks of many rows of one class were tried first (exact block
+    /// mean and deviations, then Chan): with 1000 classes a block holds about one row per class,
+    /// and the per-block buffers made the pass 2.8 times slower than the centroid pass.
     private mutating func addTracked<Kind: RowKind>(_ kind: Kind.Type, rows: UnsafeBufferPointer<Kind.Element>,
                                                    labels: UnsafeBufferPointer<Int32>, wanted: [Bool]?) throws {
         let n = labels.count, dim = dim
         guard let base = rows.baseAddress else { return }
         let refuse = invalidRowPolicy == .refuse
-        // Rows of the block that are added, and each touched class's slot in the block's buffers.
-        var used: [Int] = []
-        used.reserveCapacity(n)
-        var slotOf: [Int: Int] = [:]
-        var touched: [Int] = []
         var nonFinite = 0, firstBad = -1
-        for r in 0..<n {
-            let label = Int(labels[r])
-            if let wanted, !wanted[label] { continue }
-            if !Kind.isFinite(base + r * dim, dim) {
-                nonFinite += 1
-                if firstBad < 0 { firstBad = r }
-                continue
+        let scratch = Kind.needsScratch ? UnsafeMutablePointer<Float>.allocate(capacity: dim) : nil
+        defer { scratch?.deallocate() }
+        var m2 = squaredDeviations!
+        squaredDeviations = nil  // no copy on write while m2 is updated
+        defer { squaredDeviations = m2 }
+        sums.withUnsafeMutableBufferPointer { sumBuffer in
+            counts.withUnsafeMutableBufferPointer { countBuffer in
+                let sumBase = sumBuffer.baseAddress!
+                for r in 0..<n {
+                    let label = Int(labels[r])
+                    if let wanted, !wanted[label] { continue }
+                    let row = base + r * dim
+                    if !Kind.isFinite(row, dim) {
+                        nonFinite += 1
+                        if firstBad < 0 { firstBad = r }
+                        continue
+                    }
+                    // A refused block is only scanned (to count its bad rows) after the first bad row.
+                    if refuse && firstBad >= 0 { continue }
+                    let x = Kind.floats(row, dim, scratch: scratch)
+                    let sum = sumBase + label * dim
+                    let before = countBuffer[label]
+                    if before == 0 {
+                        for j in 0..<dim { sum[j] += Double(x[j]) }
+                    } else {
+                        let inverseOld = 1 / Double(before), inverseNew = 1 / Double(before + 1)
+                        var a0 = 0.0, a1 = 0.0
+                        var j = 0
+                        while j + 2 <= dim {
+                            let x0 = Double(x[j]), x1 = Double(x[j + 1])
+                            let s0 = sum[j], s1 = sum[j + 1]
+                            let n0 = s0 + x0, n1 = s1 + x1
+                            a0 += (x0 - s0 * inverseOld) * (x0 - n0 * inverseNew)
+                            a1 += (x1 - s1 * inverseOld) * (x1 - n1 * inverseNew)
+                            sum[j] = n0; sum[j + 1] = n1
+                            j += 2
+                        }
+                        if j < dim {
+                            let x0 = Double(x[j]), s0 = sum[j], n0 = s0 + x0
+                            a0 += (x0 - s0 * inverseOld) * (x0 - n0 * inverseNew)
+                            sum[j] = n0
+                        }
+                        m2[label] += a0 + a1
+                    }
+                    countBuffer[label] += 1
+                }
             }
-            used.append(r)
-            if slotOf[label] == nil { slotOf[label] = touched.count; touched.append(label) }
         }
         if refuse && firstBad >= 0 { throw AnalysisError.nonFiniteRows(count: nonFinite, firstRow: firstBad) }
         skippedNonFinite += nonFinite
-        if used.isEmpty { return }
-        var blockSums = [Double](repeating: 0, count: touched.count * dim)
-        var blockMeans = [Double](repeating: 0, count: touched.count * dim)
-        var blockCounts = [Int](repeating: 0, count: touched.count)
-        var blockM2 = [Double](repeating: 0, count: touched.count)
-        let scratch = Kind.needsScratch ? UnsafeMutablePointer<Float>.allocate(capacity: dim) : nil
-        defer { scratch?.deallocate() }
-        blockSums.withUnsafeMutableBufferPointer { sumBuffer in
-            let sumBase = sumBuffer.baseAddress!
-            for r in used {
-                let slot = slotOf[Int(labels[r])]!
-                Kind.add(base + r * dim, into: sumBase + slot * dim, dim)
-                blockCounts[slot] += 1
-            }
-        }
-        for slot in 0..<touched.count {
-            let inverse = 1 / Double(blockCounts[slot])
-            for j in 0..<dim { blockMeans[slot * dim + j] = blockSums[slot * dim + j] * inverse }
-        }
-        blockMeans.withUnsafeBufferPointer { meanBuffer in
-            let meanBase = meanBuffer.baseAddress!
-            for r in used {
-                let slot = slotOf[Int(labels[r])]!
-                let row = Kind.floats(base + r * dim, dim, scratch: scratch)
-                let mean = meanBase + slot * dim
-                var s0 = 0.0, s1 = 0.0
-                var j = 0
-                while j + 2 <= dim {
-                    let a = Double(row[j]) - mean[j], b = Double(row[j + 1]) - mean[j + 1]
-                    s0 += a * a; s1 += b * b
-                    j += 2
-                }
-                if j < dim { let a = Double(row[j]) - mean[j]; s0 += a * a }
-                blockM2[slot] += s0 + s1
-            }
-        }
-        var m2 = squaredDeviations!
-        for (slot, k) in touched.enumerated() {
-            let range = (k * dim)..<((k + 1) * dim)
-            m2[k] = Self.combinedSquaredDeviations(m2[k], count: counts[k], sum: sums[range],
-                                                   blockM2[slot], otherCount: blockCounts[slot],
-                                                   otherSum: blockSums[(slot * dim)..<((slot + 1) * dim)])
-            for j in 0..<dim { sums[k * dim + j] += blockSums[slot * dim + j] }
-            counts[k] += blockCounts[slot]
-        }
-        squaredDeviations = m2
     }
 
     /// The class means: sums divided by counts. A class without rows gets a zero row and count 0.

@@ -85,19 +85,24 @@ public struct ClassGeometry: Sendable, Equatable {
             let inverse = 1 / Double(counts[k])
             for j in 0..<dim { centroids[k * dim + j] = sums[k * dim + j] * inverse }
         }
-        // Nearest other class: direct differences (no ‖a‖² + ‖b‖² − 2a·b, which cancels).
+        // Nearest other class: direct differences (no ‖a‖² + ‖b‖² − 2a·b, which cancels), each
+        // pair once. Every class meets its candidates in ascending index order, and only a
+        // strictly smaller distance replaces the best, so ties go to the lower index.
         var nearest = [Int: (Int, Double)]()
+        var bestIndex = [Int](repeating: -1, count: present.count)
+        var bestSquared = [Double](repeating: .infinity, count: present.count)
         centroids.withUnsafeBufferPointer { c in
             let base = c.baseAddress!
-            for k in present {
-                var best = -1, bestSquared = Double.infinity
-                for other in present where other != k {
-                    let squared = Self.squaredDistance(base + k * dim, base + other * dim, dim)
-                    if squared < bestSquared { best = other; bestSquared = squared }
+            for a in 0..<present.count {
+                let pa = base + present[a] * dim
+                for b in (a + 1)..<max(a + 1, present.count) {
+                    let squared = Self.squaredDistance(pa, base + present[b] * dim, dim)
+                    if squared < bestSquared[a] { bestSquared[a] = squared; bestIndex[a] = present[b] }
+                    if squared < bestSquared[b] { bestSquared[b] = squared; bestIndex[b] = present[a] }
                 }
-                nearest[k] = (best, bestSquared.squareRoot())
             }
         }
+        for (a, k) in present.enumerated() { nearest[k] = (bestIndex[a], bestSquared[a].squareRoot()) }
         var results: [ClassResult] = []
         var ratioSum = 0.0, ratioCount = 0
         for k in ordered {
