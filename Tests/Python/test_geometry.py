@@ -219,3 +219,34 @@ def test_json_round_trip_through_plot(tmp_path):
                          capture_output=True, text=True)
     assert fig.returncode == 0, fig.stderr
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_nonfinite_rows_refused_or_skipped_and_counted(tmp_path):
+    rng = np.random.default_rng(9)
+    x, y = synthetic(rng, 400, 8, 4, 10.0)
+    w, b = classifier(4, 8)
+    clean = pw.write_dump(tmp_path / "clean.h5", attributes=attributes(), wnids=WNIDS[:4], weight=w, bias=b,
+                          splits={"train": {"features": x[1:], "labels": y[1:]}})
+    bad = pw.write_dump(tmp_path / "bad.h5", attributes=attributes(), wnids=WNIDS[:4], weight=w, bias=b,
+                        splits={"train": {"features": x, "labels": y}})
+    with h5py.File(bad, "r+", libver=pw.LIBVER) as f:
+        row = f["splits/train/features"][0]
+        row[3] = np.nan
+        f["splits/train/features"][0] = row
+    refused = run(bad, check=False)
+    assert refused.returncode == 65 and "1 of 400 rows hold NaN or infinity" in refused.stderr, refused.stderr
+    skipped = geometry_json(bad, "--skip-nonfinite")
+    assert any("skipped rows" in k for k in skipped["provenance"]["conventions"]), skipped["provenance"]["conventions"]
+    compare(skipped["models"][0], clean, "train")
+
+
+def test_plot_geometry_refuses_what_it_cannot_place(tmp_path):
+    out = tmp_path / "g.json"
+    run(FIXTURES[0], FIXTURES[4], "--split", "val", "--format", "json", "-o", out)
+    twice = subprocess.run([str(BIN / "plot"), "--geometry", str(out), "--geometry", str(out), "-o", str(tmp_path / "f.png")],
+                           capture_output=True, text=True)
+    assert twice.returncode == 65 and "same point" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1, twice.stderr
+    missing = subprocess.run([str(BIN / "plot"), "--geometry", str(out), "--split", "train", "-o", str(tmp_path / "f.png")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 65 and "train" in missing.stderr, missing.stderr
+    assert not (tmp_path / "f.png").exists()
