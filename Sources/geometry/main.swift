@@ -8,18 +8,21 @@ struct Geometry: ParsableCommand, RecordedOptions {
         commandName: "geometry",
         abstract: "Measure how tight and how far apart a model's classes are: spread, nearest centroid, s/d, within/between.",
         discussion: """
-        Each DUMP is one model (a dump file, or a manifest over its shards); one result per model and split,
-        all in one streaming pass per split (Double accumulation, stable for large feature means).
-        Per class: spread s = sqrt(mean ||x - c||^2) (null below 2 rows), the nearest other class's centroid
-        and its distance d (ties: lower class index), and s/d. Per model: within/between = sum_c sum_i
-        ||x_i - c_c||^2 / sum_c n_c ||c_c - mu||^2 (trace form, weighted by rows) and the mean of s/d.
-        --classes limits everything to those classes: nearest and the summary are taken among them only.
-        Features are used as stored (no --normalize: the ratios do not change with the feature scale).
+        Each DUMP is one model (a dump file, or a manifest over its shards); one result per model and \
+        split, all in one streaming pass per split (Double accumulation, stable for large feature means).
+
+        Per class: spread s = sqrt(mean ||x - c||^2) (null below 2 rows), the nearest other class's \
+        centroid and its distance d (ties: lower class index), and s/d. Per model: within/between = \
+        sum_c sum_i ||x_i - c_c||^2 / sum_c n_c ||c_c - mu||^2 (trace form, weighted by rows) and the \
+        mean of s/d. --classes limits everything to those classes: nearest and the summary are taken \
+        among them only. Features are used as stored (no --normalize: the ratios do not change with \
+        the feature scale).
 
         Example:
           geometry teacher.h5 teacher_ls.h5 student_T*.h5 --split val --format json -o geometry.json
-          geometry student_T3.h5 --classes retriever,'golden retriever',n02099849 --split train
-        """)
+          geometry student_T3.h5 --classes 'golden retriever,Labrador retriever,n02099849' --split train
+        """,
+        version: PenultimateVersion.string)
 
     @Argument(help: ArgumentHelp("Feature dumps: each a file or a manifest (one model).", valueName: "DUMP"))
     var dumps: [String] = []

@@ -30,6 +30,9 @@ let atomicPlans: [AtomicPlan] = [
     AtomicPlan(tool: "accuracy", outputName: "accuracy.json", failing: { corpus, out in
         [corpus.directory.appendingPathComponent("labels_out_of_range.h5").path, "--format", "json", "-o", out]
     }, long: { big, out in [big, "--split", "train", "--format", "json", "-o", out] }),
+    AtomicPlan(tool: "geometry", outputName: "geometry.json", failing: { corpus, out in
+        [corpus.directory.appendingPathComponent("labels_out_of_range.h5").path, "--format", "json", "-o", out]
+    }, long: { big, out in [big, "--format", "json", "-o", out] }),
     AtomicPlan(tool: "plot", outputName: "figure.png", failing: { corpus, out in
         [corpus.directory.appendingPathComponent("projection_future_version.h5").path, "-o", out]
     }, long: nil),
@@ -140,6 +143,12 @@ struct AtomicOutputEndToEndTests {
 
     @Test
     func plotKeepsOldOutputOnFailure() throws { try checkFailingRunKeepsOldOutput(atomicPlan("plot")) }
+
+    @Test
+    func geometryKeepsOldOutputOnFailure() throws { try checkFailingRunKeepsOldOutput(atomicPlan("geometry")) }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func geometryInterruptedLeavesNothing(_ signal: Int32) throws { try checkInterruptedRunLeavesNothing(atomicPlan("geometry"), signal: signal) }
 
     @Test(arguments: [SIGTERM, SIGINT])
     func etaInterruptedLeavesNothing(_ signal: Int32) throws { try checkInterruptedRunLeavesNothing(atomicPlan("eta"), signal: signal) }
