@@ -45,21 +45,24 @@ public struct ClassGeometry: Sendable, Equatable {
     /// N: rows of the universe's classes.
     public var rows: Int
 
-    /// Measures the classes `universe` (nil: all) of `accumulator`, which must keep the spread.
+    /// Measures the classes `universe` (nil: all) of `accumulator`, which must keep the spread;
+    /// `label` names a class in error messages (its index by default).
     ///
     /// - Throws: ``AnalysisError/invalidArgument(_:)`` when the accumulator does not keep the
     ///   spread, a class is out of range or repeated, fewer than two classes of the universe have
     ///   rows, or two centroids coincide (a ratio over distance 0 is not a number).
-    public init(_ accumulator: CentroidAccumulator, classes universe: [Int]? = nil) throws {
+    public init(_ accumulator: CentroidAccumulator, classes universe: [Int]? = nil,
+                label: (Int) -> String = { String($0) }) throws {
         guard let deviations = accumulator.squaredDeviations else {
             throw AnalysisError.invalidArgument("class geometry: the accumulator does not keep the spread")
         }
         try self.init(counts: accumulator.counts, sums: accumulator.sums, squaredDeviations: deviations,
-                      dim: accumulator.dim, classes: universe)
+                      dim: accumulator.dim, classes: universe, label: label)
     }
 
     /// Measures from per-class `counts`, `sums` (`classCount × dim`) and `squaredDeviations`.
-    public init(counts: [Int], sums: [Double], squaredDeviations: [Double], dim: Int, classes universe: [Int]? = nil) throws {
+    public init(counts: [Int], sums: [Double], squaredDeviations: [Double], dim: Int, classes universe: [Int]? = nil,
+                label: (Int) -> String = { String($0) }) throws {
         let classCount = counts.count
         guard dim > 0, sums.count == classCount * dim else {
             throw AnalysisError.shapeMismatch(object: "class sums", expected: classCount * max(dim, 0), actual: sums.count)
@@ -78,7 +81,7 @@ public struct ClassGeometry: Sendable, Equatable {
             throw AnalysisError.invalidArgument("class geometry: needs at least two classes with rows, found \(present.count)")
         }
         for k in present where !(squaredDeviations[k].isFinite && squaredDeviations[k] >= 0) {
-            throw AnalysisError.invalidArgument("class geometry: class \(k)'s squared deviations \(squaredDeviations[k]) are not a non-negative number")
+            throw AnalysisError.invalidArgument("class geometry: class \(label(k))'s squared deviations \(squaredDeviations[k]) are not a non-negative number")
         }
         var centroids = [Double](repeating: 0, count: classCount * dim)
         for k in present {
@@ -110,7 +113,7 @@ public struct ClassGeometry: Sendable, Equatable {
             var result = ClassResult(classIndex: k, rows: n)
             if n > 0, let (other, distance) = nearest[k] {
                 guard distance > 0 else {
-                    throw AnalysisError.invalidArgument("class geometry: classes \(k) and \(other) have the same centroid (distance 0), so spread / distance is not a number")
+                    throw AnalysisError.invalidArgument("class geometry: classes \(label(k)) and \(label(other)) have the same centroid (distance 0), so spread / distance is not a number")
                 }
                 result.nearest = other
                 result.nearestDistance = distance

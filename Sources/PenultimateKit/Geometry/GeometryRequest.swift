@@ -68,7 +68,10 @@ public struct GeometryRequest: Sendable {
                                                        progress: progress, tracksSpread: true, classes: universe.map(Set.init))
                 progress?.finish()
                 let geometry: ClassGeometry
-                do { geometry = try ClassGeometry(accumulator, classes: universe) } catch let error as AnalysisError {
+                let list = dump.classes
+                do {
+                    geometry = try ClassGeometry(accumulator, classes: universe) { k in list.wnids?[k] ?? list.names?[k] ?? String(k) }
+                } catch let error as AnalysisError {
                     throw InputError(file: path, object: "/splits/\(split)", message: Self.text(of: error))
                 }
                 var coverage: String? = nil
