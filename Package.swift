@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "plot", targets: ["plot"]),
         .executable(name: "accuracy", targets: ["accuracy"]),
         .executable(name: "minilab", targets: ["minilab"]),
+        .executable(name: "geometry", targets: ["geometry"]),
         .executable(name: "penultimate-probe", targets: ["penultimate-probe"]),
         .library(name: "PenultimateKit", targets: ["Penultimate", "PenultimateKit"]),
     ],
@@ -84,6 +85,7 @@ let package = Package(
         .executableTarget(name: "project", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "plot", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "accuracy", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "geometry", dependencies: ["Penultimate", "ToolOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "minilab", dependencies: ["Penultimate", "ToolOptions", "MiniLab", "MiniLabRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Tests

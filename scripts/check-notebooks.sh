@@ -23,13 +23,13 @@ case "${1:-}" in
 esac
 
 bin="${PENULTIMATE_BIN:-.build/release}"
-for tool in project plot eta accuracy; do
+for tool in project plot eta accuracy geometry; do
   [ -x "$bin/$tool" ] || { echo "check-notebooks: $bin/$tool not found; build first: swift build -c release" >&2; exit 1; }
 done
 python=python3; [ -x .venv/bin/python3 ] && python=.venv/bin/python3
 
 # In dependency order; reproduce_results.py reads the others' outputs.
-notebooks=(reproduce_teacher_figure reproduce_student_figure reproduce_eta reproduce_accuracy reproduce_pairs reproduce_results)
+notebooks=(reproduce_teacher_figure reproduce_student_figure reproduce_eta reproduce_accuracy reproduce_pairs reproduce_results reproduce_geometry)
 committed=notebooks-export/outputs
 
 # dump_torchvision.py needs PyTorch and torchvision (scripts/requirements-torch.txt). Without them it

@@ -29,5 +29,6 @@ Results (MiniLab fixtures; the committed copies are in notebooks-export/outputs/
   out/fig-teacher-*.png                   teachers w/o and w/ LS (qr-pca and Müller projections)
   out/fig-students-*-qr-pca.png           students, T = 1 / 3 x train/val x teacher w/o / w/ LS
   out/fig-eta-*.png, out/fig-accuracy.png η bars and accuracy against T
+  out/geometry-summary.md, out/fig-geometry-*.png   class tightness (mean s/d, within/between) across T
   out/reproduce_*.txt                     what each notebook printed, with the commands it ran
 TEXT

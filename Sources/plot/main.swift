@@ -15,6 +15,7 @@ struct Plot: ParsableCommand, RecordedOptions {
         --eta ETA.json: paired η(S1)/η(S2) bars per target, one panel per split, with CIs when present.
         --accuracy ACC.json: accuracy against T per teacher α, the teachers as flat reference lines.
         --pairs A.json [B.json ...]: mean change of pair distances against relatedness (eta pairs), one line per file.
+        --geometry GEO.json (repeatable): mean s/d and within/between of teachers and students across T.
         The format follows -o's extension; PNGs carry the dpi and a provenance text chunk.
 
         Example:
@@ -36,10 +37,13 @@ struct Plot: ParsableCommand, RecordedOptions {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Pair reports (eta pairs --format json) to draw against relatedness, one line each.", valueName: "FILE"))
     var pairs: [String] = []
 
+    @Option(help: "Geometry report (geometry --format json) to chart; repeat to combine reports.")
+    var geometry: [String] = []
+
     @Flag(help: "With --accuracy: add a Top-5 panel.")
     var top5 = false
 
-    @Option(help: ArgumentHelp("With --accuracy: the one split to chart (default val when present).", valueName: "SPLIT"),
+    @Option(help: ArgumentHelp("With --accuracy or --geometry: the one split to chart (default val when present).", valueName: "SPLIT"),
             transform: SplitName.init(parsing:))
     var split: SplitName?
 
@@ -74,9 +78,10 @@ struct Plot: ParsableCommand, RecordedOptions {
     static let dpiRange = 10.0...2400.0, inchRange = 0.5...100.0
 
     func validate() throws {
-        let modes = [!inputs.isEmpty, eta != nil, accuracy != nil, !pairs.isEmpty].filter { $0 }.count
-        guard modes == 1 else { throw ValidationError("give projection files, or --eta FILE, or --accuracy FILE, or --pairs FILE... (exactly one)") }
+        let modes = [!inputs.isEmpty, eta != nil, accuracy != nil, !pairs.isEmpty, !geometry.isEmpty].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("give projection files, or --eta FILE, or --accuracy FILE, or --pairs FILE..., or --geometry FILE (exactly one)") }
         for path in pairs { try OptionCheck.nonEmpty(path, "--pairs") }
+        for path in geometry { try OptionCheck.nonEmpty(path, "--geometry") }
         try OptionCheck.finite(dpi, "--dpi", in: Self.dpiRange)
         if let width { try OptionCheck.finite(width, "--width", in: Self.inchRange, unit: " inches") }
         if let height { try OptionCheck.finite(height, "--height", in: Self.inchRange, unit: " inches") }
@@ -104,7 +109,7 @@ struct Plot: ParsableCommand, RecordedOptions {
         runTool(name: "plot") {
             // Projection arguments may be PATH:SPLIT; both spellings are protected.
             let named = inputs.flatMap { argument in [argument] + (argument.lastIndex(of: ":").map { [String(argument[..<$0])] } ?? []) }
-            try OutputTarget.check(output, inputs: named + [eta, accuracy].compactMap { $0 } + pairs)
+            try OutputTarget.check(output, inputs: named + [eta, accuracy].compactMap { $0 } + pairs + geometry)
             let format = try OutputFormat(path: output)
             var provenance = Provenance(tool: "plot", options: self)
             let figure: Figure
@@ -118,6 +123,10 @@ struct Plot: ParsableCommand, RecordedOptions {
             } else if let accuracy {
                 try provenance.addInput(path: accuracy)
                 figure = try accuracyFigure(try AccuracyChartData.read(path: accuracy), path: accuracy, split: split?.name, top5: top5,
+                                            title: title, width: width, height: height, dpi: dpi)
+            } else if !geometry.isEmpty {
+                for path in geometry { try provenance.addInput(path: path) }
+                figure = try geometryFigure(try geometry.map { ($0, try GeometryDocument.read(path: $0)) }, split: split?.name,
                                             title: title, width: width, height: height, dpi: dpi)
             } else {
                 var panels: [ProjectionPanelInput] = []

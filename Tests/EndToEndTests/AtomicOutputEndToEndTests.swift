@@ -30,6 +30,9 @@ let atomicPlans: [AtomicPlan] = [
     AtomicPlan(tool: "accuracy", outputName: "accuracy.json", failing: { corpus, out in
         [corpus.directory.appendingPathComponent("labels_out_of_range.h5").path, "--format", "json", "-o", out]
     }, long: { big, out in [big, "--split", "train", "--format", "json", "-o", out] }),
+    AtomicPlan(tool: "geometry", outputName: "geometry.json", failing: { corpus, out in
+        [corpus.directory.appendingPathComponent("labels_out_of_range.h5").path, "--format", "json", "-o", out]
+    }, long: { big, out in [big, "--format", "json", "-o", out] }),
     AtomicPlan(tool: "plot", outputName: "figure.png", failing: { corpus, out in
         [corpus.directory.appendingPathComponent("projection_future_version.h5").path, "-o", out]
     }, long: nil),
@@ -141,6 +144,12 @@ struct AtomicOutputEndToEndTests {
     @Test
     func plotKeepsOldOutputOnFailure() throws { try checkFailingRunKeepsOldOutput(atomicPlan("plot")) }
 
+    @Test
+    func geometryKeepsOldOutputOnFailure() throws { try checkFailingRunKeepsOldOutput(atomicPlan("geometry")) }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func geometryInterruptedLeavesNothing(_ signal: Int32) throws { try checkInterruptedRunLeavesNothing(atomicPlan("geometry"), signal: signal) }
+
     @Test(arguments: [SIGTERM, SIGINT])
     func etaInterruptedLeavesNothing(_ signal: Int32) throws { try checkInterruptedRunLeavesNothing(atomicPlan("eta"), signal: signal) }
 
@@ -200,6 +209,7 @@ let outputTargetRuns: [(tool: String, arguments: @Sendable (String) -> [String])
     ("eta", { ["centroids", "X.h5", "--split", "train", "-o", $0] }),
     ("eta", { ["pairs", "--t1", "X.h5", "--t2", "Y.h5", "-o", $0] }),
     ("project", { ["X.h5", "--classes", "0,1,2", "-o", $0] }),
+    ("geometry", { ["X.h5", "--split", "val", "--format", "json", "-o", $0] }),
 ]
 
 func fileType(_ path: String) -> mode_t {

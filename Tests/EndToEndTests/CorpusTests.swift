@@ -100,6 +100,17 @@ let corpusPlans: [CorpusToolPlan] = [
         if valOnlyCases.contains(c.name) { return .either }
         return c.expect_ok ? .accept : .reject
     }),
+    // geometry on one dump (every split, every class): one pass over the features of each split.
+    CorpusToolPlan(tool: "geometry", arguments: { c, corpus, _ in
+        c.kind == "dump" && c.files.count == 1 ? corpus.paths(c) : nil
+    }, outcome: { c in
+        // centroid_coincidence: classes 0 and 1 share a centroid, so s/d is refused when one is the
+        // other's nearest (documented); class_without_rows is reported with null values.
+        if c.name == "centroid_coincidence" || c.name == "class_without_rows" || valOnlyCases.contains(c.name) { return .either }
+        // unknown_wnid: without --classes no class is looked up in WordNet.
+        if c.name == "unknown_wnid" { return .accept }
+        return c.expect_ok ? .accept : .reject
+    }),
     // plot reads projection files; a feature dump is the wrong kind of file for it.
     CorpusToolPlan(tool: "plot", arguments: { c, corpus, out in
         guard c.kind == "projection" || c.name == "valid" else { return nil }
@@ -244,6 +255,9 @@ struct CorpusTests {
 
     @Test
     func plot() throws { try runCorpus(corpusPlan("plot")) }
+
+    @Test
+    func geometry() throws { try runCorpus(corpusPlan("geometry")) }
 
     /// Without --validate, inspect describes value problems (NaN/Inf, float16 overflow) instead
     /// of refusing: exit 0, and the counts are printed as integers, never NaN as a number.

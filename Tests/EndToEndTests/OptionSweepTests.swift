@@ -93,6 +93,13 @@ let sweepOptions: [SweepOption] = [
     // accuracy
     SweepOption(tool: "accuracy", base: ["X.h5"], option: "--split", kind: .name, refused: ["all", "train,val", ","]),
     SweepOption(tool: "accuracy", base: ["X.h5"], option: "--format", kind: .checked(), refused: ["md", "tex"]),
+    // geometry (its own block, so branches adding options merge cleanly)
+    SweepOption(tool: "geometry", base: ["X.h5"], option: "--split", kind: .name, refused: [",", "train,,val", "all,val"]),
+    SweepOption(tool: "geometry", base: ["X.h5"], option: "--classes", kind: .checked(), refused: ["0", "0,,1", ",", "0,"]),
+    SweepOption(tool: "geometry", base: ["X.h5"], option: "--format", kind: .checked(), refused: ["md", "tex"]),
+    SweepOption(tool: "geometry", base: ["X.h5", "--classes", "0,1"], option: "--wordnet", kind: .name),
+    SweepOption(tool: "plot", base: ["-o", "f.png"], option: "--geometry", kind: .name),
+    SweepOption(tool: "plot", base: ["--geometry", "geo.json", "-o", "f.png"], option: "--split", kind: .name, refused: ["all", "train,val"]),
     // minilab: valid values would train for minutes, so only values that must be refused.
     SweepOption(tool: "minilab", base: ["run", "-o", "lab"], option: "--seed", kind: .checked(valid: ["0"])),
     SweepOption(tool: "minilab", base: ["run", "-o", "lab"], option: "--data-seed", kind: .checked(valid: ["0"])),
@@ -136,6 +143,8 @@ let sweepFolder: Result<OutputTargetFolder, CorpusSetupError> = {
         let folder = try OutputTargetFolder()
         let acc = try CorpusTool.run("accuracy", ["X.h5", "--format", "json", "-o", "acc.json"], timeout: 60, currentDirectory: folder.url)
         guard acc.status == 0 else { return .failure(CorpusSetupError(message: "accuracy for the plot input failed: \(acc)")) }
+        let geo = try CorpusTool.run("geometry", ["X.h5", "--format", "json", "-o", "geo.json"], timeout: 60, currentDirectory: folder.url)
+        guard geo.status == 0 else { return .failure(CorpusSetupError(message: "geometry for the plot input failed: \(geo)")) }
         // minilab -o must name a folder: a file there is refused (a valid run would train).
         try "x".write(toFile: folder.file("0"), atomically: false, encoding: .utf8)
         return .success(folder)

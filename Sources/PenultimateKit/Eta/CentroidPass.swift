@@ -25,10 +25,15 @@ public enum CentroidPass {
     ///     in the accumulator's `skippedNonFinite` / `skippedZero`. The result always carries the
     ///     skip policy (it has been checked already).
     ///   - progress: advanced by the rows read (pass nil for silence).
+    ///   - tracksSpread: also keep each class's squared deviations from its mean, in the same
+    ///     pass (`geometry`; rows as they are only).
+    ///   - classes: when given, rows of other classes are read but not added (the parallel path
+    ///     stays on: the filter is the accumulator's, not the reader's).
     public static func run(dump: Dump, split: String,
                            rowNormalization: CentroidAccumulator.RowNormalization = .none,
                            invalidRows: CentroidAccumulator.InvalidRowPolicy = .refuse,
-                           progress: ProgressMeter? = nil) throws -> CentroidAccumulator {
+                           progress: ProgressMeter? = nil, tracksSpread: Bool = false,
+                           classes: Set<Int>? = nil) throws -> CentroidAccumulator {
         let reader = try dump.split(split)
         // Always skip while reading so the error can report the split's total, not one block's.
         let (classCount, dim) = (dump.classes.count, dump.dim)
@@ -43,12 +48,12 @@ public enum CentroidPass {
         for part in reader.shardReaders() {
             let states = try part.forEachRowsConcurrently(maxRows: blockRows(dim: dim), halfRows: true) { _ in
                 try CentroidAccumulator(classCount: classCount, dim: dim, rowNormalization: rowNormalization,
-                                        invalidRowPolicy: .skip)
+                                        invalidRowPolicy: .skip, tracksSpread: tracksSpread)
             } _: { accumulator, rows in
                 if let halves = rows.halves {
-                    try accumulator.add(halfRows: halves, labels: rows.labels)
+                    try accumulator.add(halfRows: halves, labels: rows.labels, classes: classes)
                 } else {
-                    try accumulator.add(rows: rows.features, labels: rows.labels)
+                    try accumulator.add(rows: rows.features, labels: rows.labels, classes: classes)
                 }
                 progress?.advance(by: rows.rowCount)
             }
