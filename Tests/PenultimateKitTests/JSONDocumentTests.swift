@@ -1,6 +1,7 @@
 import FeatureStore
 import Foundation
 import Penultimate
+import PlainText
 import Testing
 import TestSupport
 
@@ -30,7 +31,7 @@ import TestSupport
         let report = try EtaReport.compute(t1: a, t2: [b], request: request, classes: try etaClasses(a), showProgress: false)
         for percent in [false, true] {
             let path = dir + "/eta\(percent).json"
-            try report.json(EtaRenderOptions(percent: percent), provenance: nil).write(toFile: path, atomically: true, encoding: .utf8)
+            try (try report.json(EtaRenderOptions(percent: percent), provenance: nil)).write(toFile: path, atomically: true, encoding: .utf8)
             let data = try EtaChartData.read(path: path)
             let factor = percent ? 100.0 : 1.0
             #expect(data.unit == (percent ? "percent" : "fraction") && data.skipped == 0)
