@@ -191,6 +191,29 @@ extension ScalarWriter {
     mutating func put<T: Encodable>(value: T) throws { try slot().encode(value) }
 }
 
+/// The unkeyed and single-value containers' scalar requirements, which are spelled alike: each
+/// writes to the container's next slot.
+private protocol PositionalWriter: ScalarWriter {}
+
+extension PositionalWriter {
+    mutating func encodeNil() throws { putNil() }
+    mutating func encode(_ value: Bool) throws { put(value) }
+    mutating func encode(_ value: String) throws { put(value) }
+    mutating func encode(_ value: Double) throws { put(value) }
+    mutating func encode(_ value: Float) throws { put(value) }
+    mutating func encode(_ value: Int) throws { put(integer: value) }
+    mutating func encode(_ value: Int8) throws { put(integer: value) }
+    mutating func encode(_ value: Int16) throws { put(integer: value) }
+    mutating func encode(_ value: Int32) throws { put(integer: value) }
+    mutating func encode(_ value: Int64) throws { put(integer: value) }
+    mutating func encode(_ value: UInt) throws { put(integer: value) }
+    mutating func encode(_ value: UInt8) throws { put(integer: value) }
+    mutating func encode(_ value: UInt16) throws { put(integer: value) }
+    mutating func encode(_ value: UInt32) throws { put(integer: value) }
+    mutating func encode(_ value: UInt64) throws { put(integer: value) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try put(value: value) }
+}
+
 private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: Node
     var codingPath: [any CodingKey]
@@ -261,29 +284,12 @@ extension KeyedContainer: ScalarWriter {
     mutating func slot() -> Node { node.child(key) }
 }
 
-private struct UnkeyedContainer: UnkeyedEncodingContainer, ScalarWriter {
+private struct UnkeyedContainer: UnkeyedEncodingContainer, PositionalWriter {
     let node: Node
     var codingPath: [any CodingKey]
     var count: Int { node.count }
 
     mutating func slot() -> Node { node.append() }
-
-    mutating func encodeNil() throws { putNil() }
-    mutating func encode(_ value: Bool) throws { put(value) }
-    mutating func encode(_ value: String) throws { put(value) }
-    mutating func encode(_ value: Double) throws { put(value) }
-    mutating func encode(_ value: Float) throws { put(value) }
-    mutating func encode(_ value: Int) throws { put(integer: value) }
-    mutating func encode(_ value: Int8) throws { put(integer: value) }
-    mutating func encode(_ value: Int16) throws { put(integer: value) }
-    mutating func encode(_ value: Int32) throws { put(integer: value) }
-    mutating func encode(_ value: Int64) throws { put(integer: value) }
-    mutating func encode(_ value: UInt) throws { put(integer: value) }
-    mutating func encode(_ value: UInt8) throws { put(integer: value) }
-    mutating func encode(_ value: UInt16) throws { put(integer: value) }
-    mutating func encode(_ value: UInt32) throws { put(integer: value) }
-    mutating func encode(_ value: UInt64) throws { put(integer: value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try put(value: value) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         TreeEncoder(node: node.append(), codingPath: codingPath).container(keyedBy: keyType)
@@ -296,26 +302,9 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer, ScalarWriter {
     mutating func superEncoder() -> any Encoder { TreeEncoder(node: node.append(), codingPath: codingPath) }
 }
 
-private struct SingleContainer: SingleValueEncodingContainer, ScalarWriter {
+private struct SingleContainer: SingleValueEncodingContainer, PositionalWriter {
     let node: Node
     var codingPath: [any CodingKey]
 
     mutating func slot() -> Node { node }
-
-    mutating func encodeNil() throws { putNil() }
-    mutating func encode(_ value: Bool) throws { put(value) }
-    mutating func encode(_ value: String) throws { put(value) }
-    mutating func encode(_ value: Double) throws { put(value) }
-    mutating func encode(_ value: Float) throws { put(value) }
-    mutating func encode(_ value: Int) throws { put(integer: value) }
-    mutating func encode(_ value: Int8) throws { put(integer: value) }
-    mutating func encode(_ value: Int16) throws { put(integer: value) }
-    mutating func encode(_ value: Int32) throws { put(integer: value) }
-    mutating func encode(_ value: Int64) throws { put(integer: value) }
-    mutating func encode(_ value: UInt) throws { put(integer: value) }
-    mutating func encode(_ value: UInt8) throws { put(integer: value) }
-    mutating func encode(_ value: UInt16) throws { put(integer: value) }
-    mutating func encode(_ value: UInt32) throws { put(integer: value) }
-    mutating func encode(_ value: UInt64) throws { put(integer: value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try put(value: value) }
 }

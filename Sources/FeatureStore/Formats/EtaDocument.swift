@@ -1,5 +1,8 @@
 import PlainText
 
+/// `x`, or nil when JSON cannot hold it: a document holds what its file reads back as.
+private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
 /// The `penultimate-eta` document (version 1): what `eta --format json` writes and `plot --eta`
 /// reads, one type for both (``OrderedJSONEncoder`` writes it, ``JSONDocument`` reads it).
 ///
@@ -149,10 +152,10 @@ public struct EtaDocument: Codable, Sendable, Equatable {
             self.split = split
             self.t1 = t1
             self.t2 = t2
-            self.etaS1 = etaS1
-            self.etaS2 = etaS2
-            self.ciS1 = ciS1
-            self.ciS2 = ciS2
+            self.etaS1 = finite(etaS1)
+            self.etaS2 = finite(etaS2)
+            self.ciS1 = ciS1?.map(finite)
+            self.ciS2 = ciS2?.map(finite)
             self.s1 = s1
             self.s2 = s2
             self.diffusion = diffusion
@@ -174,8 +177,8 @@ public struct EtaDocument: Codable, Sendable, Equatable {
                 self.t2 = t2
                 self.targets = targets
                 self.diffusion = diffusion
-                self.medianEtaS1 = medianEtaS1
-                self.medianEtaS2 = medianEtaS2
+                self.medianEtaS1 = finite(medianEtaS1)
+                self.medianEtaS2 = finite(medianEtaS2)
                 self.skipped = skipped
             }
         }
