@@ -53,10 +53,7 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// The value as compact JSON text (numbers in ``JSONText``'s shortest round-trip form).
-    public var text: String {
-        // Encoding a JSONValue cannot fail: it holds nothing but plain values.
-        (try? OrderedJSONEncoder(layout: .compact).encode(self)) ?? "null"
-    }
+    public var text: String { OrderedJSONEncoder(layout: .compact).encode(self) }
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 

@@ -58,6 +58,10 @@ public struct OrderedJSONEncoder: Sendable {
         try root.encode(value)
         return root.text(layout, depth: 0)
     }
+
+    /// `value` as JSON text: a ``JSONValue`` holds nothing that could fail to encode, so this
+    /// cannot throw. Objects keep the order of their pairs.
+    public func encode(_ value: JSONValue) -> String { Node(value).text(layout, depth: 0) }
 }
 
 /// JSON text made elsewhere (a provenance record, a conventions object), written by
@@ -91,6 +95,19 @@ final class Node {
         case object([(key: String, node: Node)])
     }
     var value: Value = .unset
+
+    init() {}
+
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: value = .scalar("null")
+        case .bool(let flag): value = .scalar(flag ? "true" : "false")
+        case .number(let number): value = .scalar(JSONText.number(number))
+        case .string(let text): value = .scalar(JSONText.string(text))
+        case .array(let items): value = .array(items.map(Node.init))
+        case .object(let pairs): value = .object(pairs.map { (key: $0.0, node: Node($0.1)) })
+        }
+    }
 
     func encode<T: Encodable>(_ item: T) throws {
         if let fragment = item as? JSONFragment {

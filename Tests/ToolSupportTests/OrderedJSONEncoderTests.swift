@@ -58,6 +58,15 @@ import Testing
         #expect(try OrderedJSONEncoder().encode(Holder(raw: nil, after: 2)) == #"{"raw": null, "after": 2}"#)
     }
 
+    /// A JSONValue encodes without throwing, its object pairs in the order given (not sorted).
+    @Test func jsonValuesKeepTheirPairOrder() throws {
+        let value = JSONValue.object([("b", .number(1)), ("a", .array([.null, .bool(false), .string("x\n")])), ("c", .object([]))])
+        #expect(OrderedJSONEncoder().encode(value) == #"{"b": 1.0, "a": [null, false, "x\n"], "c": {}}"#)
+        #expect(value.text == #"{"b":1.0,"a":[null,false,"x\n"],"c":{}}"#)
+        // The Encodable path gives the same text.
+        #expect(try OrderedJSONEncoder().encode([value]) == "[" + OrderedJSONEncoder().encode(value) + "]")
+    }
+
     /// Hand-written conformances: a key written only sometimes, a key written twice (first place,
     /// last value), nested and super encoders, and a class hierarchy through `superEncoder()`.
     @Test func handWrittenConformancesAndSuperEncoders() throws {

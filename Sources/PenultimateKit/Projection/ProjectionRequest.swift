@@ -237,7 +237,7 @@ extension ProjectionRequest {
             let counts = cache.keys.sorted().map { "\($0): \(cache[$0]!.nonFinite)" }.joined(separator: ", ")
             conventions.append(("nonfinite_rows", "rows holding NaN or infinity left out (--skip-nonfinite), per split: \(counts)"))
         }
-        let conventionsJSON = JSONText.object(conventions.map { ($0.0, JSONText.string($0.1)) })
+        let conventionsJSON = OrderedJSONEncoder().encode(JSONValue.object(conventions.map { ($0.0, .string($0.1)) }))
         var provenance = provenance
         for (name, value) in conventions { provenance.setConvention(name, value) }
         for split in splits where dump.isPartial || !dump.isUnsharded {
