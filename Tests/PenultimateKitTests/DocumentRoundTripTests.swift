@@ -73,8 +73,8 @@ import TestSupport
 
     @Test func accuracyDocumentsReadBackEqual() throws {
         let dir = try temporaryDirectory(prefix: "document-round-trip")
-        let teacher = ModelDescription(model: "r18", role: "teacher", lsAlpha: 0.1, teacherLSAlpha: nil, kdTemperature: nil)
-        let student = ModelDescription(model: "r18", role: "student", lsAlpha: 0, teacherLSAlpha: 0.1, kdTemperature: 3)
+        let teacher = ModelDescription(model: "r18", role: .teacher, lsAlpha: 0.1, teacherLSAlpha: nil, kdTemperature: nil)
+        let student = ModelDescription(model: "r18", role: .student, lsAlpha: 0, teacherLSAlpha: 0.1, kdTemperature: 3)
         let document = AccuracyDocument(provenance: JSONFragment(#"{"tool": "accuracy"}"#), rows: [
             AccuracyDocument.Row(path: "t.h5", teacher, split: "val", top1: 76.25, top5: 93.125, topK: 5, rows: 800),
             AccuracyDocument.Row(path: "s.h5", student, split: "val", top1: 1.0 / 3, top5: 100, topK: 3, rows: 3),

@@ -36,7 +36,7 @@ public struct AccuracyDocument: Codable, Sendable, Equatable {
         public init(path: String, _ description: ModelDescription, split: String, top1: Double, top5: Double, topK: Int, rows: Int) {
             self.path = path
             model = description.model
-            role = description.role
+            role = description.role.rawValue
             lsAlpha = description.lsAlpha
             teacherLSAlpha = description.teacherLSAlpha
             kdTemperature = description.kdTemperature

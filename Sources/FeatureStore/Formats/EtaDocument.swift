@@ -32,7 +32,7 @@ public struct EtaDocument: Codable, Sendable, Equatable {
         public init(path: String, _ description: ModelDescription) {
             self.path = path
             model = description.model
-            role = description.role
+            role = description.role.rawValue
             lsAlpha = description.lsAlpha
             kdTemperature = description.kdTemperature
             teacherLSAlpha = description.teacherLSAlpha

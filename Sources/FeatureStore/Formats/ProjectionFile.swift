@@ -97,7 +97,7 @@ public struct ProjectionFile: Sendable, Equatable {
     public func sourceNumber(_ key: String) -> Double? { source[key].flatMap(Double.init) }
 
     /// The source attributes copied to the file, in a fixed order: the numeric ones are Double.
-    static let sourceKeys = ["model", "role", "dataset", "ls_alpha", "teacher_model", "teacher_ls_alpha", "kd_temperature"]
+    static let sourceKeys = ModelDescription.attributeNames
     static let numericSourceKeys: Set<String> = ["ls_alpha", "teacher_ls_alpha", "kd_temperature"]
 }
 
