@@ -242,14 +242,4 @@ public struct ClassList: Sendable, Equatable {
 
     /// A display label for class `i`: its name when stored, else its wnid.
     public func label(_ i: Int) -> String { names?[i] ?? wnids?[i] ?? String(i) }
-
-    /// The class index for a wnid or a name, or nil. The query is trimmed of surrounding
-    /// whitespace, as every string read from a file is (``init(file:object:wnids:names:)``).
-    public func index(of id: String) -> Int? {
-        var trimmed = Substring(id)
-        while let c = trimmed.first, c.isWhitespace { trimmed.removeFirst() }
-        while let c = trimmed.last, c.isWhitespace { trimmed.removeLast() }
-        let key = String(trimmed)
-        return wnids?.firstIndex(of: key) ?? names?.firstIndex(of: key)
-    }
 }

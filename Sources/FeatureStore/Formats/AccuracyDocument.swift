@@ -1,7 +1,7 @@
 import PlainText
 
 /// The `penultimate-accuracy` document (version 1): what `accuracy --format json` writes and
-/// `plot --accuracy` reads, one type for both (``OrderedJSONEncoder`` writes it, ``JSONDocument``
+/// `plot --accuracy` reads, one type for both (`OrderedJSONEncoder` writes it, ``JSONDocument``
 /// reads it). The writer fills every field; a reader needs each row's `role` and `top1`, so the
 /// other fields are optional (hand-written and older reports read).
 ///

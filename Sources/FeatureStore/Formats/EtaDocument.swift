@@ -4,7 +4,7 @@ import PlainText
 private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
 
 /// The `penultimate-eta` document (version 1): what `eta --format json` writes and `plot --eta`
-/// reads, one type for both (``OrderedJSONEncoder`` writes it, ``JSONDocument`` reads it).
+/// reads, one type for both (`OrderedJSONEncoder` writes it, ``JSONDocument`` reads it).
 ///
 /// Keys keep the order and spelling of the committed outputs. The writer fills every field; a
 /// reader needs only `rows` with `target`, `split` and the two η values, so the other fields are

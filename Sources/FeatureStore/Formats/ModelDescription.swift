@@ -45,6 +45,9 @@ public struct ModelDescription: Sendable, Equatable {
     /// The attribute names without prefix, in the order they are written.
     public static let attributeNames = ["model", "role", "dataset", "ls_alpha", "teacher_model", "teacher_ls_alpha", "kd_temperature"]
 
+    /// The attributes that hold numbers (float64); the others hold strings.
+    public static let numericAttributeNames: Set<String> = ["ls_alpha", "teacher_ls_alpha", "kd_temperature"]
+
     /// Every present value as text, keyed by attribute name without prefix (numbers as `String(Double)`).
     public var texts: [String: String] {
         var texts = ["model": model, "role": role.rawValue, "ls_alpha": String(lsAlpha)]
@@ -89,5 +92,34 @@ public struct ModelDescription: Sendable, Equatable {
         if let teacherModel { try holder.writeAttribute(prefix + "teacher_model", teacherModel) }
         if let teacherLSAlpha { try holder.writeAttribute(prefix + "teacher_ls_alpha", teacherLSAlpha) }
         if let kdTemperature { try holder.writeAttribute(prefix + "kd_temperature", kdTemperature) }
+    }
+
+    /// The attributes as a projection file keeps them: every one optional, as text (numbers as
+    /// `String(Double)`), each checked by the rule ``read(_:prefix:requireDataset:nanMeansAbsent:)``
+    /// applies (strings may be empty here).
+    static func readTexts(_ rules: AttributeRules, prefix: String) throws(StoreError) -> [String: String] {
+        var texts: [String: String] = [:]
+        for key in attributeNames {
+            let name = prefix + key
+            texts[key] = switch key {
+            case "ls_alpha", "teacher_ls_alpha": try rules.alpha(name).map { String($0) }
+            case "kd_temperature": try rules.temperature(name).map { String($0) }
+            default: try rules.optionalString(name, allowEmpty: true)
+            }
+        }
+        return texts
+    }
+
+    /// Writes `texts` (``readTexts(_:prefix:)``'s form) as attributes `prefix + name`, in the order
+    /// of ``attributeNames``: a numeric one that reads as a number as float64, the rest as strings.
+    static func writeTexts(_ texts: [String: String], to holder: any AttributeHolder, prefix: String) throws(HDF5Error) {
+        for key in attributeNames {
+            guard let text = texts[key] else { continue }
+            if numericAttributeNames.contains(key), let number = Double(text) {
+                try holder.writeAttribute(prefix + key, number)
+            } else {
+                try holder.writeAttribute(prefix + key, text)
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ import PlainText
 /// layout holds; ``ProjectionFile`` checks the values (``ProjectionFile/check(path:)``) either way.
 ///
 /// Every Double is read back to the bit (`JSONDecoder`) and written as the shortest text that reads
-/// back as the same value (``OrderedJSONEncoder``).
+/// back as the same value (`OrderedJSONEncoder`).
 public struct ProjectionDocument: Codable, Sendable, Equatable {
     /// The three classes: ids, display names and indices in the source dump (-1 when unknown).
     public struct Classes: Codable, Sendable, Equatable {

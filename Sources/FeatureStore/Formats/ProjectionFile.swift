@@ -64,8 +64,9 @@ public struct ProjectionFile: Sendable, Equatable {
     public var provenance: String
     /// The dump the points came from.
     public var sourcePath: String
-    /// The source dump's attributes, keyed without the `source_` prefix (model, role, dataset,
-    /// ls_alpha, teacher_model, teacher_ls_alpha, kd_temperature), as text.
+    /// The source dump's attributes (``ModelDescription/texts``), keyed without the `source_`
+    /// prefix (model, role, dataset, ls_alpha, teacher_model, teacher_ls_alpha, kd_temperature), as
+    /// text; each may be absent (``ModelDescription/readTexts(_:prefix:)``).
     public var source: [String: String]
     /// The projected splits, in the order written.
     public var splits: [ProjectedSplit]
@@ -98,7 +99,7 @@ public struct ProjectionFile: Sendable, Equatable {
 
     /// The source attributes copied to the file, in a fixed order: the numeric ones are Double.
     static let sourceKeys = ModelDescription.attributeNames
-    static let numericSourceKeys: Set<String> = ["ls_alpha", "teacher_ls_alpha", "kd_temperature"]
+    static let numericSourceKeys = ModelDescription.numericAttributeNames
 }
 
 // MARK: - Output formats
@@ -160,14 +161,7 @@ extension ProjectionFile {
         try root.writeAttribute("conventions", conventions)
         try root.writeAttribute("provenance", provenance)
         try root.writeAttribute("source_path", sourcePath)
-        for key in ProjectionFile.sourceKeys {
-            guard let value = source[key] else { continue }
-            if ProjectionFile.numericSourceKeys.contains(key), let number = Double(value) {
-                try root.writeAttribute("source_" + key, number)
-            } else {
-                try root.writeAttribute("source_" + key, value)
-            }
-        }
+        try ModelDescription.writeTexts(source, to: root, prefix: "source_")
         try root.createDataset("classes/wnid", type: .string, shape: [3]).write(strings: wnids)
         try root.createDataset("classes/name", type: .string, shape: [3]).write(strings: names)
         try writeDoubles(root, "classes/index_in_source", classIndices.map(Double.init), shape: [3], asInt: true)
@@ -221,16 +215,7 @@ extension ProjectionFile {
         guard let method = ProjectionMethod(rawValue: methodName) else {
             throw InputError(file: path, object: "/ attribute method", message: "unknown method \"\(methodName)\"")
         }
-        var source: [String: String] = [:]
-        for key in sourceKeys {
-            let name = "source_" + key
-            let value: String? = switch key {
-            case "ls_alpha", "teacher_ls_alpha": try r.attribute { (a: AttributeRules) throws(StoreError) in try a.alpha(name) }.map { String($0) }
-            case "kd_temperature": try r.attribute { (a: AttributeRules) throws(StoreError) in try a.temperature(name) }.map { String($0) }
-            default: try r.attribute { (a: AttributeRules) throws(StoreError) in try a.optionalString(name, allowEmpty: true) }
-            }
-            source[key] = value
-        }
+        let source = try r.attribute { (a: AttributeRules) throws(StoreError) in try ModelDescription.readTexts(a, prefix: "source_") }
         let basisCount = method == .muller ? 2 : 3
         let (basisShape, flat) = try r.floats("basis", shape: [nil, basisCount])
         guard basisShape[0] >= 2 else { throw r.fail("/basis", "has shape \(basisShape); expected (D+1, \(basisCount)) with D >= 1") }
