@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport", "PlainText"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5", "PlainText"]),
         .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "Penultimate"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Penultimate", "ToolSupport", "ToolOptions",

@@ -8,24 +8,27 @@ public struct DumpAttributes: Sendable, Equatable {
     public static let currentFormatVersion: Int64 = 1
 
     /// A dump's role: teachers are trained on labels, students distil from a teacher.
-    public enum Role: String, Sendable, CaseIterable { case teacher, student }
+    public typealias Role = ModelDescription.Role
 
     /// The `format_version` attribute (1).
     public var formatVersion: Int64 = DumpAttributes.currentFormatVersion
+    /// The model's attributes (model, role, dataset, α, and the teacher's model and α and the
+    /// temperature for students), kept in the one shape every format uses.
+    public var description: ModelDescription
     /// The architecture name, e.g. "resnet50".
-    public var model: String
+    public var model: String { get { description.model } set { description.model = newValue } }
     /// Teacher or student.
-    public var role: Role
-    /// The data set the features were computed on, e.g. "imagenet1k".
-    public var dataset: String
+    public var role: Role { get { description.role } set { description.role = newValue } }
+    /// The data set the features were computed on, e.g. "imagenet1k" (required in a dump).
+    public var dataset: String { get { description.dataset ?? "" } set { description.dataset = newValue } }
     /// The label-smoothing α used in training (0 for none).
-    public var lsAlpha: Double
-    /// Students only: the teacher's model name, its α and the distillation temperature.
-    public var teacherModel: String?
+    public var lsAlpha: Double { get { description.lsAlpha } set { description.lsAlpha = newValue } }
+    /// Students only: the teacher's model name.
+    public var teacherModel: String? { get { description.teacherModel } set { description.teacherModel = newValue } }
     /// Students only: the teacher's label-smoothing α.
-    public var teacherLSAlpha: Double?
+    public var teacherLSAlpha: Double? { get { description.teacherLSAlpha } set { description.teacherLSAlpha = newValue } }
     /// Students only: the distillation temperature.
-    public var kdTemperature: Double?
+    public var kdTemperature: Double? { get { description.kdTemperature } set { description.kdTemperature = newValue } }
     /// The training seed.
     public var seed: Int64?
     /// The checkpoint's epoch.
@@ -44,13 +47,8 @@ public struct DumpAttributes: Sendable, Equatable {
                 teacherModel: String? = nil, teacherLSAlpha: Double? = nil, kdTemperature: Double? = nil,
                 seed: Int64? = nil, epoch: Int64? = nil, configJSON: String? = nil, writer: String? = nil,
                 shardRank: Int64? = nil, shardCount: Int64? = nil) {
-        self.model = model
-        self.role = role
-        self.dataset = dataset
-        self.lsAlpha = lsAlpha
-        self.teacherModel = teacherModel
-        self.teacherLSAlpha = teacherLSAlpha
-        self.kdTemperature = kdTemperature
+        description = ModelDescription(model: model, role: role, dataset: dataset, lsAlpha: lsAlpha, teacherModel: teacherModel,
+                                       teacherLSAlpha: teacherLSAlpha, kdTemperature: kdTemperature)
         self.seed = seed
         self.epoch = epoch
         self.configJSON = configJSON
@@ -61,13 +59,9 @@ public struct DumpAttributes: Sendable, Equatable {
 
     /// Every attribute as text, keyed by its name in the file (for provenance records).
     public var provenance: [String: String] {
-        var p: [String: String] = [
-            "format": Self.formatName, "format_version": String(formatVersion),
-            "model": model, "role": role.rawValue, "dataset": dataset, "ls_alpha": String(lsAlpha),
-        ]
-        p["teacher_model"] = teacherModel
-        p["teacher_ls_alpha"] = teacherLSAlpha.map { String($0) }
-        p["kd_temperature"] = kdTemperature.map { String($0) }
+        var p = description.texts
+        p["format"] = Self.formatName
+        p["format_version"] = String(formatVersion)
         p["seed"] = seed.map { String($0) }
         p["epoch"] = epoch.map { String($0) }
         p["config_json"] = configJSON
@@ -128,16 +122,10 @@ public struct DumpAttributes: Sendable, Equatable {
                              message: "is \"\(format)\", expected \"\(formatName)\"")
         }
         let version = try rules.formatVersion(currentFormatVersion)
-        let roleText = try rules.string("role")
-        guard let role = Role(rawValue: roleText) else {
-            throw StoreError(file: file, object: "attribute role", message: "is \"\(roleText)\", expected \"teacher\" or \"student\"")
-        }
-        var a = DumpAttributes(model: try rules.string("model"), role: role, dataset: try rules.string("dataset"),
-                               lsAlpha: try rules.alpha("ls_alpha", required: true)!)
+        let model = try ModelDescription.read(rules, requireDataset: true)
+        var a = DumpAttributes(model: model.model, role: model.role, dataset: model.dataset ?? "", lsAlpha: model.lsAlpha)
+        a.description = model
         a.formatVersion = version
-        a.teacherModel = try rules.optionalString("teacher_model")
-        a.teacherLSAlpha = try rules.alpha("teacher_ls_alpha")
-        a.kdTemperature = try rules.temperature("kd_temperature")
         a.seed = try rules.integer("seed", in: 0...Int64.max, meaning: "a seed is an integer >= 0")
         a.epoch = try rules.integer("epoch", in: 0...Int64.max, meaning: "an epoch is an integer >= 0")
         a.configJSON = try rules.optionalString("config_json", allowEmpty: true)
@@ -186,13 +174,9 @@ public struct DumpAttributes: Sendable, Equatable {
     func write(to root: Group) throws(HDF5Error) {
         try root.writeAttribute("format", Self.formatName)
         try root.writeAttribute("format_version", formatVersion)
-        try root.writeAttribute("model", model)
-        try root.writeAttribute("role", role.rawValue)
-        try root.writeAttribute("dataset", dataset)
-        try root.writeAttribute("ls_alpha", lsAlpha)
-        if let teacherModel { try root.writeAttribute("teacher_model", teacherModel) }
-        if let teacherLSAlpha { try root.writeAttribute("teacher_ls_alpha", teacherLSAlpha) }
-        if let kdTemperature { try root.writeAttribute("kd_temperature", kdTemperature) }
+        var model = description
+        model.dataset = dataset
+        try model.write(to: root)
         if let seed { try root.writeAttribute("seed", seed) }
         if let epoch { try root.writeAttribute("epoch", epoch) }
         if let configJSON { try root.writeAttribute("config_json", configJSON) }
@@ -258,14 +242,4 @@ public struct ClassList: Sendable, Equatable {
 
     /// A display label for class `i`: its name when stored, else its wnid.
     public func label(_ i: Int) -> String { names?[i] ?? wnids?[i] ?? String(i) }
-
-    /// The class index for a wnid or a name, or nil. The query is trimmed of surrounding
-    /// whitespace, as every string read from a file is (``init(file:object:wnids:names:)``).
-    public func index(of id: String) -> Int? {
-        var trimmed = Substring(id)
-        while let c = trimmed.first, c.isWhitespace { trimmed.removeFirst() }
-        while let c = trimmed.last, c.isWhitespace { trimmed.removeLast() }
-        let key = String(trimmed)
-        return wnids?.firstIndex(of: key) ?? names?.firstIndex(of: key)
-    }
 }

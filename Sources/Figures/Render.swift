@@ -357,9 +357,7 @@ extension Figure {
 
 /// Provenance as compact JSON with sorted keys (deterministic, no Foundation encoder quirks).
 func provenanceJSON(_ provenance: [String: String]) -> String {
-    let quoted = JSONText.string
-    let body = provenance.sorted { $0.key < $1.key }.map { "\(quoted($0.key)):\(quoted($0.value))" }
-    return "{" + body.joined(separator: ",") + "}"
+    JSONValue.object(provenance.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).text
 }
 
 /// Escapes text for XML character data.

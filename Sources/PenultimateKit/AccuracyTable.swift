@@ -155,23 +155,15 @@ public struct AccuracyTable: Sendable {
         return table
     }
 
-    /// The `penultimate-accuracy` JSON document (SPEC: accuracy JSON), rows in table order.
-    public func json(provenance: Provenance) -> String {
-        let string = JSONText.string
-        func number(_ x: Double?) -> String { JSONText.number(x) }
-        let items = measurements.map { m in
-            let a = m.attributes
-            let fields: [(String, String)] = [
-                ("path", string(m.path)), ("model", string(a.model)), ("role", string(a.role.rawValue)),
-                ("ls_alpha", number(a.lsAlpha)), ("teacher_ls_alpha", number(a.teacherLSAlpha)),
-                ("kd_temperature", number(a.kdTemperature)), ("split", string(m.split)),
-                ("top1", number(m.top1)), ("top5", number(m.top5)), ("top_k", String(m.topK)), ("rows", String(m.rows)),
-            ]
-            return "    " + JSONText.object(fields)
-        }
-        return "{\"format\": \"penultimate-accuracy\", \"format_version\": 1,\n"
-            + "  \"provenance\": \(provenance.json()),\n"
-            + "  \"rows\": [\n" + items.joined(separator: ",\n") + "\n  ]}\n"
+    /// The `penultimate-accuracy` JSON document (``AccuracyDocument``), rows in table order.
+    public func json(provenance: Provenance) throws -> String { try document(provenance: provenance).text() }
+
+    /// The table as the `penultimate-accuracy` document.
+    public func document(provenance: Provenance) throws -> AccuracyDocument {
+        AccuracyDocument(provenance: JSONFragment(provenance.json()), rows: measurements.map {
+            AccuracyDocument.Row(path: $0.path, ModelDescription($0.attributes), split: $0.split, top1: $0.top1, top5: $0.top5,
+                                 topK: $0.topK, rows: $0.rows)
+        })
     }
 
     static func number(_ x: Double) -> String {

@@ -1,4 +1,5 @@
 import Analysis
+import FeatureStore
 import Foundation
 import PlainText
 import ToolSupport
@@ -157,8 +158,8 @@ extension EtaReport {
     /// The report as text in `format` (JSON per the `penultimate-eta` v1 schema), ending with a newline.
     /// `provenance` is always embedded, to a file or to stdout (the ProvenancePolicy article of ToolSupport):
     /// a text table carries it as one comment line after the conventions, JSON as its member.
-    public func render(_ format: TableFormat, options: EtaRenderOptions, provenance: Provenance) -> String {
-        if format == .json { return json(options, provenance: provenance) }
+    public func render(_ format: TableFormat, options: EtaRenderOptions, provenance: Provenance) throws -> String {
+        if format == .json { return try json(options, provenance: provenance) }
         var body: String
         if request.isAllTargets {
             body = summaryTable(options).render(format)
@@ -169,74 +170,48 @@ extension EtaReport {
         return provenance.framing(body, notes: conventionLines, format: format)
     }
 
-    /// The `penultimate-eta` v1 JSON document.
-    public func json(_ options: EtaRenderOptions, provenance: Provenance?) -> String {
+    /// The `penultimate-eta` v1 JSON document (``EtaDocument``), ending with a newline.
+    public func json(_ options: EtaRenderOptions, provenance: Provenance?) throws -> String {
+        try document(options, provenance: provenance).text()
+    }
+
+    /// The report as the `penultimate-eta` document: values in the unit of `options`.
+    public func document(_ options: EtaRenderOptions, provenance: Provenance?) throws -> EtaDocument {
         let factor = options.percent ? 100.0 : 1.0
-        func num(_ x: Double?) -> String { JSONText.number(x) }
-        func ci(_ r: ClosedRange<Double>?) -> String {
-            r.map { "[\(num($0.lowerBound * factor)), \(num($0.upperBound * factor))]" } ?? "null"
+        func ci(_ r: ClosedRange<Double>?) -> [Double]? { r.map { [$0.lowerBound * factor, $0.upperBound * factor] } }
+        func model(_ m: EtaModel) -> EtaDocument.Model { EtaDocument.Model(path: m.path, m.description) }
+        let conventions = EtaDocument.Conventions(
+            normalize: request.normalization.rawValue, unit: unit(options), s1Rule: request.s1Description,
+            s2Rule: request.s2Description, split: request.splits.joined(separator: ","),
+            bootstrap: request.bootstrapReplicates.map {
+                EtaDocument.Bootstrap(replicates: $0, seed: request.seed, level: request.level, weights: "poisson", paired: request.paired)
+            },
+            classesWithoutRows: classesWithoutRows.map { entry in
+                EtaDocument.ClassesWithoutRows(path: entry.path, split: entry.split, classes: entry.classes.map { classIDs[$0] },
+                                               effect: Self.withoutRowsText(request.normalization))
+            },
+            coverage: coverage.isEmpty ? nil : coverage.map { EtaDocument.Coverage(path: $0.path, split: $0.split, summary: $0.summary) })
+        let rows = self.rows.map { row in
+            EtaDocument.Row(target: row.targetID, targetName: row.targetName, split: row.split,
+                            t1: t1.description.kdTemperature, t2: t2[row.model2].description.kdTemperature,
+                            etaS1: row.etaS1 * factor, etaS2: row.etaS2 * factor, ciS1: ci(row.ciS1), ciS2: ci(row.ciS2),
+                            s1: row.s1.map { classIDs[$0] }, s2: row.s2.map { classIDs[$0] }, diffusion: row.diffusion)
         }
-        func model(_ m: EtaModel) -> String {
-            JSONText.object([("path", JSONText.string(m.path)), ("model", JSONText.string(m.description.model)),
-                         ("role", JSONText.string(m.description.role)), ("ls_alpha", num(m.description.lsAlpha)),
-                         ("kd_temperature", num(m.description.kdTemperature)),
-                         ("teacher_ls_alpha", num(m.description.teacherLSAlpha))])
-        }
-        let bootstrap = request.bootstrapReplicates.map {
-            JSONText.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level)),
-                             ("weights", JSONText.string("poisson")), ("paired", request.paired ? "true" : "false")])
-        } ?? "null"
-        var conventionPairs: [(String, String)] = [
-            ("normalize", JSONText.string(request.normalization.rawValue)), ("unit", JSONText.string(unit(options))),
-            ("s1_rule", JSONText.string(request.s1Description)), ("s2_rule", JSONText.string(request.s2Description)),
-            ("split", JSONText.string(request.splits.joined(separator: ","))), ("bootstrap", bootstrap),
-            ("classes_without_rows", JSONText.array(classesWithoutRows.map { entry in
-                JSONText.object([("path", JSONText.string(entry.path)), ("split", JSONText.string(entry.split)),
-                                 ("classes", JSONText.array(entry.classes.map { JSONText.string(classIDs[$0]) })),
-                                 ("effect", JSONText.string(Self.withoutRowsText(request.normalization)))])
-            })),
-        ]
-        // Only where there is something to say (shards, repeats dropped, partial, centroid files),
-        // so one-file reports keep their shape.
-        if !coverage.isEmpty {
-            conventionPairs.append(("coverage", JSONText.array(coverage.map { entry in
-                JSONText.object([("path", JSONText.string(entry.path)), ("split", JSONText.string(entry.split)),
-                                 ("summary", JSONText.string(entry.summary))])
-            })))
-        }
-        let conventions = JSONText.object(conventionPairs)
-        let rowItems = rows.map { row in
-            JSONText.object([
-                ("target", JSONText.string(row.targetID)), ("target_name", JSONText.string(row.targetName)),
-                ("split", JSONText.string(row.split)),
-                ("t1", num(t1.description.kdTemperature)), ("t2", num(t2[row.model2].description.kdTemperature)),
-                ("eta_s1", num(row.etaS1 * factor)), ("eta_s2", num(row.etaS2 * factor)),
-                ("ci_s1", ci(row.ciS1)), ("ci_s2", ci(row.ciS2)),
-                ("s1", JSONText.array(row.s1.map { JSONText.string(classIDs[$0]) })),
-                ("s2", JSONText.array(row.s2.map { JSONText.string(classIDs[$0]) })),
-                ("diffusion", row.diffusion ? "true" : "false"),
-            ])
-        }
-        var pairs: [(String, String)] = [
-            ("format", JSONText.string("penultimate-eta")), ("format_version", "1"), ("tool", JSONText.string("eta")),
-            ("version", JSONText.string(PenultimateVersion.string)), ("provenance", provenance?.json() ?? "null"),
-            ("conventions", conventions), ("t1", model(t1)), ("t2", model(t2[0])),
-        ]
-        if isSweep { pairs.append(("t2_sweep", JSONText.array(t2.map(model)))) }
-        pairs.append(("rows", JSONText.array(rowItems)))
+        var summary: EtaDocument.Summary?
         if request.isAllTargets {
-            let items = summaries.map { s in
-                JSONText.object([("split", JSONText.string(s.split)), ("t2", num(t2[s.model2].description.kdTemperature)),
-                             ("targets", String(s.targets)), ("diffusion", String(s.diffusion)),
-                             ("median_eta_s1", num(s.medianS1 * factor)), ("median_eta_s2", num(s.medianS2 * factor)),
-                             ("skipped", String(s.skipped))])
-            }
-            let skippedItems = skipped.map {
-                JSONText.object([("target", JSONText.string($0.target)), ("split", JSONText.string($0.split)),
-                             ("t2", num(t2[$0.model2].description.kdTemperature)), ("reason", JSONText.string($0.reason))])
-            }
-            pairs.append(("summary", JSONText.object([("per_split", JSONText.array(items)), ("skipped", JSONText.array(skippedItems))])))
+            summary = EtaDocument.Summary(
+                perSplit: summaries.map { s in
+                    EtaDocument.Summary.Split(split: s.split, t2: t2[s.model2].description.kdTemperature, targets: s.targets,
+                                              diffusion: s.diffusion, medianEtaS1: s.medianS1 * factor,
+                                              medianEtaS2: s.medianS2 * factor, skipped: s.skipped)
+                },
+                skipped: skipped.map {
+                    EtaDocument.Summary.Skipped(target: $0.target, split: $0.split, t2: t2[$0.model2].description.kdTemperature,
+                                                reason: $0.reason)
+                })
         }
-        return JSONText.object(pairs) + "\n"
+        return EtaDocument(tool: "eta", version: PenultimateVersion.string, provenance: provenance.map { JSONFragment($0.json()) },
+                           conventions: conventions, t1: model(t1), t2: model(t2[0]), t2Sweep: isSweep ? t2.map(model) : nil,
+                           rows: rows, summary: summary)
     }
 }

@@ -24,26 +24,12 @@ public struct EtaChartData: Sendable, Equatable {
     /// Rows left out because a value was null (non-finite).
     public var skipped: Int
 
-    /// The parts of the `penultimate-eta` document (``EtaReport``'s JSON) a chart reads; every other
-    /// key is left alone. A null η is a value JSON could not hold (non-finite).
-    struct Document: Decodable {
-        struct Conventions: Decodable { var unit: String? }
-        struct Row: Decodable {
-            var target: String, target_name: String?, split: String
-            var t1: Double?, t2: Double?, eta_s1: Double?, eta_s2: Double?
-            var ci_s1: [Double?]?, ci_s2: [Double?]?
-        }
-        var conventions: Conventions?
-        var rows: [Row]
-    }
-
     /// Reads and checks the report at `path`.
     public static func read(path: String) throws -> EtaChartData {
-        let document = try JSONDocument.decode(Document.self, from: JSONDocument.contents(of: path), path: path,
-                                               format: "penultimate-eta")
+        let document = try EtaDocument.read(path: path)
         var rows: [Row] = [], skipped = 0
         for item in document.rows {
-            guard let s1 = item.eta_s1, let s2 = item.eta_s2 else {
+            guard let s1 = item.etaS1, let s2 = item.etaS2 else {
                 skipped += 1
                 continue
             }
@@ -51,9 +37,9 @@ public struct EtaChartData: Sendable, Equatable {
                 guard let pair, pair.count == 2, let lo = pair[0], let hi = pair[1] else { return nil }
                 return lo <= hi ? lo...hi : nil
             }
-            rows.append(Row(target: item.target, targetName: item.target_name ?? item.target, split: item.split,
+            rows.append(Row(target: item.target, targetName: item.targetName ?? item.target, split: item.split,
                             t1: item.t1, t2: item.t2, etaS1: s1, etaS2: s2,
-                            ciS1: interval(item.ci_s1), ciS2: interval(item.ci_s2)))
+                            ciS1: interval(item.ciS1), ciS2: interval(item.ciS2)))
         }
         guard !rows.isEmpty else {
             throw InputError(file: path, object: "rows", message: "no row has both η values")
@@ -112,21 +98,11 @@ public struct AccuracyChartData: Sendable, Equatable {
     /// Chart data from rows (e.g. a filtered report).
     public init(rows: [Row]) { self.rows = rows }
 
-    /// The parts of the `penultimate-accuracy` document (``AccuracyTable``'s JSON) a chart reads.
-    struct Document: Decodable {
-        struct Row: Decodable {
-            var role: String, ls_alpha: Double?, teacher_ls_alpha: Double?, kd_temperature: Double?
-            var split: String?, top1: Double, top5: Double?
-        }
-        var rows: [Row]
-    }
-
     /// Reads and checks the report at `path`.
     public static func read(path: String) throws -> AccuracyChartData {
-        let document = try JSONDocument.decode(Document.self, from: JSONDocument.contents(of: path), path: path,
-                                               format: "penultimate-accuracy")
+        let document = try AccuracyDocument.read(path: path)
         return AccuracyChartData(rows: document.rows.map {
-            Row(role: $0.role, lsAlpha: $0.ls_alpha, teacherLSAlpha: $0.teacher_ls_alpha, kdTemperature: $0.kd_temperature,
+            Row(role: $0.role, lsAlpha: $0.lsAlpha, teacherLSAlpha: $0.teacherLSAlpha, kdTemperature: $0.kdTemperature,
                 split: $0.split ?? "", top1: $0.top1, top5: $0.top5)
         })
     }

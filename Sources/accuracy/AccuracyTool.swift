@@ -57,7 +57,7 @@ struct AccuracyTool: ParsableCommand, RecordedOptions {
             // One provenance policy (ToolSupport's ProvenancePolicy article): JSON carries the record as its
             // member, a text table as one comment line above the table, to -o and to stdout alike.
             let format = output.format
-            try output.emit(format == .json ? table.json(provenance: provenance)
+            try output.emit(format == .json ? try table.json(provenance: provenance)
                                             : provenance.framing(table.table(caption: caption).render(format), format: format))
         }
     }

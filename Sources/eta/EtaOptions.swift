@@ -109,7 +109,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
         provenance.setConvention("s2_rule", request.s2Description)
         provenance.setConvention("invalid_rows", request.invalidRows.rawValue)
         for entry in report.coverage { provenance.setConvention("coverage \(entry.path) \(entry.split)", entry.summary) }
-        try output.emit(report.render(output.format, options: renderOptions, provenance: provenance))
+        try output.emit(try report.render(output.format, options: renderOptions, provenance: provenance))
     }
 }
 

@@ -629,6 +629,13 @@ def add_validation_cases(corpus: Corpus, out: Path) -> None:
     centroids("centroids_skipped_negative", cset("skipped_nonfinite", np.int64(-3)), expect=["skipped_nonfinite"],
               why="skipped_nonfinite -3")
 
+    # J13 (one model-attributes shape): centroid files keep the source's dataset and teacher model
+    # when known; present, they are strings (as a dump's dataset and teacher_model are).
+    centroids("centroids_source_dataset_number", cset("source_dataset", np.float64(3)), expect=["source_dataset"],
+              why="source_dataset stored as a number")
+    centroids("centroids_source_teacher_model_number", cset("source_teacher_model", np.int64(5)),
+              expect=["source_teacher_model"], why="source_teacher_model stored as an integer")
+
     # Projection files (plot reads them).
     def projection(name, edit=None, *, expect=(), expect_ok=False, why):
         spec = projection_spec()

@@ -603,7 +603,8 @@ def check_centroid_file(path: Path) -> None:
         if "format_version" not in attrs:
             raise Bad(f"{name}: attribute format_version: missing")
         check_attribute_values(name, attrs, strings=("split", "row_normalization", "source_model", "source_role"),
-                               optional_strings=("provenance",), required_alphas=("source_ls_alpha",),
+                               optional_strings=("provenance", "source_dataset", "source_teacher_model"),
+                               required_alphas=("source_ls_alpha",),
                                alphas=("source_teacher_ls_alpha",), temperatures=("source_kd_temperature",),
                                nan_is_absent=True,
                                integers=(("skipped_nonfinite", 0, 2**48), ("skipped_zero", 0, 2**48)),

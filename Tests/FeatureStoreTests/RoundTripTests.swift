@@ -35,7 +35,7 @@ import TestSupport
         #expect(dump.attributes.provenance["kd_temperature"] == "4.0")
         #expect(dump.classes == classes)
         #expect(dump.classes.label(2) == "great white shark")
-        #expect(dump.classes.index(of: "n01443537") == 1)
+        #expect(dump.classes.wnids?.firstIndex(of: "n01443537") == 1)
         #expect(dump.dim == 4)
         #expect(dump.splitNames == ["train", "val"])
         let (w, b) = try dump.classifier()

@@ -118,7 +118,7 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
         let teacher = try writeHandDump(folder, "t.h5", role: .teacher, alpha: 0.1)
         let student = try writeHandDump(folder, "s.h5", role: .student, alpha: 0.1, temperature: 2)
         let table = try AccuracyTable([student, teacher].map { try AccuracyMeasurement.measure([$0], split: "val") })
-        let text = table.json(provenance: Provenance(tool: "accuracy", commandLine: ["accuracy", "t.h5"]))
+        let text = try table.json(provenance: Provenance(tool: "accuracy", commandLine: ["accuracy", "t.h5"]))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(object["format"] as? String == "penultimate-accuracy")
         #expect(object["format_version"] as? Int == 1)
@@ -148,7 +148,7 @@ private func writeHandDump(_ folder: String, _ name: String, role: DumpAttribute
     let measurements = try [student, teacher].map { try AccuracyMeasurement.measure([$0], split: "val") }
     let table = try AccuracyTable(measurements)
     let path = folder + "/acc.json"
-    try table.json(provenance: Provenance(tool: "accuracy", commandLine: ["accuracy"])).write(toFile: path, atomically: true, encoding: .utf8)
+    try (try table.json(provenance: Provenance(tool: "accuracy", commandLine: ["accuracy"]))).write(toFile: path, atomically: true, encoding: .utf8)
     let data = try AccuracyChartData.read(path: path)
     #expect(data.rows.map(\.role) == ["teacher", "student"] && data.rows.map(\.split) == ["val", "val"])
     #expect(data.rows.map(\.lsAlpha) == [0.1, 0] && data.rows.map(\.teacherLSAlpha) == [nil, 0.1])

@@ -80,7 +80,7 @@ import TestSupport
         #expect(report.classesWithoutRows.map(\.path) == ["\(dir)/b.h5"])
         #expect(report.classesWithoutRows.map(\.split) == ["val"] && report.classesWithoutRows.map(\.classes) == [[7]])
         #expect(report.conventionLines.contains("classes without rows: \(dir)/b.h5, split val: n01729322 (hognose snake); no centroid, so left out of the centroid-scale mean (the mean over pairs of classes with rows)"))
-        let json = report.json(EtaRenderOptions(), provenance: nil)
+        let json = try report.json(EtaRenderOptions(), provenance: nil)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let conventions = try #require(parsed["conventions"] as? [String: Any])
         let entries = try #require(conventions["classes_without_rows"] as? [[String: Any]])
@@ -105,7 +105,7 @@ import TestSupport
         // No class without rows: the JSON field is an empty list and no conventions line appears.
         let plain = try EtaReport.compute(t1: a, t2: [a], request: request, classes: try etaClasses(a), showProgress: false)
         #expect(plain.classesWithoutRows.isEmpty && !plain.conventionLines.contains { $0.hasPrefix("classes without rows") })
-        #expect(plain.json(EtaRenderOptions(), provenance: nil).contains("\"classes_without_rows\": []"))
+        #expect(try plain.json(EtaRenderOptions(), provenance: nil).contains("\"classes_without_rows\": []"))
     }
 
     @Test func namesOnlyDumpsTakeExplicitListsButNotWordNetRules() throws {

@@ -8,7 +8,9 @@ import ToolSupport
 /// Format "penultimate-centroids" v2 (HDF5):
 /// ```
 /// /  attrs: format, format_version (int64), split, row_normalization ("none" | "unitLength"),
-///           source_model, source_role, source_ls_alpha, source_teacher_ls_alpha, source_kd_temperature,
+///           the source model's attributes (``ModelDescription``): source_model, source_role,
+///           source_dataset, source_ls_alpha, source_teacher_model, source_teacher_ls_alpha,
+///           source_kd_temperature (absent ones left out; older files wrote NaN, read as absent),
 ///           provenance (JSON string), skipped_nonfinite, skipped_zero (int64)
 /// /classes/wnid, /classes/name  (C,) strings (as in the dump; either may be absent, not both)
 /// /sums    (C, D) float64
@@ -70,8 +72,8 @@ public struct CentroidFile: Sendable {
     }
 
     /// Reads a centroid file, checking everything before it is used: format and version (an
-    /// integer type holding 1), the source attributes by the dump rules (``AttributeRules``; NaN
-    /// stands for an absent student-only value, anything else must be in range), the class
+    /// integer type holding 1), the source attributes by the dump rules (``ModelDescription``; NaN,
+    /// as older files wrote, stands for an absent student-only value, anything else must be in range), the class
     /// list (``ClassList/init(file:object:wnids:names:)``), the types and shapes of `/sums`
     /// (finite floats, (C, D) with D > 0) and `/counts` (integers ≥ 0, (C,)), and that a class
     /// without rows has a zero sum.
@@ -108,12 +110,6 @@ public struct CentroidFile: Sendable {
         func string(_ name: String, allowEmpty: Bool = false) throws -> String {
             try checked { () throws(StoreError) in try rules.string(name, allowEmpty: allowEmpty) }
         }
-        /// Absent values are stored as NaN (``write(to:provenance:)``); any other value is checked.
-        func optional(_ name: String, _ read: (String) throws(StoreError) -> Double?) throws -> Double? {
-            guard root.hasAttribute(name) else { return nil }
-            if let raw = try? root.readDoubleAttribute(name), raw.isNaN { return nil }
-            return try checked { () throws(StoreError) in try read(name) }
-        }
         func count(_ name: String) throws -> Int {
             Int(try checked { () throws(StoreError) in
                 try rules.integer(name, in: 0...Int64(Self.maxCount), meaning: "a count of rows is an integer in 0...2^48")
@@ -124,15 +120,10 @@ public struct CentroidFile: Sendable {
         guard let rowNormalization = CentroidAccumulator.RowNormalization(rawValue: normalizationText) else {
             throw fail("attribute row_normalization", "is \"\(normalizationText)\", expected none or unitLength")
         }
-        let role = try string("source_role")
-        guard role == "teacher" || role == "student" else {
-            throw fail("attribute source_role", "is \"\(role)\", expected \"teacher\" or \"student\"")
+        // Files written before absent values were left out stored them as NaN.
+        let source = try checked { () throws(StoreError) in
+            try ModelDescription.read(rules, prefix: "source_", requireDataset: false, nanMeansAbsent: true)
         }
-        let source = ModelDescription(
-            model: try string("source_model"), role: role,
-            lsAlpha: try checked { () throws(StoreError) in try rules.alpha("source_ls_alpha", required: true)! },
-            teacherLSAlpha: try optional("source_teacher_ls_alpha") { n throws(StoreError) in try rules.alpha(n) },
-            kdTemperature: try optional("source_kd_temperature") { n throws(StoreError) in try rules.temperature(n) })
         let provenance = root.hasAttribute("provenance") ? try string("provenance", allowEmpty: true) : ""
         func strings(_ name: String) throws -> [String]? {
             let p = "classes/\(name)"
@@ -229,12 +220,7 @@ public struct CentroidFile: Sendable {
         try root.writeAttribute("format_version", Self.currentFormatVersion)
         try root.writeAttribute("split", split)
         try root.writeAttribute("row_normalization", accumulator.rowNormalization.rawValue)
-        try root.writeAttribute("source_model", source.model)
-        try root.writeAttribute("source_role", source.role)
-        try root.writeAttribute("source_ls_alpha", source.lsAlpha)
-        // Absent values are stored as NaN so every file has the same attributes.
-        try root.writeAttribute("source_teacher_ls_alpha", source.teacherLSAlpha ?? .nan)
-        try root.writeAttribute("source_kd_temperature", source.kdTemperature ?? .nan)
+        try source.write(to: root, prefix: "source_")
         try root.writeAttribute("provenance", provenance)
         try root.writeAttribute("skipped_nonfinite", Int64(skippedNonFinite))
         try root.writeAttribute("skipped_zero", Int64(skippedZero))

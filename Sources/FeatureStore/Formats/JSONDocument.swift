@@ -1,9 +1,10 @@
 import Foundation
 
-/// Reading the JSON documents the tools write (`penultimate-eta`, `penultimate-accuracy`,
-/// `penultimate-projection`): the format name and version are checked first, by the same rule as an
-/// HDF5 file's (``FormatVersion``), then the whole document is decoded once, with `JSONDecoder`, into
-/// its `Decodable` type. Every refusal is one ``InputError`` line naming the key at fault
+/// Reading the JSON documents the tools write (``EtaDocument``, ``AccuracyDocument``,
+/// ``ProjectionDocument``; <doc:JSONDocuments>): the format name and version are checked first, by
+/// the same rule as an HDF5 file's (``FormatVersion``), then the whole document is decoded once, with
+/// `JSONDecoder`, into its `Codable` type, the one its writer encodes (``encodeHeader(format:version:to:)``
+/// writes the two keys first). Every refusal is one ``InputError`` line naming the key at fault
 /// (`rows[2].eta_s1: expected a number`).
 public enum JSONDocument {
     /// The keys every document starts with.
@@ -11,9 +12,8 @@ public enum JSONDocument {
     private struct Header: Decodable {
         var format: String?
         var format_version: Double?
-        enum CodingKeys: CodingKey { case format, format_version }
         init(from decoder: any Decoder) throws {
-            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            let keyed = try decoder.container(keyedBy: HeaderKeys.self)
             format = try? keyed.decode(String.self, forKey: .format)
             // `true` is not the number 1 (Foundation on Linux would read it as one).
             if (try? keyed.decode(Bool.self, forKey: .format_version)) == nil {
@@ -75,6 +75,17 @@ public enum JSONDocument {
             throw InputError(file: path, object: "format_version", message: refusal.message, fix: refusal.fix)
         }
     }
+
+    /// The keys every document starts with, written first by each document's `encode(to:)`: the
+    /// format name and version are constants of the type, not stored values (the reader checks them
+    /// before the body is decoded, so the body's type does not read them).
+    public static func encodeHeader(format: String, version: Int64, to encoder: any Encoder) throws {
+        var keyed = encoder.container(keyedBy: HeaderKeys.self)
+        try keyed.encode(format, forKey: .format)
+        try keyed.encode(version, forKey: .format_version)
+    }
+
+    private enum HeaderKeys: CodingKey { case format, format_version }
 
     /// The contents of `path`, or a refusal naming it.
     public static func contents(of path: String) throws(InputError) -> Data {

@@ -64,8 +64,9 @@ public struct ProjectionFile: Sendable, Equatable {
     public var provenance: String
     /// The dump the points came from.
     public var sourcePath: String
-    /// The source dump's attributes, keyed without the `source_` prefix (model, role, dataset,
-    /// ls_alpha, teacher_model, teacher_ls_alpha, kd_temperature), as text.
+    /// The source dump's attributes (``ModelDescription/texts``), keyed without the `source_`
+    /// prefix (model, role, dataset, ls_alpha, teacher_model, teacher_ls_alpha, kd_temperature), as
+    /// text; each may be absent (``ModelDescription/readTexts(_:prefix:)``).
     public var source: [String: String]
     /// The projected splits, in the order written.
     public var splits: [ProjectedSplit]
@@ -97,8 +98,8 @@ public struct ProjectionFile: Sendable, Equatable {
     public func sourceNumber(_ key: String) -> Double? { source[key].flatMap(Double.init) }
 
     /// The source attributes copied to the file, in a fixed order: the numeric ones are Double.
-    static let sourceKeys = ["model", "role", "dataset", "ls_alpha", "teacher_model", "teacher_ls_alpha", "kd_temperature"]
-    static let numericSourceKeys: Set<String> = ["ls_alpha", "teacher_ls_alpha", "kd_temperature"]
+    static let sourceKeys = ModelDescription.attributeNames
+    static let numericSourceKeys = ModelDescription.numericAttributeNames
 }
 
 // MARK: - Output formats
@@ -131,7 +132,7 @@ extension ProjectionFile {
         switch try ProjectionFileFormat(path: path) {
         case .hdf5: try AtomicOutput.write(to: path) { temporary in try writeHDF5(path: temporary) }
         case .csv: try AtomicOutput.write(csvText(), to: path)
-        case .json: try AtomicOutput.write(jsonText(), to: path)
+        case .json: try AtomicOutput.write(try jsonText(), to: path)
         }
     }
 
@@ -160,14 +161,7 @@ extension ProjectionFile {
         try root.writeAttribute("conventions", conventions)
         try root.writeAttribute("provenance", provenance)
         try root.writeAttribute("source_path", sourcePath)
-        for key in ProjectionFile.sourceKeys {
-            guard let value = source[key] else { continue }
-            if ProjectionFile.numericSourceKeys.contains(key), let number = Double(value) {
-                try root.writeAttribute("source_" + key, number)
-            } else {
-                try root.writeAttribute("source_" + key, value)
-            }
-        }
+        try ModelDescription.writeTexts(source, to: root, prefix: "source_")
         try root.createDataset("classes/wnid", type: .string, shape: [3]).write(strings: wnids)
         try root.createDataset("classes/name", type: .string, shape: [3]).write(strings: names)
         try writeDoubles(root, "classes/index_in_source", classIndices.map(Double.init), shape: [3], asInt: true)
@@ -221,16 +215,7 @@ extension ProjectionFile {
         guard let method = ProjectionMethod(rawValue: methodName) else {
             throw InputError(file: path, object: "/ attribute method", message: "unknown method \"\(methodName)\"")
         }
-        var source: [String: String] = [:]
-        for key in sourceKeys {
-            let name = "source_" + key
-            let value: String? = switch key {
-            case "ls_alpha", "teacher_ls_alpha": try r.attribute { (a: AttributeRules) throws(StoreError) in try a.alpha(name) }.map { String($0) }
-            case "kd_temperature": try r.attribute { (a: AttributeRules) throws(StoreError) in try a.temperature(name) }.map { String($0) }
-            default: try r.attribute { (a: AttributeRules) throws(StoreError) in try a.optionalString(name, allowEmpty: true) }
-            }
-            source[key] = value
-        }
+        let source = try r.attribute { (a: AttributeRules) throws(StoreError) in try ModelDescription.readTexts(a, prefix: "source_") }
         let basisCount = method == .muller ? 2 : 3
         let (basisShape, flat) = try r.floats("basis", shape: [nil, basisCount])
         guard basisShape[0] >= 2 else { throw r.fail("/basis", "has shape \(basisShape); expected (D+1, \(basisCount)) with D >= 1") }
@@ -370,45 +355,27 @@ extension ProjectionFile {
 
     // MARK: JSON
 
-    /// The same content as the HDF5 file, as JSON with a fixed key order.
-    public func jsonText() -> String {
-        let string = JSONText.string, array = JSONText.array
-        func vector(_ v: [Double]) -> String { array(v.map { JSONText.number($0) }) }
-        var fields: [(String, String)] = [
-            ("format", string(ProjectionFile.formatName)),
-            ("format_version", String(ProjectionFile.currentFormatVersion)),
-            ("method", string(method.rawValue)),
-            ("conventions", conventions),
-            ("provenance", provenance),
-            ("source_path", string(sourcePath)),
-            ("source", "{" + ProjectionFile.sourceKeys.compactMap { key in
-                source[key].map { value in
-                    string(key) + ": " + (ProjectionFile.numericSourceKeys.contains(key) && Double(value) != nil ? value : string(value))
-                }
-            }.joined(separator: ", ") + "}"),
-            ("classes", "{\"wnid\": \(array(wnids.map(string))), \"name\": \(array(names.map(string))), \"index_in_source\": \(array(classIndices.map(String.init)))}"),
-            ("basis", array(basis.map(vector))),
-        ]
-        if let origin { fields.append(("origin", vector(origin))) }
-        if let pcaMean, let pcaAxes {
-            fields.append(("pca", "{\"mean\": \(vector(pcaMean)), \"axes\": \(array(pcaAxes.map(vector)))}"))
-        }
-        let splitItems = splits.map { s in
-            "{\"name\": \(string(s.name)), \"points\": \(array(s.points.map { vector([$0.x, $0.y]) })), "
-                + "\"class\": \(array(s.classes.map(String.init))), \"sample_index\": \(array(s.sampleIndex.map(String.init))), "
-                + "\"centroids\": \(array(s.centroids.map { vector([$0.x, $0.y]) }))}"
-        }
-        fields.append(("splits", array(splitItems)))
-        return "{\n" + fields.map { "  " + string($0.0) + ": " + $0.1 }.joined(separator: ",\n") + "\n}\n"
+    /// The same content as the HDF5 file, as JSON (``ProjectionDocument``): one top-level key a line.
+    public func jsonText() throws -> String {
+        let document = ProjectionDocument(
+            method: method.rawValue, conventions: JSONFragment(conventions), provenance: JSONFragment(provenance),
+            sourcePath: sourcePath, source: ProjectionDocument.Source(source),
+            classes: .init(wnid: wnids, name: names, indexInSource: classIndices), basis: basis, origin: origin,
+            pca: pcaMean.flatMap { mean in pcaAxes.map { ProjectionDocument.PCA(mean: mean, axes: $0) } },
+            splits: splits.map { s in
+                .init(name: s.name, points: s.points.map { [$0.x, $0.y] }, class: s.classes, sampleIndex: s.sampleIndex,
+                      centroids: s.centroids.map { [$0.x, $0.y] })
+            })
+        return try OrderedJSONEncoder(layout: .keysOnLines).encode(document) + "\n"
     }
 
     /// Parses ``jsonText()``'s layout: the format and version first (``JSONDocument``), then the
-    /// whole document, once, into ``ProjectionJSON``.
+    /// whole document, once, into ``ProjectionDocument``.
     public static func fromJSON(_ data: Data, path: String) throws -> ProjectionFile {
         func fail(_ object: String, _ message: String) -> InputError {
             InputError(file: path, object: object, message: message)
         }
-        let document = try JSONDocument.decode(ProjectionJSON.self, from: data, path: path, format: formatName,
+        let document = try JSONDocument.decode(ProjectionDocument.self, from: data, path: path, format: formatName,
                                                supported: [currentFormatVersion], fix: "pass a file written by project")
         guard let method = ProjectionMethod(rawValue: document.method) else {
             throw fail("method", "is \"\(document.method)\"; expected one of \(ProjectionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -418,58 +385,18 @@ extension ProjectionFile {
         }
         let splits = try document.splits.enumerated().map { (i, s) in
             ProjectedSplit(name: s.name, points: try pairs(s.points, "splits[\(i)].points"), classes: s.class,
-                           sampleIndex: s.sample_index, centroids: try pairs(s.centroids, "splits[\(i)].centroids"))
+                           sampleIndex: s.sampleIndex, centroids: try pairs(s.centroids, "splits[\(i)].centroids"))
         }
         let result = ProjectionFile(
             method: method, wnids: document.classes.wnid, names: document.classes.name,
-            classIndices: document.classes.index_in_source,
+            classIndices: document.classes.indexInSource,
             basis: document.basis, origin: document.origin, pcaMean: document.pca?.mean, pcaAxes: document.pca?.axes,
             conventions: document.conventions?.text ?? "{}", provenance: document.provenance?.text ?? "{}",
-            sourcePath: document.source_path ?? "", source: (document.source ?? [:]).compactMapValues { $0?.text }, splits: splits)
+            sourcePath: document.sourcePath ?? "", source: document.source?.values.mapValues(\.text) ?? [:], splits: splits)
         try result.check(path: path)
         return result
     }
 }
-
-/// A JSON projection file as ``ProjectionFile/jsonText()`` writes it, decoded once and exactly
-/// (`JSONDecoder` reads every Double to the bit).
-struct ProjectionJSON: Decodable {
-    struct Classes: Decodable { var wnid: [String], name: [String], index_in_source: [Int] }
-    struct PCA: Decodable { var mean: [Double]; var axes: [[Double]] }
-    struct Split: Decodable {
-        var name: String
-        var points: [[Double]]
-        var `class`: [Int]
-        var sample_index: [Int64]
-        var centroids: [[Double]]
-    }
-    /// A source attribute: text, or a number (kept as the text `String(Double)` gives, as the HDF5 reader does).
-    enum SourceValue: Decodable {
-        case text(String), number(Double)
-        init(from decoder: any Decoder) throws {
-            let single = try decoder.singleValueContainer()
-            if let value = try? single.decode(Double.self) { self = .number(value) } else { self = .text(try single.decode(String.self)) }
-        }
-        var text: String {
-            switch self {
-            case .text(let value): value
-            case .number(let value): String(value)
-            }
-        }
-    }
-    var method: String
-    var conventions: JSONValue?
-    var provenance: JSONValue?
-    var source_path: String?
-    /// A null source value is left out, as an absent one.
-    var source: [String: SourceValue?]?
-    var classes: Classes
-    var basis: [[Double]]
-    var origin: [Double]?
-    var pca: PCA?
-    var splits: [Split]
-}
-
 
 /// Reads the datasets and attributes of a projection file, checking type class, shape and (for
 /// floats) finiteness before a value is used; every failure names the file and the object.

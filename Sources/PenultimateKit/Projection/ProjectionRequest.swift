@@ -239,21 +239,17 @@ extension ProjectionRequest {
             let counts = cache.keys.sorted().map { "\($0): \(cache[$0]!.nonFinite)" }.joined(separator: ", ")
             conventions.append(("nonfinite_rows", "rows holding NaN or infinity left out (--skip-nonfinite), per split: \(counts)"))
         }
-        let conventionsJSON = JSONText.object(conventions.map { ($0.0, JSONText.string($0.1)) })
+        let conventionsJSON = OrderedJSONEncoder().encode(JSONValue.object(conventions.map { ($0.0, .string($0.1)) }))
         var provenance = provenance
         for (name, value) in conventions { provenance.setConvention(name, value) }
         for split in splits where dump.isPartial || !dump.isUnsharded {
             provenance.setConvention("coverage_\(split)", CentroidCoverage(dump: dump, reader: try dump.split(split)).summary)
         }
 
-        var source: [String: String] = ["model": dump.attributes.model, "role": dump.attributes.role.rawValue,
-                                        "dataset": dump.attributes.dataset, "ls_alpha": String(dump.attributes.lsAlpha)]
-        if let v = dump.attributes.teacherModel { source["teacher_model"] = v }
-        if let v = dump.attributes.teacherLSAlpha { source["teacher_ls_alpha"] = String(v) }
-        if let v = dump.attributes.kdTemperature { source["kd_temperature"] = String(v) }
         return ProjectionFile(method: method, wnids: wnids, names: names, classIndices: indices, basis: basis,
                               origin: origin, pcaMean: pcaMean, pcaAxes: pcaAxes, conventions: conventionsJSON,
-                              provenance: provenance.json(), sourcePath: path, source: source, splits: projected)
+                              provenance: provenance.json(), sourcePath: path, source: ModelDescription(dump.attributes).texts,
+                              splits: projected)
     }
 
     /// The dump's classes resolved as `eta` resolves them (``ClassResolution``): the same text names

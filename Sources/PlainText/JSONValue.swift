@@ -1,8 +1,6 @@
-import PlainText
-
 /// Any JSON value, for the parts of a document that are kept as they were written rather than read
 /// field by field (a projection file's `conventions` and `provenance` objects).
-public indirect enum JSONValue: Decodable, Equatable, Sendable {
+public indirect enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -31,17 +29,31 @@ public indirect enum JSONValue: Decodable, Equatable, Sendable {
         else { self = .string(try single.decode(String.self)) }
     }
 
-    /// The value as compact JSON text (numbers in ``JSONText``'s shortest round-trip form).
-    public var text: String {
+    public func encode(to encoder: any Encoder) throws {
         switch self {
-        case .null: return "null"
-        case .bool(let value): return value ? "true" : "false"
-        case .number(let value): return JSONText.number(value)
-        case .string(let value): return JSONText.string(value)
-        case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case .object(let pairs): return "{" + pairs.map { JSONText.string($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        case .null:
+            var single = encoder.singleValueContainer()
+            try single.encodeNil()
+        case .bool(let value):
+            var single = encoder.singleValueContainer()
+            try single.encode(value)
+        case .number(let value):
+            var single = encoder.singleValueContainer()
+            try single.encode(value)
+        case .string(let value):
+            var single = encoder.singleValueContainer()
+            try single.encode(value)
+        case .array(let items):
+            var list = encoder.unkeyedContainer()
+            for item in items { try list.encode(item) }
+        case .object(let pairs):
+            var keyed = encoder.container(keyedBy: AnyKey.self)
+            for (key, value) in pairs { try keyed.encode(value, forKey: AnyKey(stringValue: key)) }
         }
     }
+
+    /// The value as compact JSON text (numbers in ``JSONText``'s shortest round-trip form).
+    public var text: String { OrderedJSONEncoder(layout: .compact).encode(self) }
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 
