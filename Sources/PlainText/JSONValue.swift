@@ -64,30 +64,3 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         init?(intValue: Int) { nil }
     }
 }
-
-/// Written back as it was read (object keys in ``JSONValue/object(_:)``'s sorted order), so a
-/// document that keeps a `JSONValue` (a provenance record) can be `Codable`.
-extension JSONValue: Encodable {
-    public func encode(to encoder: any Encoder) throws {
-        switch self {
-        case .null:
-            var single = encoder.singleValueContainer()
-            try single.encodeNil()
-        case .bool(let value):
-            var single = encoder.singleValueContainer()
-            try single.encode(value)
-        case .number(let value):
-            var single = encoder.singleValueContainer()
-            try single.encode(value)
-        case .string(let value):
-            var single = encoder.singleValueContainer()
-            try single.encode(value)
-        case .array(let items):
-            var list = encoder.unkeyedContainer()
-            for item in items { try list.encode(item) }
-        case .object(let pairs):
-            var keyed = encoder.container(keyedBy: AnyKey.self)
-            for (key, value) in pairs { try keyed.encode(value, forKey: AnyKey(stringValue: key)) }
-        }
-    }
-}

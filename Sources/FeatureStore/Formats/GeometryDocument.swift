@@ -102,7 +102,7 @@ public struct GeometryDocument: Codable, Sendable, Equatable {
             self.file = file
             self.split = split
             model = source.model
-            role = source.role
+            role = source.role.rawValue
             lsAlpha = source.lsAlpha
             teacherLSAlpha = source.teacherLSAlpha
             kdTemperature = source.kdTemperature
