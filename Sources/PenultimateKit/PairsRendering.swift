@@ -99,7 +99,7 @@ extension PairsReport {
         func int(_ x: Int?) -> String { x.map(String.init) ?? "null" }
         func model(_ m: EtaModel) -> String {
             JSONText.object([("path", JSONText.string(m.path)), ("model", JSONText.string(m.description.model)),
-                             ("role", JSONText.string(m.description.role)), ("ls_alpha", num(m.description.lsAlpha)),
+                             ("role", JSONText.string(m.description.role.rawValue)), ("ls_alpha", num(m.description.lsAlpha)),
                              ("kd_temperature", num(m.description.kdTemperature)),
                              ("teacher_ls_alpha", num(m.description.teacherLSAlpha))])
         }
