@@ -57,7 +57,7 @@ struct Pairs: ParsableCommand, RecordedOptions {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var partial: PartialOption
-    @OptionGroup var wordNet: WordNetOption
+    @OptionGroup var taxonomy: TaxonomyOption
 
     func validate() throws {
         if t1.isEmpty { throw ValidationError("missing --t1 FILE") }
@@ -97,7 +97,8 @@ struct Pairs: ParsableCommand, RecordedOptions {
             let request = PairsRequest(split: splitName, grouping: by, normalization: normalize,
                                        invalidRows: skipNonfinite ? .skip : .refuse, bootstrapReplicates: bootstrap,
                                        seed: seed, paired: paired, listPairs: pairsList ? true : nil)
-            let classes = try ClassResolution(classes: first.classes, file: first.label, wordNet: try wordNet.load())
+            let classes = try ClassResolution(classes: first.classes, file: first.label, wordNet: try taxonomy.load())
+            try taxonomy.record(in: &provenance)
             let hierarchy = try classes.hierarchyForRelatedness()
             let report = try PairsReport.compute(t1: first, t2: second, request: request, classes: classes, hierarchy: hierarchy)
             provenance.setConvention("split", splitName)

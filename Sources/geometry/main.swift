@@ -38,7 +38,7 @@ struct Geometry: ParsableCommand, RecordedOptions {
     var skipNonfinite = false
 
     @OptionGroup var output: OutputOptions
-    @OptionGroup var wordNet: WordNetOption
+    @OptionGroup var taxonomy: TaxonomyOption
     @OptionGroup var partial: PartialOption
 
     func validate() throws {
@@ -63,8 +63,9 @@ struct Geometry: ParsableCommand, RecordedOptions {
             for path in dumps { try provenance.addInput(path: path) }
             let request = GeometryRequest(paths: dumps, splits: splits.split.names(in: []), classes: classes?.items,
                                           partial: partial.partial, skipNonFinite: skipNonfinite)
-            let wordNet = wordNet
-            let document = try request.run(hierarchy: { try wordNet.load() }, provenance: &provenance)
+            let taxonomy = taxonomy
+            try taxonomy.record(in: &provenance)
+            let document = try request.run(hierarchy: { try taxonomy.load() }, provenance: &provenance)
             let format = output.format
             try output.emit(format == .json ? document.json(provenance: provenance.json())
                                             : provenance.framing(document.text(format), format: format))

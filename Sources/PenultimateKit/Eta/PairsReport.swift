@@ -62,7 +62,8 @@ public struct PairsReport: Sendable {
         }
         let ids = (0..<count).map(classes.id)
         // Relatedness of all classes first: the groups are known before any row is read.
-        let related = try PairRelatedness(ids: ids, hierarchy: hierarchy)
+        // The hierarchy's own ids (a hierarchy file may match the dump's classes by name).
+        let related = try PairRelatedness(ids: classes.lookup.ids, hierarchy: hierarchy)
         let allValues = request.grouping == .lcaDepth ? related.lcaDepth : related.path
         if let replicates = request.bootstrapReplicates {
             for input in [t1, t2] where input.isCentroidFiles {

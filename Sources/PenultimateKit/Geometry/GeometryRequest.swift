@@ -91,7 +91,7 @@ public struct GeometryRequest: Sendable {
     /// The class indices `--classes` names in `dump` (nil for all), at least two, none twice.
     func resolveClasses(dump: Dump, path: String, hierarchy: @escaping () throws -> any Hierarchy) throws -> [Int]? {
         guard let classes else { return nil }
-        let resolution = try ClassResolution(classes: dump.classes, file: path, wordNet: try Self.wordNet(hierarchy()))
+        let resolution = try ClassResolution(classes: dump.classes, file: path, wordNet: try hierarchy())
         var indices: [Int] = []
         for text in classes {
             let k: Int
@@ -107,15 +107,6 @@ public struct GeometryRequest: Sendable {
             throw InputError(file: path, object: "/classes", message: "--classes names one class; nearest and within/between need at least two")
         }
         return indices
-    }
-
-    /// ``ClassResolution`` takes WordNet itself for now; a hierarchy of another kind is refused
-    /// where a lemma needs it (explicit ids, names and indices resolve without it).
-    static func wordNet(_ hierarchy: any Hierarchy) throws -> WordNet {
-        guard let net = hierarchy as? WordNet else {
-            throw InputError(file: "hierarchy", object: "class names", message: "only WordNet resolves class names here")
-        }
-        return net
     }
 
     func model(_ g: ClassGeometry, dump: Dump, path: String, split: String, coverage: String?) -> GeometryDocument.Model {
