@@ -21,7 +21,7 @@ def test_percent_format(notebook):
 
 
 def test_every_notebook_has_a_transcript_and_results_exist():
-    assert len(NOTEBOOKS) == 6
+    assert len(NOTEBOOKS) == 7
     for notebook in NOTEBOOKS:
         assert (OUTPUTS / f"{notebook.stem}.txt").is_file(), notebook.name
     results = (OUTPUTS / "RESULTS.md").read_text()
