@@ -60,10 +60,12 @@ let package = Package(
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
         .target(name: "MiniLab", dependencies: ["Analysis", "COpenBLAS"]),
+        // Analysis's MatrixKernel through OpenBLAS (dgemm, dsyrk), injected by the eta workflow.
+        .target(name: "BLASKernel", dependencies: ["Analysis", "COpenBLAS"]),
         .target(name: "ToolSupport", dependencies: ["PlainText"]),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
+            dependencies: ["FeatureStore", "Analysis", "BLASKernel", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
         // The umbrella the tools import: re-exports PenultimateKit and the modules in its API, no code.
         .target(
             name: "Penultimate",
@@ -95,13 +97,14 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
         .testTarget(name: "FeatureStoreTests", dependencies: ["TestSupport", "FeatureStore", "HDF5"]),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
+        .testTarget(name: "BLASKernelTests", dependencies: ["TestSupport", "BLASKernel", "Analysis"]),
         .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures"]),
         .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab", "Analysis"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport", "PlainText"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
+            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "BLASKernel", "Taxonomy", "Figures", "ToolSupport", "HDF5"]),
         .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "Penultimate"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Penultimate", "ToolSupport", "ToolOptions",

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Penultimate
+import BLASKernel
 @testable import PenultimateKit
 import TestSupport
 
@@ -197,27 +198,31 @@ for t, S1, S2 in targets:
         #expect(ci1.contains(row.etaS1) || abs(row.etaS1 - ci1.lowerBound) < 0.5)
         #expect(a.rows == b.rows)
         // The intervals equal Analysis's replicate sums over the class rows read directly (unpaired:
-        // streams 1 and 2).
-        let classes = ([row.target] + row.s1).sorted()
+        // streams 1 and 2), staged into one block as eta stages them, on the kernel eta injects.
+        let classes = Set([row.target] + row.s1 + row.s2).sorted()
         func sums(_ input: ModelInput, stream: UInt64) throws -> ReplicateSums {
             var sums = try ReplicateSums(classCount: input.classes.count, classes: classes, dim: 6, replicates: 0..<50,
                                          rowNormalization: .none, weights: PoissonWeights(seed: 7, stream: stream))
+            var features: [Float] = [], labels: [Int32] = []
             try input.dump!.split("val").forEachBlock { block in
-                try block.features.withUnsafeBufferPointer { f in
-                    try block.labels.withUnsafeBufferPointer { l in
-                        // These dumps store no sample_index: rows are keyed by their order within their class.
-                        #expect(block.sampleIndex == nil)
-                        try sums.add(rows: f, labels: l, sampleIndex: nil)
-                    }
-                }
+                // These dumps store no sample_index: rows are keyed by their order within their class.
+                #expect(block.sampleIndex == nil)
+                features += block.features
+                labels += block.labels
             }
+            try features.withUnsafeBufferPointer { f in
+                try labels.withUnsafeBufferPointer { try sums.add(rows: f, labels: $0, sampleIndex: nil, kernel: OpenBLASKernel()) }
+            }
+            sums.divideByTotals()
             return sums
         }
         let c1 = try t1.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
         let c2 = try t2.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
-        let etas = try Bootstrap.replicateEtas(t1: try sums(t1, stream: 1), t2: try sums(t2, stream: 2), target: row.target,
-                                               set: row.s1, scale1: try c1.meanPairwiseCentroidDistance(),
-                                               scale2: try c2.meanPairwiseCentroidDistance())
+        let both = try Bootstrap.replicateEtas(t1: try sums(t1, stream: 1), t2: try sums(t2, stream: 2),
+                                               targets: [.init(target: row.target, sets: [row.s1, row.s2])],
+                                               scale1: try c1.meanPairwiseCentroidDistance(),
+                                               scale2: try c2.meanPairwiseCentroidDistance(), kernel: OpenBLASKernel())
+        let etas = Array(both[0..<50])
         let direct = try Bootstrap.interval(estimate: row.etaS1, replicates: etas, level: 0.95, seed: 7)
         #expect(direct.lower == ci1.lowerBound && direct.upper == ci1.upperBound)
         // Paired: these dumps store no sample_index, so their rows cannot be matched (pairing by
