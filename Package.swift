@@ -60,8 +60,9 @@ let package = Package(
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
         .target(name: "MiniLab", dependencies: ["Analysis", "COpenBLAS"]),
-        // Analysis's MatrixKernel through OpenBLAS (dgemm, dsyrk), injected by the eta workflow.
-        .target(name: "BLASKernel", dependencies: ["Analysis", "COpenBLAS"]),
+        // Analysis's MatrixKernel through OpenBLAS (dgemm, dsyrk), injected by the eta workflow. It
+        // loads OpenBLAS itself (dlopen) to name the CPU's kernels first: see OpenBLASKernel.swift.
+        .target(name: "BLASKernel", dependencies: ["Analysis"]),
         .target(name: "ToolSupport", dependencies: ["PlainText"]),
         .target(
             name: "PenultimateKit",

@@ -10,8 +10,13 @@ import TestSupport
 /// Tolerance: each element within 1e-12 of the sum of the magnitudes of its terms
 /// (Σₚ|aᵢₚ·bₚⱼ| + |cᵢⱼ|): both sides round each term's product and sum once, in different orders,
 /// which moves the result by at most about k·ε of that magnitude (k ≤ 512: 1.1e-13).
+///
+/// This test bundle links MiniLab, which loads OpenBLAS when the process starts: here OpenBLAS runs
+/// the kernels it chose itself. The kernels `eta` names for the CPU are held to the reference by
+/// `test_blas_kernel_matches_the_reference` in Tests/Python/test_bootstrap.py (eta with
+/// `PENULTIMATE_MATRIX_KERNEL=reference` against eta with OpenBLAS).
 @Suite struct BLASKernelTests {
-    let blas = OpenBLASKernel()
+    let blas = OpenBLASKernel.shared!
     let reference = ReferenceKernel()
 
     func values(_ count: Int, _ generator: inout Xoshiro256StarStar) -> [Double] {

@@ -211,7 +211,7 @@ for t, S1, S2 in targets:
                 labels += block.labels
             }
             try features.withUnsafeBufferPointer { f in
-                try labels.withUnsafeBufferPointer { try sums.add(rows: f, labels: $0, sampleIndex: nil, kernel: OpenBLASKernel()) }
+                try labels.withUnsafeBufferPointer { try sums.add(rows: f, labels: $0, sampleIndex: nil, kernel: EtaReport.kernel) }
             }
             sums.divideByTotals()
             return sums
@@ -221,7 +221,7 @@ for t, S1, S2 in targets:
         let both = try Bootstrap.replicateEtas(t1: try sums(t1, stream: 1), t2: try sums(t2, stream: 2),
                                                targets: [.init(target: row.target, sets: [row.s1, row.s2])],
                                                scale1: try c1.meanPairwiseCentroidDistance(),
-                                               scale2: try c2.meanPairwiseCentroidDistance(), kernel: OpenBLASKernel())
+                                               scale2: try c2.meanPairwiseCentroidDistance(), kernel: EtaReport.kernel)
         let etas = Array(both[0..<50])
         let direct = try Bootstrap.interval(estimate: row.etaS1, replicates: etas, level: 0.95, seed: 7)
         #expect(direct.lower == ci1.lowerBound && direct.upper == ci1.upperBound)

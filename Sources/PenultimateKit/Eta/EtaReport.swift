@@ -168,8 +168,14 @@ public struct EtaReport: Sendable {
 
     /// The kernel of the bootstrap's products: OpenBLAS's dgemm and dsyrk, single-threaded (the
     /// workflow spreads classes and replicates over the cores), held equal to Analysis's
-    /// ``ReferenceKernel`` by `BLASKernelTests`.
-    static let kernel: any MatrixKernel = OpenBLASKernel()
+    /// ``ReferenceKernel`` by `BLASKernelTests`; the reference itself where OpenBLAS cannot be
+    /// loaded, or when the environment sets `PENULTIMATE_MATRIX_KERNEL=reference` (for the
+    /// differential test of the shipped kernel, and to rule BLAS out when chasing a number).
+    static let kernel: any MatrixKernel = {
+        if ProcessInfo.processInfo.environment["PENULTIMATE_MATRIX_KERNEL"] == "reference" { return ReferenceKernel() }
+        if let blas = OpenBLASKernel.shared { return blas }
+        return ReferenceKernel()
+    }()
 
     /// How the bootstrap will run: replicates per block and blocks, checked against the memory
     /// budgets before any row is read.
