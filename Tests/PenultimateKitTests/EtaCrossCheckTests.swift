@@ -177,12 +177,19 @@ for t, S1, S2 in targets:
     @Test func bootstrapPlanFitsTheBudgets() throws {
         let ten = try EtaReport.bootstrapPlan(replicates: 1000, targets: 10, classes: 10, dim: 512)
         #expect(ten.blocks == 1 && ten.blockReplicates == 1000 && ten.sumBytes == 2 * 10 * 1000 * 513 * 8)
-        let all = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512)
+        let all = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512, workers: 2)
         #expect(all.blockReplicates == 130 && all.blocks == 8 && all.sumBytes <= EtaRequest.bootstrapSumBudget)
         #expect(all.etaBytes == 1000 * 2 * 1000 * 8 + 2 * 1000 * 8)
         // Too many replicates for the targets' η, or one replicate over the sums' budget: refused.
         #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 100_000, targets: 1000, classes: 1000, dim: 512) }
         #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 10, targets: 1, classes: 100_000, dim: 2048) }
+        // Everything held at once (sums, η, staged rows, weight blocks, Gram matrices) fits the total
+        // bound; threads that do not fit are dropped; Gram matrices that cannot fit one thread are refused.
+        #expect(all.totalBytes <= EtaRequest.bootstrapMemoryBudget && all.workers == 2)
+        let many = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512, workers: 64)
+        #expect(many.workers < 64 && many.workers >= 1 && many.totalBytes <= EtaRequest.bootstrapMemoryBudget)
+        let wide = etaErrorText { _ = try EtaReport.bootstrapPlan(replicates: 10, targets: 1, classes: 12_000, dim: 64) }
+        #expect(wide.contains("Gram matrices") && wide.contains("1792 MiB bound"))
     }
 
     @Test func bootstrapIntervalsContainTheEstimateAndRepeatWithTheSeed() throws {
