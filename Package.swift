@@ -6,7 +6,7 @@
 // Layering (data flows one way):
 //   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
 //     -> text escaping with no dependencies (PlainText: JSON and CSV literals)
-//     -> thin Swift wrappers (HDF5, Figures), pure analysis (Analysis), tool plumbing (ToolSupport:
+//     -> thin Swift wrappers (HDF5, Figures, BLASKernel), pure analysis (Analysis), tool plumbing (ToolSupport:
 //        atomic outputs, exit codes, provenance; it imports PlainText only)
 //     -> every file format (FeatureStore: dumps, centroid and projection files, the JSON documents;
 //        the only module above the C edge that imports HDF5), WordNet (Taxonomy), training (MiniLab)
