@@ -6,7 +6,7 @@
 // Layering (data flows one way):
 //   C shims (CHDF5, CPNG, CCairo, COpenBLAS)
 //     -> text escaping with no dependencies (PlainText: JSON and CSV literals)
-//     -> thin Swift wrappers (HDF5, Figures), pure analysis (Analysis), tool plumbing (ToolSupport:
+//     -> thin Swift wrappers (HDF5, Figures, BLASKernel), pure analysis (Analysis), tool plumbing (ToolSupport:
 //        atomic outputs, exit codes, provenance; it imports PlainText only)
 //     -> every file format (FeatureStore: dumps, centroid and projection files, the JSON documents;
 //        the only module above the C edge that imports HDF5), WordNet (Taxonomy), training (MiniLab)
@@ -61,10 +61,13 @@ let package = Package(
         .target(name: "Taxonomy", resources: [.copy("Resources")]),
         .target(name: "Figures", dependencies: ["CCairo", "CPNG", "PlainText"]),
         .target(name: "MiniLab", dependencies: ["Analysis", "COpenBLAS"]),
+        // Analysis's MatrixKernel through OpenBLAS (dgemm, dsyrk), injected by the eta workflow. It
+        // loads OpenBLAS itself (dlopen) to name the CPU's kernels first: see OpenBLASKernel.swift.
+        .target(name: "BLASKernel", dependencies: ["Analysis"]),
         .target(name: "ToolSupport", dependencies: ["PlainText"]),
         .target(
             name: "PenultimateKit",
-            dependencies: ["FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
+            dependencies: ["FeatureStore", "Analysis", "BLASKernel", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
         // The umbrella the tools import: re-exports PenultimateKit and the modules in its API, no code.
         .target(
             name: "Penultimate",
@@ -97,13 +100,14 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
         .testTarget(name: "FeatureStoreTests", dependencies: ["TestSupport", "FeatureStore", "HDF5"]),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis"]),
+        .testTarget(name: "BLASKernelTests", dependencies: ["TestSupport", "BLASKernel", "Analysis"]),
         .testTarget(name: "TaxonomyTests", dependencies: ["TestSupport", "Taxonomy"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures"]),
         .testTarget(name: "MiniLabTests", dependencies: ["TestSupport", "MiniLab", "Analysis"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["TestSupport", "ToolSupport", "PlainText"]),
         .testTarget(
             name: "PenultimateKitTests",
-            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "Taxonomy", "Figures", "ToolSupport", "HDF5", "PlainText"]),
+            dependencies: ["TestSupport", "Penultimate", "PenultimateKit", "FeatureStore", "Analysis", "BLASKernel", "Taxonomy", "Figures", "ToolSupport", "HDF5", "PlainText"]),
         .testTarget(name: "MiniLabRunTests", dependencies: ["TestSupport", "MiniLabRun", "MiniLab", "Penultimate"]),
         // Runs the built executables as a user would: exit codes, stderr lines, output files.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Penultimate", "ToolSupport", "ToolOptions",

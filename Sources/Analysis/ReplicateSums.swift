@@ -61,17 +61,33 @@ public struct ReplicateSums: Sendable {
     /// The slot of class `k`, or nil when it is not summed.
     public func slot(of k: Int) -> Int? { k >= 0 && k < slotOf.count && slotOf[k] >= 0 ? slotOf[k] : nil }
 
+    /// Rows of one class taken into one weight block: the `k` of each ``MatrixKernel/multiplyAdd``.
+    /// Bounds the per-worker buffers (`replicates × 256` weights and `256 × dim` rows, in Double).
+    public static let rowsPerProduct = 256
+
+    /// Bytes of the buffers each worker of ``add(rows:labels:sampleIndex:workers:kernel:)`` holds.
+    public static func workerBytes(dim: Int, replicates: Int) -> Int {
+        rowsPerProduct * (replicates + dim) * MemoryLayout<Double>.stride
+    }
+
     /// Adds a block of rows (every class's; rows of classes not summed are passed over).
     ///
-    /// The replicates are split among `workers` threads, each owning its replicates' sums, so the
-    /// result has the same bits whatever the number of workers.
+    /// A class's rows in the block are taken `rowsPerProduct` at a time: their Poisson weights in the
+    /// held replicates form a `replicates × k` matrix `W`, the rows (in Double, scaled) a `k × dim`
+    /// matrix `X`, and the class's `replicates × dim` sums grow by `W · X` (one ``MatrixKernel``
+    /// product, the rows in block order). The classes are split among `workers` threads, each owning
+    /// its classes' sums, so the result has the same bits whatever the number of workers; the bits
+    /// depend on the kernel (and, for BLAS, on the machine), the weights never do. Larger blocks
+    /// give the kernel more rows per product: pass as many rows as memory allows.
     ///
     /// - Parameters:
     ///   - rows: `labels.count × dim` Floats, row-major.
     ///   - labels: each row's class.
     ///   - sampleIndex: each row's sample_index, when the dump stores it (then it keys the weights).
+    ///   - kernel: computes the products (``ReferenceKernel`` unless a faster one is injected).
     public mutating func add(rows: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>,
-                             sampleIndex: UnsafeBufferPointer<Int64>?, workers: Int = 1) throws {
+                             sampleIndex: UnsafeBufferPointer<Int64>?, workers: Int = 1,
+                             kernel: any MatrixKernel = ReferenceKernel()) throws {
         let n = labels.count
         guard rows.count == n * dim else {
             throw AnalysisError.shapeMismatch(object: "feature block (\(n) labels × \(dim))", expected: n * dim, actual: rows.count)
@@ -105,79 +121,49 @@ public struct ReplicateSums: Sendable {
         }
         if picked.isEmpty { return }
         picked.sort { ($0.slot, $0.row) < ($1.slot, $1.row) }
-        // The picked rows in Double, scaled, grouped by slot.
-        var values = [Double](repeating: 0, count: picked.count * dim)
-        values.withUnsafeMutableBufferPointer { v in
-            for (i, p) in picked.enumerated() {
-                let row = base + p.row * dim
-                let out = v.baseAddress! + i * dim
-                for j in 0..<dim { out[j] = Double(row[j]) * p.scale }
-            }
-        }
         var groups: [(slot: Int, range: Range<Int>)] = []
         var start = 0
         for i in 1...picked.count where i == picked.count || picked[i].slot != picked[start].slot {
             groups.append((picked[start].slot, start..<i))
             start = i
         }
-        let keys = picked.map(\.key)
+        let entries = picked
         let slotGroups = groups
         let count = replicates.count, first = replicates.lowerBound
-        let workers = max(1, min(workers, count))
+        let workers = max(1, min(workers, slotGroups.count))
+        let chunk = Self.rowsPerProduct
         sums.withUnsafeMutableBufferPointer { s in
             totals.withUnsafeMutableBufferPointer { t in
-                values.withUnsafeBufferPointer { v in
-                    let shared = SharedBuffers(sums: s.baseAddress!, totals: t.baseAddress!, values: v.baseAddress!)
-                    let largest = slotGroups.map(\.range.count).max() ?? 0
-                    // Per replicate: the rows with nonzero weight, then each 8-wide slice of the
-                    // replicate's sum is held in registers while those rows are added in row order
-                    // (the same additions, in the same order, as adding row by row).
-                    let job = { @Sendable (w: Int) in
-                        let lo = count * w / workers, hi = count * (w + 1) / workers
-                        let rowsOf = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: max(1, largest))
-                        let weightOf = UnsafeMutablePointer<Double>.allocate(capacity: max(1, largest))
-                        defer { rowsOf.deallocate(); weightOf.deallocate() }
-                        for group in slotGroups {
-                            for b in lo..<hi {
-                                var m = 0
-                                var total = 0.0
-                                for i in group.range {
-                                    let weight = PoissonWeights.weight(key: keys[i], replicate: first + b)
-                                    if weight == 0 { continue }
-                                    rowsOf[m] = UnsafePointer(shared.values + i * dim)
-                                    weightOf[m] = Double(weight)
-                                    total += weightOf[m]
-                                    m += 1
-                                }
-                                if m == 0 { continue }
-                                let sum = shared.sums + (group.slot * count + b) * dim
-                                let raw = UnsafeMutableRawPointer(sum)
-                                var j = 0
-                                while j + 8 <= dim {
-                                    var a0 = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
-                                    var a1 = raw.loadUnaligned(fromByteOffset: j * 8 + 32, as: SIMD4<Double>.self)
-                                    for t in 0..<m {
-                                        let x = UnsafeRawPointer(rowsOf[t] + j)
-                                        let wv = SIMD4<Double>(repeating: weightOf[t])
-                                        a0 += wv * x.loadUnaligned(as: SIMD4<Double>.self)
-                                        a1 += wv * x.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self)
-                                    }
-                                    raw.storeBytes(of: a0, toByteOffset: j * 8, as: SIMD4<Double>.self)
-                                    raw.storeBytes(of: a1, toByteOffset: j * 8 + 32, as: SIMD4<Double>.self)
-                                    j += 8
-                                }
-                                while j < dim {
-                                    var a = sum[j]
-                                    for t in 0..<m { a += weightOf[t] * rowsOf[t][j] }
-                                    sum[j] = a
-                                    j += 1
-                                }
-                                shared.totals[group.slot * count + b] += total
+                let shared = SharedBuffers(sums: s.baseAddress!, totals: t.baseAddress!, rows: base)
+                // Worker w takes the groups w, w + workers, …: each class's sums have one writer.
+                let job = { @Sendable (w: Int) in
+                    let weightBlock = UnsafeMutablePointer<Double>.allocate(capacity: count * chunk)
+                    let rowBlock = UnsafeMutablePointer<Double>.allocate(capacity: chunk * dim)
+                    defer { weightBlock.deallocate(); rowBlock.deallocate() }
+                    for group in stride(from: w, to: slotGroups.count, by: workers).map({ slotGroups[$0] }) {
+                        let sum = shared.sums + group.slot * count * dim
+                        let total = shared.totals + group.slot * count
+                        for lo in stride(from: group.range.lowerBound, to: group.range.upperBound, by: chunk) {
+                            let hi = min(lo + chunk, group.range.upperBound), k = hi - lo
+                            for i in 0..<k {
+                                let entry = entries[lo + i]
+                                let row = shared.rows + entry.row * dim, out = rowBlock + i * dim
+                                for j in 0..<dim { out[j] = Double(row[j]) * entry.scale }
                             }
+                            for b in 0..<count {
+                                let weights = weightBlock + b * k
+                                var weight = 0.0
+                                for i in 0..<k {
+                                    weights[i] = Double(PoissonWeights.weight(key: entries[lo + i].key, replicate: first + b))
+                                    weight += weights[i]
+                                }
+                                total[b] += weight
+                            }
+                            kernel.multiplyAdd(m: count, n: dim, k: k, a: weightBlock, lda: k, b: rowBlock, ldb: dim, c: sum, ldc: dim)
                         }
                     }
-                    if workers == 1 { job(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: job) }
                 }
+                if workers == 1 { job(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: job) }
             }
         }
     }
@@ -216,5 +202,5 @@ public struct ReplicateSums: Sendable {
 private struct SharedBuffers: @unchecked Sendable {
     let sums: UnsafeMutablePointer<Double>
     let totals: UnsafeMutablePointer<Double>
-    let values: UnsafePointer<Double>
+    let rows: UnsafePointer<Float>
 }

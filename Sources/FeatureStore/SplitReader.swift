@@ -104,8 +104,13 @@ public final class SplitReader: @unchecked Sendable {
                 values.append(contentsOf: s.sampleIndex!)
             }
         }
-        // Rows are usually written in sample order: check before paying for a sort.
-        if zip(values, values.dropFirst()).contains(where: { $0 > $1 }) { values.sort() }
+        // Rows are usually written in sample order: check before paying for a sort; shuffled
+        // indices of a dataset go through a bitmap instead of a sort.
+        if zip(values, values.dropFirst()).contains(where: { $0 > $1 }) {
+            var seen = SeenSamples(range: values, rows: values.count)
+            for v in values { _ = seen.insert(v) }
+            return seen.ranges()
+        }
         var ranges: [Range<Int64>] = []
         for v in values {
             if let last = ranges.last, last.upperBound == v {
@@ -154,12 +159,12 @@ public final class SplitReader: @unchecked Sendable {
         var dropped = 0
         var distinct: Int?
         if sources.allSatisfy({ $0.sampleIndex != nil }) {
-            var seen = Set<Int64>(minimumCapacity: sources.reduce(0) { $0 + $1.rows })
+            var seen = SeenSamples(range: sources.lazy.flatMap { $0.sampleIndex! }, rows: sources.reduce(0) { $0 + $1.rows })
             var firstRepeat: (source: Int, row: Int, value: Int64)?
             for s in sources.indices {
                 var keep = [Bool](repeating: true, count: sources[s].rows)
                 var any = false
-                for (i, v) in sources[s].sampleIndex!.enumerated() where !seen.insert(v).inserted {
+                for (i, v) in sources[s].sampleIndex!.enumerated() where !seen.insert(v) {
                     keep[i] = false
                     any = true
                     dropped += 1

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Penultimate
+import BLASKernel
 @testable import PenultimateKit
 import TestSupport
 
@@ -176,12 +177,19 @@ for t, S1, S2 in targets:
     @Test func bootstrapPlanFitsTheBudgets() throws {
         let ten = try EtaReport.bootstrapPlan(replicates: 1000, targets: 10, classes: 10, dim: 512)
         #expect(ten.blocks == 1 && ten.blockReplicates == 1000 && ten.sumBytes == 2 * 10 * 1000 * 513 * 8)
-        let all = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512)
+        let all = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512, workers: 2)
         #expect(all.blockReplicates == 130 && all.blocks == 8 && all.sumBytes <= EtaRequest.bootstrapSumBudget)
         #expect(all.etaBytes == 1000 * 2 * 1000 * 8 + 2 * 1000 * 8)
         // Too many replicates for the targets' η, or one replicate over the sums' budget: refused.
         #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 100_000, targets: 1000, classes: 1000, dim: 512) }
         #expect(throws: InputError.self) { try EtaReport.bootstrapPlan(replicates: 10, targets: 1, classes: 100_000, dim: 2048) }
+        // Everything held at once (sums, η, staged rows, weight blocks, Gram matrices) fits the total
+        // bound; threads that do not fit are dropped; Gram matrices that cannot fit one thread are refused.
+        #expect(all.totalBytes <= EtaRequest.bootstrapMemoryBudget && all.workers == 2)
+        let many = try EtaReport.bootstrapPlan(replicates: 1000, targets: 1000, classes: 1000, dim: 512, workers: 64)
+        #expect(many.workers < 64 && many.workers >= 1 && many.totalBytes <= EtaRequest.bootstrapMemoryBudget)
+        let wide = etaErrorText { _ = try EtaReport.bootstrapPlan(replicates: 10, targets: 1, classes: 12_000, dim: 64) }
+        #expect(wide.contains("Gram matrices") && wide.contains("1792 MiB bound"))
     }
 
     @Test func bootstrapIntervalsContainTheEstimateAndRepeatWithTheSeed() throws {
@@ -197,27 +205,31 @@ for t, S1, S2 in targets:
         #expect(ci1.contains(row.etaS1) || abs(row.etaS1 - ci1.lowerBound) < 0.5)
         #expect(a.rows == b.rows)
         // The intervals equal Analysis's replicate sums over the class rows read directly (unpaired:
-        // streams 1 and 2).
-        let classes = ([row.target] + row.s1).sorted()
+        // streams 1 and 2), staged into one block as eta stages them, on the kernel eta injects.
+        let classes = Set([row.target] + row.s1 + row.s2).sorted()
         func sums(_ input: ModelInput, stream: UInt64) throws -> ReplicateSums {
             var sums = try ReplicateSums(classCount: input.classes.count, classes: classes, dim: 6, replicates: 0..<50,
                                          rowNormalization: .none, weights: PoissonWeights(seed: 7, stream: stream))
+            var features: [Float] = [], labels: [Int32] = []
             try input.dump!.split("val").forEachBlock { block in
-                try block.features.withUnsafeBufferPointer { f in
-                    try block.labels.withUnsafeBufferPointer { l in
-                        // These dumps store no sample_index: rows are keyed by their order within their class.
-                        #expect(block.sampleIndex == nil)
-                        try sums.add(rows: f, labels: l, sampleIndex: nil)
-                    }
-                }
+                // These dumps store no sample_index: rows are keyed by their order within their class.
+                #expect(block.sampleIndex == nil)
+                features += block.features
+                labels += block.labels
             }
+            try features.withUnsafeBufferPointer { f in
+                try labels.withUnsafeBufferPointer { try sums.add(rows: f, labels: $0, sampleIndex: nil, kernel: EtaReport.kernel) }
+            }
+            sums.divideByTotals()
             return sums
         }
         let c1 = try t1.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
         let c2 = try t2.centroids(split: "val", rowNormalization: .none, invalidRows: .refuse).accumulator.centroids()
-        let etas = try Bootstrap.replicateEtas(t1: try sums(t1, stream: 1), t2: try sums(t2, stream: 2), target: row.target,
-                                               set: row.s1, scale1: try c1.meanPairwiseCentroidDistance(),
-                                               scale2: try c2.meanPairwiseCentroidDistance())
+        let both = try Bootstrap.replicateEtas(t1: try sums(t1, stream: 1), t2: try sums(t2, stream: 2),
+                                               targets: [.init(target: row.target, sets: [row.s1, row.s2])],
+                                               scale1: try c1.meanPairwiseCentroidDistance(),
+                                               scale2: try c2.meanPairwiseCentroidDistance(), kernel: EtaReport.kernel)
+        let etas = Array(both[0..<50])
         let direct = try Bootstrap.interval(estimate: row.etaS1, replicates: etas, level: 0.95, seed: 7)
         #expect(direct.lower == ci1.lowerBound && direct.upper == ci1.upperBound)
         // Paired: these dumps store no sample_index, so their rows cannot be matched (pairing by

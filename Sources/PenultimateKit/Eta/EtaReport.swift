@@ -1,5 +1,6 @@
 import FeatureStore
 import Analysis
+import BLASKernel
 import FeatureStore
 import Foundation
 import Taxonomy
@@ -165,8 +166,27 @@ public struct EtaReport: Sendable {
         return nil
     }
 
+    /// The kernel of the bootstrap's products: OpenBLAS's dgemm and dsyrk, single-threaded (the
+    /// workflow spreads classes and replicates over the cores), held equal to Analysis's
+    /// ``ReferenceKernel`` by `BLASKernelTests`; the reference itself where OpenBLAS cannot be
+    /// loaded, or when the environment sets `PENULTIMATE_MATRIX_KERNEL=reference` (for the
+    /// differential test of the shipped kernel, and to rule BLAS out when chasing a number).
+    static let kernel: any MatrixKernel = {
+        if ProcessInfo.processInfo.environment["PENULTIMATE_MATRIX_KERNEL"] == "reference" { return ReferenceKernel() }
+        if let blas = OpenBLASKernel.shared { return blas }
+        return ReferenceKernel()
+    }()
+
     /// How the bootstrap will run: replicates per block and blocks, checked against the memory
     /// budgets before any row is read.
+    ///
+    /// What it holds at once, all counted in ``totalBytes``: the replicate sums of one block for
+    /// both models (`2 × classes × block × (dim + 1)` Doubles, at most
+    /// ``EtaRequest/bootstrapSumBudget``); the replicates' η (``etaBytes``); and ``workBytes``: the
+    /// staged rows (``EtaRequest/bootstrapStagingBytes`` of Floats with their labels, sample
+    /// indices and keys), each worker's weight block and rows in Double
+    /// (`256 × (block + dim)` Doubles) and each worker's two Gram matrices and centred centroids
+    /// (`2 × classes² + classes × dim` Doubles). The total must fit ``EtaRequest/bootstrapMemoryBudget``.
     public struct BootstrapPlan: Sendable, Equatable {
         /// Replicates formed per pass over the rows.
         public var blockReplicates: Int
@@ -176,11 +196,18 @@ public struct EtaReport: Sendable {
         public var sumBytes: Int
         /// Bytes of replicate η held at once.
         public var etaBytes: Int
+        /// Bytes of staged rows and the workers' buffers.
+        public var workBytes: Int = 0
+        /// Threads that add rows and form η (at most the cores, fewer where the budget needs it).
+        public var workers: Int = 1
+        /// Everything the bootstrap holds at once.
+        public var totalBytes: Int { sumBytes + etaBytes + workBytes }
     }
 
     /// The plan for `targets` intervals of `replicates` over `classes` needed classes of length
-    /// `dim`, or an error saying which budget it exceeds.
-    public static func bootstrapPlan(replicates: Int, targets: Int, classes: Int, dim: Int) throws -> BootstrapPlan {
+    /// `dim` with `workers` threads, or an error saying which budget it exceeds.
+    public static func bootstrapPlan(replicates: Int, targets: Int, classes: Int, dim: Int,
+                                     workers: Int = SplitReader.defaultWorkerCount) throws -> BootstrapPlan {
         let etaBytes = targets * 2 * replicates * MemoryLayout<Double>.stride + 2 * replicates * MemoryLayout<Double>.stride
         guard etaBytes <= EtaRequest.bootstrapEtaBudget else {
             throw InputError(file: "eta", object: "--bootstrap \(replicates)",
@@ -193,14 +220,32 @@ public struct EtaReport: Sendable {
                              message: "one replicate of \(classes) classes × \(dim) needs \(perReplicate >> 20) MiB, over the \(EtaRequest.bootstrapSumBudget >> 20) MiB bound")
         }
         let block = min(replicates, EtaRequest.bootstrapSumBudget / perReplicate)
-        return BootstrapPlan(blockReplicates: block, blocks: (replicates + block - 1) / block,
-                             sumBytes: block * perReplicate, etaBytes: etaBytes)
+        let stagedRows = max(1, EtaRequest.bootstrapStagingBytes / (max(1, dim) * MemoryLayout<Float>.stride))
+        // Per staged row: its Floats, label, sample_index and the picked (slot, row, key, scale).
+        let staging = stagedRows * (dim * MemoryLayout<Float>.stride + 4 + 8 + 32)
+        // Workers beyond what the budget holds are dropped (each holds two Gram matrices).
+        let perWorker = ReplicateSums.workerBytes(dim: dim, replicates: block)
+            + Bootstrap.replicateEtaWorkerBytes(classes: min(classes, 1 << 24), dim: dim)
+        let fixed = block * perReplicate + etaBytes + staging
+        let affordable = max(1, (EtaRequest.bootstrapMemoryBudget - fixed) / perWorker)
+        let workers = max(1, min(workers, affordable))
+        let (workBytes, overflow) = perWorker.multipliedReportingOverflow(by: workers)
+        let plan = BootstrapPlan(blockReplicates: block, blocks: (replicates + block - 1) / block,
+                                 sumBytes: block * perReplicate, etaBytes: etaBytes,
+                                 workBytes: overflow ? Int.max / 4 : staging + workBytes, workers: workers)
+        guard plan.totalBytes <= EtaRequest.bootstrapMemoryBudget else {
+            throw InputError(file: "eta", object: "--bootstrap",
+                             message: "\(classes) classes × \(dim) need \(plan.totalBytes >> 20) MiB (replicate sums \(plan.sumBytes >> 20), η \(etaBytes >> 20), Gram matrices and staging \(workBytes >> 20)), over the \(EtaRequest.bootstrapMemoryBudget >> 20) MiB bound",
+                             fix: "choose fewer targets, or sets over fewer classes")
+        }
+        return plan
     }
 
     /// The Poisson-weighted replicate centroids of `classes` for `replicates` (sums divided by
     /// their weights) from one pass over `input`'s rows of `split`.
     static func replicateSums(_ input: ModelInput, split: String, classes: [Int], replicates: Range<Int>,
                               weights: PoissonWeights, rowNormalization: CentroidAccumulator.RowNormalization,
+                              workers: Int = SplitReader.defaultWorkerCount,
                               progress: ProgressMeter?) throws -> ReplicateSums {
         guard let dump = input.dump else {
             throw InputError(file: input.label, object: "input", message: "centroid files hold no rows to resample",
@@ -210,10 +255,11 @@ public struct EtaReport: Sendable {
                                      replicates: replicates, rowNormalization: rowNormalization, weights: weights)
         let reader = try dump.split(split)
         let filter: Set<Int>? = classes.count == dump.classes.count ? nil : Set(classes)
-        let workers = SplitReader.defaultWorkerCount
-        // A class filter over shuffled labels delivers blocks of a row or two: rows are staged and
-        // added a batch at a time, so each batch's replicates are split across the cores once.
-        let batch = CentroidPass.blockRows(dim: dump.dim)
+        // Rows are staged and added a batch of ``bootstrapStagingBytes`` at a time: a class filter
+        // over shuffled labels delivers blocks of a row or two, and with every class summed a
+        // batch holds a few dozen rows per class, the `k` of each weight-block product.
+        let batch = max(1, EtaRequest.bootstrapStagingBytes / (dump.dim * MemoryLayout<Float>.stride))
+        let kernel = Self.kernel
         var features: [Float] = [], labels: [Int32] = [], index: [Int64] = []
         var indexed: Bool? = nil
         func flush() throws {
@@ -221,23 +267,24 @@ public struct EtaReport: Sendable {
             try features.withUnsafeBufferPointer { f in
                 try labels.withUnsafeBufferPointer { l in
                     if indexed == true {
-                        try index.withUnsafeBufferPointer { try sums.add(rows: f, labels: l, sampleIndex: $0, workers: workers) }
+                        try index.withUnsafeBufferPointer { try sums.add(rows: f, labels: l, sampleIndex: $0, workers: workers, kernel: kernel) }
                     } else {
-                        try sums.add(rows: f, labels: l, sampleIndex: nil, workers: workers)
+                        try sums.add(rows: f, labels: l, sampleIndex: nil, workers: workers, kernel: kernel)
                     }
                 }
             }
             progress?.advance(by: labels.count)
             features.removeAll(keepingCapacity: true); labels.removeAll(keepingCapacity: true); index.removeAll(keepingCapacity: true)
         }
-        try reader.forEachBlock(maxRows: batch, classes: filter) { block in
+        try reader.forEachBlock(maxRows: min(batch, CentroidPass.blockRows(dim: dump.dim)), classes: filter) { block in
             let hasIndex = block.sampleIndex != nil
             if indexed != nil, indexed != hasIndex { try flush() }
             indexed = hasIndex
+            if labels.count + block.labels.count > batch { try flush() }
+            if features.isEmpty { features.reserveCapacity(batch * dump.dim); labels.reserveCapacity(batch); index.reserveCapacity(batch) }
             features += block.features
             labels += block.labels
             if let s = block.sampleIndex { index += s }
-            if labels.count >= batch { try flush() }
         }
         try flush()
         sums.divideByTotals()
@@ -278,9 +325,9 @@ public struct EtaReport: Sendable {
         for start in stride(from: 0, to: replicates, by: plan.blockReplicates) {
             let block = start..<min(replicates, start + plan.blockReplicates)
             let sums1 = try Self.replicateSums(t1, split: split, classes: classes, replicates: block, weights: weights1,
-                                               rowNormalization: rowNormalization, progress: progress)
+                                               rowNormalization: rowNormalization, workers: plan.workers, progress: progress)
             let sums2 = try Self.replicateSums(t2, split: split, classes: classes, replicates: block, weights: weights2,
-                                               rowNormalization: rowNormalization, progress: progress)
+                                               rowNormalization: rowNormalization, workers: plan.workers, progress: progress)
             if request.paired, start == 0 {
                 for (slot, k) in classes.enumerated()
                 where sums1.rowCounts[slot] != sums2.rowCounts[slot] || sums1.fingerprints[slot] != sums2.fingerprints[slot] {
@@ -289,30 +336,21 @@ public struct EtaReport: Sendable {
                                      fix: "drop --paired, or give dumps of the same images")
                 }
             }
-            // η of every replicate of the block, for every row and set, the rows spread over the cores.
+            // η of every replicate of the block, for every row and set: per replicate one Gram
+            // matrix of the replicate centroids per model, the replicates spread over the cores.
             let specs = indices.map { rows[$0] }
             let width = block.count
-            var blockValues = [Double](repeating: .nan, count: 2 * specs.count * width)
-            let failures = FirstFailure()
-            let (label1, label2, ids, names) = (t1.label, t2.label, classIDs, classNames)
-            blockValues.withUnsafeMutableBufferPointer { out in
-                let target = EtaOutput(base: out.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: specs.count) { n in
-                    let row = specs[n]
-                    for (s, set) in [row.s1, row.s2].enumerated() {
-                        do {
-                            let etas = try Bootstrap.replicateEtas(t1: sums1, t2: sums2, target: row.target, set: set,
-                                                                   scale1: scale1, scale2: scale2)
-                            for (b, value) in etas.enumerated() { target.base[(2 * n + s) * width + b] = value }
-                        } catch {
-                            failures.record(n, InputError(file: "\(label1) and \(label2)",
-                                                          object: "split \(split), target \(ids[row.target]) (\(names[row.target]))",
-                                                          message: "\(error)"))
-                        }
-                    }
-                }
+            let blockValues: [Double]
+            do {
+                blockValues = try Bootstrap.replicateEtas(
+                    t1: sums1, t2: sums2, targets: specs.map { Bootstrap.ReplicateTarget(target: $0.target, sets: [$0.s1, $0.s2]) },
+                    scale1: scale1, scale2: scale2, kernel: Self.kernel, workers: plan.workers)
+            } catch let failure as Bootstrap.TargetError {
+                let row = specs[failure.index]
+                throw InputError(file: "\(t1.label) and \(t2.label)",
+                                 object: "split \(split), target \(classIDs[row.target]) (\(classNames[row.target]))",
+                                 message: "\(failure.error)")
             }
-            if let error = failures.first { throw error }
             for k in 0..<(2 * specs.count) { values[k] += blockValues[(k * width)..<((k + 1) * width)] }
         }
         for (n, i) in indices.enumerated() {
@@ -363,22 +401,4 @@ public struct EtaReport: Sendable {
         let mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
-}
-
-/// Where the bootstrap's workers write η: worker n writes only its own rows' slots.
-private struct EtaOutput: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Double>
-}
-
-/// The first error by row order among concurrent workers.
-private final class FirstFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var found: (Int, InputError)?
-
-    func record(_ index: Int, _ error: InputError) {
-        lock.lock(); defer { lock.unlock() }
-        if found == nil || index < found!.0 { found = (index, error) }
-    }
-
-    var first: InputError? { lock.lock(); defer { lock.unlock() }; return found?.1 }
 }

@@ -69,6 +69,13 @@ public struct EtaRequest: Sendable {
     /// Bytes the bootstrap may hold for the replicates' η (8 per replicate, per target and set, per
     /// split and T2 model at a time, plus a sorted copy of one interval's); more is refused before reading.
     public static let bootstrapEtaBudget = 512 << 20
+    /// Bytes of feature rows the bootstrap stages before adding them to the replicate sums: more
+    /// rows per class per product make the products faster.
+    public static let bootstrapStagingBytes = 128 << 20
+    /// Bytes the bootstrap may hold in all (sums, η, staged rows, the workers' weight blocks and
+    /// Gram matrices; ``EtaReport/BootstrapPlan``), checked before any row is read. The centroid
+    /// pass before it and the reader's buffers come on top (under 100 MiB).
+    public static let bootstrapMemoryBudget = 1792 << 20
 
     /// Whether every class is a target (`--targets all`).
     public var isAllTargets: Bool { targets.contains("all") }
