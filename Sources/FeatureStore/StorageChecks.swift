@@ -102,15 +102,13 @@ extension Dump {
         }
     }
 
-    /// The path libhdf5 1.10 opens for external raw file `name`: joined to the external-file prefix
-    /// (`HDF5_EXTFILE_PREFIX`, else the access property; `${ORIGIN}` is the HDF5 file's folder)
-    /// unless absolute, else as given (relative to the current directory).
+    /// The path libhdf5 1.10 opens for external raw file `name` of `d`: the prefix `d` was opened
+    /// with, as libhdf5 expanded it (`HDF5_EXTFILE_PREFIX` when set before the process started,
+    /// else the `${ORIGIN}` access property: the folder of the file that holds `d`), joined to the
+    /// name unless absolute. Asking libhdf5 rather than re-deriving it keeps this check and the
+    /// read on the same bytes, whatever the working folder.
     static func resolveExternal(_ name: String, of d: Dataset) -> String {
-        if name.hasPrefix("/") { return name }
-        let env = getenv("HDF5_EXTFILE_PREFIX").map { String(cString: $0) }
-        guard let prefix = env ?? d.externalFilePrefix, !prefix.isEmpty else { return name }
-        let p = prefix.replacingOriginWith(folder(of: d))
-        return p.hasSuffix("/") ? p + name : p + "/" + name
+        d.externalPath(name)
     }
 
     /// Every external raw file of `d` exists and holds its part of the data: libhdf5 reads a

@@ -23,7 +23,6 @@ public final class File: AttributeHolder, @unchecked Sendable {
 
     /// Opens or creates the file at `path`.
     public init(path: String, mode: Mode = .readOnly) throws(HDF5Error) {
-        _ = externalFilesBesideTheFile
         self.path = path
         let id: hid_t
         switch mode {
@@ -73,15 +72,15 @@ public final class File: AttributeHolder, @unchecked Sendable {
     }
 }
 
-/// libhdf5 resolves a relative external raw storage file name (`H5Pset_external`) against the
-/// current directory, so the same file would read in one folder and not in another. Like virtual
-/// dataset sources, such names resolve here against the HDF5 file's own folder: libhdf5's
-/// `${ORIGIN}` in `HDF5_EXTFILE_PREFIX`, set once for this process unless the user set it. (The
-/// environment, not a dataset access property: libhdf5 1.10.8 refuses to reopen a dataset, and
-/// to look up an open one behind an external link, with a prefix other than the first open's.)
-private let externalFilesBesideTheFile: Void = {
-    if getenv("HDF5_EXTFILE_PREFIX") == nil { setenv("HDF5_EXTFILE_PREFIX", "${ORIGIN}", 0) }
-}()
+/// What libhdf5 joins a relative external raw storage file name (`H5Pset_external`) to, set on
+/// every dataset this module opens: `${ORIGIN}` is the folder of the file that holds the dataset
+/// (behind an external link or as a virtual source, that file's), so the same dump reads the same
+/// bytes whatever the working folder, and two dumps in different folders never read each other's
+/// raw files. An access property, not `HDF5_EXTFILE_PREFIX`: libhdf5 1.10.8 reads the environment
+/// once, when the library initialises (`H5D__init_package`), so a prefix set later by the process
+/// is ignored. A `HDF5_EXTFILE_PREFIX` set before the process started still wins (libhdf5's rule).
+/// Virtual sources inherit it: libhdf5 opens them with a copy of the virtual dataset's access list.
+public let externalFilePrefixProperty = "${ORIGIN}"
 
 /// What kind of object a link names.
 public enum ObjectKind: Sendable, Equatable {
@@ -184,6 +183,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         if let chunkCacheBytes {
             try check("set chunk cache", object) { H5Pset_chunk_cache(dapl.id, 12421, chunkCacheBytes, 1.0) }
         }
+        try check("set external file prefix", object) { H5Pset_efile_prefix(dapl.id, externalFilePrefixProperty) }
         let id = try check("open dataset", object) { H5Dopen2(handle.id, name, dapl.id) }
         return Dataset(file: file, path: p, handle: Handle(id, close: H5Dclose))
     }
