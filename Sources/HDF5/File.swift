@@ -27,9 +27,11 @@ public final class File: AttributeHolder, @unchecked Sendable {
         let id: hid_t
         switch mode {
         case .readOnly:
-            id = try check("open file", path) { H5Fopen(path, shim_F_ACC_RDONLY(), shim_P_DEFAULT()) }
+            let opened = Self.canonical(path)
+            id = try check("open file", path) { H5Fopen(opened, shim_F_ACC_RDONLY(), shim_P_DEFAULT()) }
         case .readWrite:
-            id = try check("open file for writing", path) { H5Fopen(path, shim_F_ACC_RDWR(), shim_P_DEFAULT()) }
+            let opened = Self.canonical(path)
+            id = try check("open file for writing", path) { H5Fopen(opened, shim_F_ACC_RDWR(), shim_P_DEFAULT()) }
         case .truncate:
             let fcpl = try untimedCreationList(shim_P_FILE_CREATE(), path)
             defer { withExtendedLifetime(fcpl) {} }
@@ -38,6 +40,18 @@ public final class File: AttributeHolder, @unchecked Sendable {
             }
         }
         handle = Handle(id, close: H5Fclose)
+    }
+
+    /// `path` with symbolic links, `.` and `..` resolved, or `path` itself when that fails (then
+    /// H5Fopen reports why). An existing file is opened by this name: libhdf5 takes the folder of
+    /// the name it was given as the file's own (`${ORIGIN}` of the external-file prefix, the
+    /// virtual-source and external-link search), and refuses a dataset already open through a
+    /// name in another folder (`./a.h5` and `/dir/a.h5`, or a link, are the same file). One name
+    /// per file keeps both right; ``path`` stays as given, for messages.
+    static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Whether `path` starts with the HDF5 signature (false for other files; throws nothing).

@@ -87,6 +87,29 @@ struct ExternalRawFolderTests {
         #expect(try ExternalRawFolders.numbers(leftRight) != ExternalRawFolders.numbers(leftLeft))
     }
 
+    @Test("the same dump by two names at once (a symbolic link in another folder, ./ and absolute)")
+    func sameDumpByTwoNames() throws {
+        let f = try ExternalRawFolders.load()
+        let corpus = try GeneratedCorpus.load()
+        let real = corpus.directory.appendingPathComponent("p10_left/twin.h5").path
+        let links = f.root.appendingPathComponent("links")
+        try FileManager.default.createDirectory(at: links, withIntermediateDirectories: true)
+        let link = links.appendingPathComponent("twin.h5").path
+        try? FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let args = ["--targets", "all", "--format", "json"]
+        let inlinePath = corpus.directory.appendingPathComponent("p10_left_inline.h5").path
+        let inline = try ExternalRawFolders.numbers(try f.run("eta", ["--t1", inlinePath, "--t2", inlinePath] + args))
+        // Through the link alone: the raw file is the one beside the real file, not the link.
+        #expect(try ExternalRawFolders.numbers(try f.run("eta", ["--t1", link, "--t2", link] + args)) == inline)
+        #expect(try ExternalRawFolders.numbers(try f.run("eta", ["--t1", real, "--t2", link] + args)) == inline)
+        let run = try CorpusTool.run("eta", ["--t1", "./p10_left/twin.h5", "--t2", real] + args, timeout: 60,
+                                     currentDirectory: corpus.directory)
+        #expect(run.status == 0, "\(run)")
+        if run.status == 0 { #expect(try ExternalRawFolders.numbers(run.stdout) == inline) }
+        _ = try f.run("inspect", ["--validate", link])
+    }
+
     @Test("eta sweep over the two dumps")
     func etaSweep() throws {
         let f = try ExternalRawFolders.load()
