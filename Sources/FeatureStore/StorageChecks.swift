@@ -118,6 +118,21 @@ extension Dump {
         guard let elementBytes = type.byteCount else { return }
         var remaining = shape.reduce(elementBytes, *)
         let fix = "keep the external raw files beside the HDF5 file, or rewrite it with its data inside (`h5repack`)"
+        // Unless the user chose a prefix, libhdf5 must resolve against the holding file's folder:
+        // anything else (the working folder) could read another dump's raw files.
+        if userExternalFilePrefix == nil, files.contains(where: { !$0.name.hasPrefix("/") }) {
+            var expected = folder(of: d)
+            if !expected.hasPrefix("/"), let cwd = getcwd(nil, 0) {  // a link target found from the working folder
+                expected = String(cString: cwd) + "/" + expected
+                free(cwd)
+            }
+            let prefix = d.externalFilePrefix ?? ""
+            if (prefix.hasSuffix("/") ? prefix : prefix + "/") != expected {
+                throw StoreError(file: file, object: object,
+                                 message: "libhdf5 would resolve the external raw storage files against \(prefix.isEmpty ? "the working folder" : prefix), not the file's folder \(expected)",
+                                 fix: "set HDF5_EXTFILE_PREFIX to that folder, or rewrite the file with its data inside (`h5repack`)")
+            }
+        }
         for entry in files where remaining > 0 {
             let part = min(remaining, entry.size ?? Int.max)
             let path = resolveExternal(entry.name, of: d)

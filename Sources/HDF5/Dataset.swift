@@ -427,8 +427,10 @@ extension Dataset {
         }
     }
 
-    /// The external-file prefix libhdf5 applies to relative external names (from the dataset's
-    /// access properties, which take `HDF5_EXTFILE_PREFIX` into account); nil when none is set.
+    /// The external-file prefix libhdf5 applies to this dataset's relative external names: libhdf5
+    /// 1.10.8 reports the one it expanded when the dataset was first opened (`HDF5_EXTFILE_PREFIX`
+    /// from the environment at library start, else ``externalFilePrefixProperty``, `${ORIGIN}`
+    /// replaced by the holding file's folder); nil when none applies (relative to the working folder).
     public var externalFilePrefix: String? {
         silenceAutomaticErrorPrinting()
         defer { _ = takeErrorStack() }

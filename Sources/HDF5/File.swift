@@ -23,6 +23,7 @@ public final class File: AttributeHolder, @unchecked Sendable {
 
     /// Opens or creates the file at `path`.
     public init(path: String, mode: Mode = .readOnly) throws(HDF5Error) {
+        externalFilesBesideTheFile()
         self.path = path
         let id: hid_t
         switch mode {
@@ -56,6 +57,7 @@ public final class File: AttributeHolder, @unchecked Sendable {
 
     /// Whether `path` starts with the HDF5 signature (false for other files; throws nothing).
     public static func isHDF5(path: String) -> Bool {
+        externalFilesBesideTheFile()
         silenceAutomaticErrorPrinting()
         let r = H5Fis_hdf5(path)
         _ = takeErrorStack()
@@ -86,15 +88,33 @@ public final class File: AttributeHolder, @unchecked Sendable {
     }
 }
 
-/// What libhdf5 joins a relative external raw storage file name (`H5Pset_external`) to, set on
-/// every dataset this module opens: `${ORIGIN}` is the folder of the file that holds the dataset
-/// (behind an external link or as a virtual source, that file's), so the same dump reads the same
-/// bytes whatever the working folder, and two dumps in different folders never read each other's
-/// raw files. An access property, not `HDF5_EXTFILE_PREFIX`: libhdf5 1.10.8 reads the environment
-/// once, when the library initialises (`H5D__init_package`), so a prefix set later by the process
-/// is ignored. A `HDF5_EXTFILE_PREFIX` set before the process started still wins (libhdf5's rule).
-/// Virtual sources inherit it: libhdf5 opens them with a copy of the virtual dataset's access list.
+/// What libhdf5 joins a relative external raw storage file name (`H5Pset_external`) to:
+/// `${ORIGIN}` is the folder of the file that holds the dataset (behind an external link or as a
+/// virtual source, that file's), so the same dump reads the same bytes whatever the working folder,
+/// and two dumps in different folders never read each other's raw files.
+///
+/// libhdf5 1.10.8 reads `HDF5_EXTFILE_PREFIX` once, when the library initialises
+/// (`H5D__init_package`), and uses it for every dataset open, its own included (an external link's
+/// traversal opens the target with default access properties). So ``externalFilesBesideTheFile``
+/// sets it for this process before the first libhdf5 call of this module (a value set later would
+/// be ignored, and the raw files read relative to the working folder), unless the user set it.
+/// Every dataset this module opens also carries the prefix as an access property, which libhdf5
+/// uses when the environment holds none; the reader then checks the expansion libhdf5 reports.
 public let externalFilePrefixProperty = "${ORIGIN}"
+
+/// `HDF5_EXTFILE_PREFIX` as the user set it before this process started, or nil (then this module
+/// set it to ``externalFilePrefixProperty``).
+public let userExternalFilePrefix: String? = {
+    let user = getenv("HDF5_EXTFILE_PREFIX").map { String(cString: $0) }
+    if user == nil { setenv("HDF5_EXTFILE_PREFIX", externalFilePrefixProperty, 0) }
+    return user
+}()
+
+/// Runs once, before the first libhdf5 call of this module: see ``externalFilePrefixProperty``.
+@inline(__always)
+func externalFilesBesideTheFile() {
+    _ = userExternalFilePrefix
+}
 
 /// What kind of object a link names.
 public enum ObjectKind: Sendable, Equatable {

@@ -8,9 +8,9 @@ import Testing
 // (raw/twin.bin) with different bytes; the tools run in a working folder whose own raw/twin.bin is
 // a decoy. Each result must equal the one from the same dumps with their features inside, and
 // centroids must equal numpy's sums over each dump's own raw file. (libhdf5 1.10.8 reads
-// HDF5_EXTFILE_PREFIX once, when the library initialises, so a prefix set by the process later is
-// ignored: these runs failed, or would have read the decoy, before the prefix became an access
-// property.)
+// HDF5_EXTFILE_PREFIX once, when the library initialises, so a prefix the process set after its
+// first libhdf5 call was ignored: `eta` on these dumps failed from any other working folder, and
+// would have read the decoy had the checks looked where libhdf5 did.)
 
 /// The files of Tests/Corpus/external_raw_folders.py, made once per test process.
 struct ExternalRawFolders: Sendable {
