@@ -102,15 +102,13 @@ extension Dump {
         }
     }
 
-    /// The path libhdf5 1.10 opens for external raw file `name`: joined to the external-file prefix
-    /// (`HDF5_EXTFILE_PREFIX`, else the access property; `${ORIGIN}` is the HDF5 file's folder)
-    /// unless absolute, else as given (relative to the current directory).
+    /// The path libhdf5 1.10 opens for external raw file `name` of `d`: the prefix `d` was opened
+    /// with, as libhdf5 expanded it (`HDF5_EXTFILE_PREFIX` when set before the process started,
+    /// else the `${ORIGIN}` access property: the folder of the file that holds `d`), joined to the
+    /// name unless absolute. Asking libhdf5 rather than re-deriving it keeps this check and the
+    /// read on the same bytes, whatever the working folder.
     static func resolveExternal(_ name: String, of d: Dataset) -> String {
-        if name.hasPrefix("/") { return name }
-        let env = getenv("HDF5_EXTFILE_PREFIX").map { String(cString: $0) }
-        guard let prefix = env ?? d.externalFilePrefix, !prefix.isEmpty else { return name }
-        let p = prefix.replacingOriginWith(folder(of: d))
-        return p.hasSuffix("/") ? p + name : p + "/" + name
+        d.externalPath(name)
     }
 
     /// Every external raw file of `d` exists and holds its part of the data: libhdf5 reads a
@@ -120,6 +118,21 @@ extension Dump {
         guard let elementBytes = type.byteCount else { return }
         var remaining = shape.reduce(elementBytes, *)
         let fix = "keep the external raw files beside the HDF5 file, or rewrite it with its data inside (`h5repack`)"
+        // Unless the user chose a prefix, libhdf5 must resolve against the holding file's folder:
+        // anything else (the working folder) could read another dump's raw files.
+        if userExternalFilePrefix == nil, files.contains(where: { !$0.name.hasPrefix("/") }) {
+            var expected = folder(of: d)
+            if !expected.hasPrefix("/"), let cwd = getcwd(nil, 0) {  // a link target found from the working folder
+                expected = String(cString: cwd) + "/" + expected
+                free(cwd)
+            }
+            let prefix = d.externalFilePrefix ?? ""
+            if (prefix.hasSuffix("/") ? prefix : prefix + "/") != expected {
+                throw StoreError(file: file, object: object,
+                                 message: "libhdf5 would resolve the external raw storage files against \(prefix.isEmpty ? "the working folder" : prefix), not the file's folder \(expected)",
+                                 fix: "set HDF5_EXTFILE_PREFIX to that folder, or rewrite the file with its data inside (`h5repack`)")
+            }
+        }
         for entry in files where remaining > 0 {
             let part = min(remaining, entry.size ?? Int.max)
             let path = resolveExternal(entry.name, of: d)

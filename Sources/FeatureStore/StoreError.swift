@@ -15,7 +15,13 @@ extension InputError {
     init(_ error: HDF5Error, file: String, object: String) {
         self.file = file
         self.object = object
-        if error.stackMentions("layout") || error.stackMentions("pline") || error.stackMentions("efl")
+        if error.stackMentions("unable to open external raw data file") {
+            self.message = "cannot \(error.operation): \(error.innermost)"
+            self.fix = "keep the external raw files where the HDF5 file's folder (or a HDF5_EXTFILE_PREFIX set before the run) puts them, or rewrite it with its data inside (`h5repack`)"
+        } else if error.stackMentions("external file prefix does not match") {
+            self.message = "this file is already open by a path in another folder (a link?), and libhdf5 would resolve its external raw files against both (\(error.innermost))"
+            self.fix = "give the file by one path"
+        } else if error.stackMentions("layout") || error.stackMentions("pline") || error.stackMentions("efl")
             || error.stackMentions("bad version number") || error.stackMentions("unable to decode") {
             self.message = "libhdf5 \(Self.libraryVersion) cannot read this object (\(error.innermost))"
             self.fix = Self.libverFix

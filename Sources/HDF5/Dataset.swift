@@ -179,9 +179,11 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         guard buffer.count >= s.count else {
             throw HDF5Error(operation: "read rows", object: objectPath, stack: ["buffer holds \(buffer.count) < \(s.count) elements"])
         }
-        try check("read rows \(rows.lowerBound)..<\(rows.upperBound)", objectPath) {
-            H5Dread(handle.id, T.nativeType, s.memory.id, s.file.id, shim_P_DEFAULT(), buffer.baseAddress)
-        }
+        try naming(externalFailure: { () throws(HDF5Error) in
+            _ = try check("read rows \(rows.lowerBound)..<\(rows.upperBound)", objectPath) {
+                H5Dread(handle.id, T.nativeType, s.memory.id, s.file.id, shim_P_DEFAULT(), buffer.baseAddress)
+            }
+        })
     }
 
     /// Reads the whole dataset, converting to `T` (at most ``maxWholeReadBytes``).
@@ -195,11 +197,13 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
                            "shape \(dims) is too large to read whole (corrupt dataspace?)")
         var values = [T](repeating: 0, count: n)
         if n == 0 { return values }
-        try check("read", objectPath) {
-            values.withUnsafeMutableBytes {
-                H5Dread(handle.id, T.nativeType, shim_S_ALL(), shim_S_ALL(), shim_P_DEFAULT(), $0.baseAddress)
+        try naming(externalFailure: { () throws(HDF5Error) in
+            _ = try check("read", objectPath) {
+                values.withUnsafeMutableBytes {
+                    H5Dread(handle.id, T.nativeType, shim_S_ALL(), shim_S_ALL(), shim_P_DEFAULT(), $0.baseAddress)
+                }
             }
-        }
+        })
         return values
     }
 
@@ -423,8 +427,10 @@ extension Dataset {
         }
     }
 
-    /// The external-file prefix libhdf5 applies to relative external names (from the dataset's
-    /// access properties, which take `HDF5_EXTFILE_PREFIX` into account); nil when none is set.
+    /// The external-file prefix libhdf5 applies to this dataset's relative external names: libhdf5
+    /// 1.10.8 reports the one it expanded when the dataset was first opened (`HDF5_EXTFILE_PREFIX`
+    /// from the environment at library start, else ``externalFilePrefixProperty``, `${ORIGIN}`
+    /// replaced by the holding file's folder); nil when none applies (relative to the working folder).
     public var externalFilePrefix: String? {
         silenceAutomaticErrorPrinting()
         defer { _ = takeErrorStack() }
@@ -436,6 +442,32 @@ extension Dataset {
         var buffer = [CChar](repeating: 0, count: n + 1)
         _ = H5Pget_efile_prefix(dapl, &buffer, n + 1)
         return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The path libhdf5 opens for external raw file `name`: the name itself when absolute or when
+    /// no prefix applies (then relative to the working folder), else joined to the prefix this
+    /// dataset was opened with (``externalFilePrefix``, `${ORIGIN}` already expanded by libhdf5).
+    public func externalPath(_ name: String) -> String {
+        guard !name.hasPrefix("/"), let prefix = externalFilePrefix, !prefix.isEmpty else { return name }
+        return prefix.hasSuffix("/") ? prefix + name : prefix + "/" + name
+    }
+
+    /// Runs a read; when libhdf5 could not open an external raw file (its message names none),
+    /// the error says which file it looked for, and where.
+    func naming(externalFailure read: () throws(HDF5Error) -> Void) throws(HDF5Error) {
+        do {
+            try read()
+        } catch {
+            guard error.stackMentions("unable to open external raw data file") else { throw error }
+            var failed = error
+            let files = (try? externalFiles()) ?? []
+            let path = files.lazy.map { self.externalPath($0.name) }.first { access($0, R_OK) != 0 }
+            let name = files.first { externalPath($0.name) == path }?.name
+            if let path, let name {
+                failed.stack.insert("unable to open external raw data file \(name) (libhdf5 looked for \(path))", at: 0)
+            }
+            throw failed
+        }
     }
 
     /// The mappings of a virtual dataset (empty for other layouts).

@@ -23,14 +23,16 @@ public final class File: AttributeHolder, @unchecked Sendable {
 
     /// Opens or creates the file at `path`.
     public init(path: String, mode: Mode = .readOnly) throws(HDF5Error) {
-        _ = externalFilesBesideTheFile
+        externalFilesBesideTheFile()
         self.path = path
         let id: hid_t
         switch mode {
         case .readOnly:
-            id = try check("open file", path) { H5Fopen(path, shim_F_ACC_RDONLY(), shim_P_DEFAULT()) }
+            let opened = Self.canonical(path)
+            id = try check("open file", path) { H5Fopen(opened, shim_F_ACC_RDONLY(), shim_P_DEFAULT()) }
         case .readWrite:
-            id = try check("open file for writing", path) { H5Fopen(path, shim_F_ACC_RDWR(), shim_P_DEFAULT()) }
+            let opened = Self.canonical(path)
+            id = try check("open file for writing", path) { H5Fopen(opened, shim_F_ACC_RDWR(), shim_P_DEFAULT()) }
         case .truncate:
             let fcpl = try untimedCreationList(shim_P_FILE_CREATE(), path)
             defer { withExtendedLifetime(fcpl) {} }
@@ -41,8 +43,21 @@ public final class File: AttributeHolder, @unchecked Sendable {
         handle = Handle(id, close: H5Fclose)
     }
 
+    /// `path` with symbolic links, `.` and `..` resolved, or `path` itself when that fails (then
+    /// H5Fopen reports why). An existing file is opened by this name: libhdf5 takes the folder of
+    /// the name it was given as the file's own (`${ORIGIN}` of the external-file prefix, the
+    /// virtual-source and external-link search), and refuses a dataset already open through a
+    /// name in another folder (`./a.h5` and `/dir/a.h5`, or a link, are the same file). One name
+    /// per file keeps both right; ``path`` stays as given, for messages.
+    static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Whether `path` starts with the HDF5 signature (false for other files; throws nothing).
     public static func isHDF5(path: String) -> Bool {
+        externalFilesBesideTheFile()
         silenceAutomaticErrorPrinting()
         let r = H5Fis_hdf5(path)
         _ = takeErrorStack()
@@ -73,15 +88,33 @@ public final class File: AttributeHolder, @unchecked Sendable {
     }
 }
 
-/// libhdf5 resolves a relative external raw storage file name (`H5Pset_external`) against the
-/// current directory, so the same file would read in one folder and not in another. Like virtual
-/// dataset sources, such names resolve here against the HDF5 file's own folder: libhdf5's
-/// `${ORIGIN}` in `HDF5_EXTFILE_PREFIX`, set once for this process unless the user set it. (The
-/// environment, not a dataset access property: libhdf5 1.10.8 refuses to reopen a dataset, and
-/// to look up an open one behind an external link, with a prefix other than the first open's.)
-private let externalFilesBesideTheFile: Void = {
-    if getenv("HDF5_EXTFILE_PREFIX") == nil { setenv("HDF5_EXTFILE_PREFIX", "${ORIGIN}", 0) }
+/// What libhdf5 joins a relative external raw storage file name (`H5Pset_external`) to:
+/// `${ORIGIN}` is the folder of the file that holds the dataset (behind an external link or as a
+/// virtual source, that file's), so the same dump reads the same bytes whatever the working folder,
+/// and two dumps in different folders never read each other's raw files.
+///
+/// libhdf5 1.10.8 reads `HDF5_EXTFILE_PREFIX` once, when the library initialises
+/// (`H5D__init_package`), and uses it for every dataset open, its own included (an external link's
+/// traversal opens the target with default access properties). So ``externalFilesBesideTheFile``
+/// sets it for this process before the first libhdf5 call of this module (a value set later would
+/// be ignored, and the raw files read relative to the working folder), unless the user set it.
+/// Every dataset this module opens also carries the prefix as an access property, which libhdf5
+/// uses when the environment holds none; the reader then checks the expansion libhdf5 reports.
+public let externalFilePrefixProperty = "${ORIGIN}"
+
+/// `HDF5_EXTFILE_PREFIX` as the user set it before this process started, or nil (then this module
+/// set it to ``externalFilePrefixProperty``).
+public let userExternalFilePrefix: String? = {
+    let user = getenv("HDF5_EXTFILE_PREFIX").map { String(cString: $0) }
+    if user == nil { setenv("HDF5_EXTFILE_PREFIX", externalFilePrefixProperty, 0) }
+    return user
 }()
+
+/// Runs once, before the first libhdf5 call of this module: see ``externalFilePrefixProperty``.
+@inline(__always)
+func externalFilesBesideTheFile() {
+    _ = userExternalFilePrefix
+}
 
 /// What kind of object a link names.
 public enum ObjectKind: Sendable, Equatable {
@@ -184,6 +217,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
         if let chunkCacheBytes {
             try check("set chunk cache", object) { H5Pset_chunk_cache(dapl.id, 12421, chunkCacheBytes, 1.0) }
         }
+        try check("set external file prefix", object) { H5Pset_efile_prefix(dapl.id, externalFilePrefixProperty) }
         let id = try check("open dataset", object) { H5Dopen2(handle.id, name, dapl.id) }
         return Dataset(file: file, path: p, handle: Handle(id, close: H5Dclose))
     }

@@ -33,6 +33,7 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
 /// stack and its auto-print setting are per thread in a thread-safe build).
 @inline(__always)
 func silenceAutomaticErrorPrinting() {
+    externalFilesBesideTheFile()  // before libhdf5 initialises (this is often its first call)
     H5Eset_auto2(shim_E_DEFAULT(), nil, nil)
 }
 

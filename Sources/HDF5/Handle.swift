@@ -46,6 +46,7 @@ func dataspace(_ dims: [Int], maxDims: [Int]? = nil, _ object: String) throws(HD
 public enum HDF5Library {
     /// The linked libhdf5 version, e.g. (1, 10, 8).
     public static var version: (major: Int, minor: Int, release: Int) {
+        externalFilesBesideTheFile()
         var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0
         H5get_libversion(&a, &b, &c)
         return (Int(a), Int(b), Int(c))

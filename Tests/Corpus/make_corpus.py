@@ -399,6 +399,8 @@ def make(out: Path) -> list[dict]:
     fastpath_cases(corpus, out)
     add_validation_cases(corpus, out)
     hierarchy_cases(corpus, out)
+    # ----------------------------------------------------------------------- P10: external raw folders
+    external_raw_folder_cases(corpus, out)
 
     cases = sorted(corpus.cases, key=lambda c: c["name"])
     (out / "corpus.json").write_text(json.dumps({"format": "penultimate-corpus", "version": 1,
@@ -1057,6 +1059,63 @@ def hierarchy_cases(corpus: "Corpus", out: Path) -> None:
     case("hierarchy_unknown_class", ok.replace(f"{WNIDS[3]}\tsnakes\n", ""),
          expect=["classes/wnid", WNIDS[3], "not a node of the hierarchy"],
          why="valid.h5's class 3 is missing from the file")
+
+# --------------------------------------------------------------------------- P10: external raw folders
+# Relative external raw storage names (H5Pset_external) resolve against the folder of the HDF5 file
+# that holds the dataset, whatever the working folder and whichever file a process opened first.
+# Two dumps in different folders name the SAME relative raw file with DIFFERENT bytes: a reader
+# that resolves against the working folder, or caches one folder per process, reads the wrong
+# numbers. The corpus root also holds a decoy raw/twin_missing.bin, which a working-folder reader
+# run from the corpus folder would read for p10_missing/twin_missing.h5.
+
+P10_RAW = "raw/twin.bin"
+P10_OFFSET = 32
+
+
+def p10_features(side: str) -> np.ndarray:
+    """The train features of the p10 dump on `side` (left: base's; right: other noise, same shape,
+    so centroids and η differ between the two)."""
+    x = base()["datasets"]["splits/train/features"]
+    noise = np.random.default_rng(SEED + 10).normal(scale=0.8, size=x.shape)
+    return x if side == "left" else (x + noise).astype(np.float32)
+
+
+def external_raw_folder_cases(corpus: "Corpus", out: Path) -> None:
+    key = "splits/train/features"
+
+    def write(folder: str, name: str, x, raw_name: str | None, raw_folder: Path | None = None):
+        (out / folder).mkdir(exist_ok=True)
+        spec = base()
+        spec["datasets"]["splits/train/logits"] = (x @ spec["datasets"]["classifier/weight"].T
+                                                   + spec["datasets"]["classifier/bias"]).astype(np.float32)
+        if raw_name is None:
+            spec["datasets"][key] = x
+            write_spec(out / folder / name, spec)
+            return
+        del spec["datasets"][key]
+        write_spec(out / folder / name, spec)
+        part = (raw_folder or out / folder) / raw_name
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(b"\xa5" * P10_OFFSET + x.astype("<f4").tobytes())
+        with h5py.File(out / folder / name, "a", libver=LIBVER) as f:
+            _low_level_features(f, key, x, h5py.h5t.IEEE_F32LE, None,
+                                external=[(raw_name.encode(), P10_OFFSET, x.nbytes)])
+
+    for side in ("left", "right"):
+        x = p10_features(side)
+        write(f"p10_{side}", "twin.h5", x, P10_RAW)
+        corpus.add(f"p10_external_raw_{side}", [f"p10_{side}/twin.h5"], expect_ok=True,
+                   why=f"train features in external raw file {P10_RAW} beside the dump; p10_left and p10_right "
+                       "name the same relative file with different bytes (each must read its own)")
+        write(".", f"p10_{side}_inline.h5", x, None)
+        corpus.add(f"p10_inline_{side}", [f"p10_{side}_inline.h5"], expect_ok=True,
+                   why=f"the same dump as p10_{side}/twin.h5 with its features inside (the reference numbers)")
+    x = p10_features("left")
+    write("p10_missing", "twin_missing.h5", x, "raw/twin_missing.bin", raw_folder=out)
+    corpus.add("p10_external_raw_only_in_working_folder", ["p10_missing/twin_missing.h5"],
+               expect=["splits/train/features", "raw/twin_missing.bin", "missing"],
+               why="external raw file raw/twin_missing.bin is not beside the dump, only in the corpus "
+                   "root (a reader resolving against the working folder would read it)")
 
 
 def main(argv: list[str]) -> int:

@@ -214,7 +214,8 @@ func runCorpus(_ plan: CorpusToolPlan) throws {
         let outcome = c.expect_ok ? plan.outcome(c) : c.refused_by.map { $0.contains(plan.tool) ? .reject : .either } ?? plan.outcome(c)
         let run: CorpusRun
         do {
-            run = try CorpusTool.run(plan.tool, arguments, timeout: 20)
+            // In an empty folder, not the case's: nothing may resolve against the working folder (P10).
+            run = try CorpusTool.run(plan.tool, arguments, timeout: 20, currentDirectory: outputDirectory)
         } catch let hung as ProcessTimedOut {
             Issue.record("\(plan.tool) on \(c.name) (\(c.why)): hung (killed after 20 s) — \(hung)")
             continue
@@ -279,5 +280,33 @@ struct CorpusTests {
         if name == "single_row_class" {
             #expect((train["rows_per_class"] as? [String: Any])?["min"] as? Int == 1)
         }
+    }
+}
+
+// MARK: - P10: external raw storage and the working folder
+
+/// P10: `p10_missing/twin_missing.h5`'s external raw file is not beside it but in the corpus root;
+/// run from the corpus root, a tool that resolved relative names against the working folder would
+/// read it. Every tool that reads the features must refuse, naming the file it looked for.
+@Suite("Corpus P10: external raw files resolve against the dump's folder, not the working folder")
+struct CorpusExternalRawFolderTests {
+    @Test(arguments: ["inspect", "eta", "eta centroids", "project"])
+    func refusedFromTheCorpusRoot(_ tool: String) throws {
+        let corpus = try GeneratedCorpus.load()
+        let c = try #require(corpus.cases.first { $0.name == "p10_external_raw_only_in_working_folder" })
+        let file = corpus.paths(c)[0]
+        let out = corpus.directory.appendingPathComponent("p10-\(tool.replacingOccurrences(of: " ", with: "-")).h5").path
+        let (name, arguments): (String, [String]) = switch tool {
+        case "inspect": ("inspect", ["--validate", file])
+        case "eta": ("eta", ["--t1", file, "--t2", file, "--targets", "0", "--s1", "1", "--s2", "2"])
+        case "eta centroids": ("eta", ["centroids", file, "--split", "train", "-o", out])
+        default: ("project", [file, "--classes", "0,1,2", "-o", out])
+        }
+        let run = try CorpusTool.run(name, arguments, timeout: 20, currentDirectory: corpus.directory)
+        #expect(run.status == 65 && !run.signaled, "\(run)")
+        #expect(run.stderrLines.count == 1, "\(run)")
+        let folder = (file as NSString).deletingLastPathComponent
+        #expect(run.stderr.contains("raw/twin_missing.bin") && run.stderr.contains("\(folder)/raw/twin_missing.bin"), "\(run)")
+        #expect(!FileManager.default.fileExists(atPath: out))
     }
 }

@@ -6,6 +6,8 @@ import json
 import shutil
 import subprocess
 
+import h5py
+import numpy as np
 import pytest
 
 import make_corpus
@@ -41,7 +43,8 @@ def test_index_lists_every_case_and_file(corpus):
     on_disk = {p.name for p in out.iterdir() if p.name != "corpus.json"}
     assert on_disk - listed <= {"shards_padding.rank0.h5", "shards_padding.rank1.h5",
                                 "manifest_missing_shard.rank0.h5",  # sources of the listed manifests
-                                "fastpath_aux"}  # sources, link targets and raw files of the fast-path block
+                                "fastpath_aux",  # sources, link targets and raw files of the fast-path block
+                                "p10_left", "p10_right", "p10_missing", "raw"}  # P10's folders, and its decoy raw/
     required = {"empty", "random_bytes", "truncated_100", "truncated_half", "truncated_last_1k",
                 "missing_classes", "missing_classifier_weight", "missing_classifier_bias",
                 "missing_splits_train_features", "missing_splits_train_labels", "missing_attr_format",
@@ -113,3 +116,30 @@ def test_libhdf5_1_10_sees_the_compatibility_cases(corpus):
         assert "DATA {\n   }" in dump.stdout, dump.stdout
     dump = h5dump("-d", "/splits/val/labels", str(out / "manifest_missing_shard.h5"))
     assert "-1, -1" in dump.stdout  # the missing shard reads as the fill value, silently
+
+
+# ----------------------------------------------------------------------------- P10: external raw folders
+
+def test_p10_twins_name_the_same_raw_file_with_different_bytes(corpus):
+    """The two P10 dumps name the same relative external raw file; each holds its own dump's
+    features (read from the files directly, as numpy sees them), and they differ."""
+    out, cases = corpus
+    by_name = {c["name"]: c for c in cases}
+    values = {}
+    for side in ("left", "right"):
+        case = by_name[f"p10_external_raw_{side}"]
+        assert reference_check.run_case(out, case) is None
+        assert reference_check.run_case(out, by_name[f"p10_inline_{side}"]) is None
+        with h5py.File(out / case["files"][0], "r") as f:
+            ds = f["splits/train/features"]
+            name, offset, _ = ds.id.get_create_plist().get_external(0)
+            assert name == make_corpus.P10_RAW.encode()
+            raw = np.fromfile(out / f"p10_{side}" / name.decode(), dtype="<f4", offset=offset).reshape(ds.shape)
+        with h5py.File(out / f"p10_{side}_inline.h5", "r") as f:
+            assert np.array_equal(raw, f["splits/train/features"][()])
+        values[side] = raw
+    assert not np.allclose(values["left"], values["right"])
+    missing = by_name["p10_external_raw_only_in_working_folder"]
+    assert (out / "raw" / "twin_missing.bin").exists() and not (out / "p10_missing" / "raw").exists()
+    message = reference_check.run_case(out, missing)
+    assert message is not None and "missing" in message
