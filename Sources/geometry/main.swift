@@ -66,7 +66,7 @@ struct Geometry: ParsableCommand, RecordedOptions {
             let wordNet = wordNet
             let document = try request.run(hierarchy: { try wordNet.load() }, provenance: &provenance)
             let format = output.format
-            try output.emit(format == .json ? document.json(provenance: provenance.json())
+            try output.emit(format == .json ? try document.json(provenance: provenance.json())
                                             : provenance.framing(document.text(format), format: format))
         }
     }
