@@ -92,7 +92,7 @@ public func pairsFigure(_ documents: [(path: String, document: PairsDocument)], 
 
 /// "T₁ = 1 → T₂ = 3, teacher α = 0.1" from a document's models.
 func pairsLabel(_ document: PairsDocument) -> String {
-    var text = "T₁ = \(document.t1.kd_temperature.map(shortNumber) ?? "?") → T₂ = \(document.t2.kd_temperature.map(shortNumber) ?? "?")"
-    if let alpha = document.t2.teacher_ls_alpha { text += ", teacher α = \(shortNumber(alpha))" }
+    var text = "T₁ = \(document.t1.kdTemperature.map(shortNumber) ?? "?") → T₂ = \(document.t2.kdTemperature.map(shortNumber) ?? "?")"
+    if let alpha = document.t2.teacherLSAlpha { text += ", teacher α = \(shortNumber(alpha))" }
     return text
 }

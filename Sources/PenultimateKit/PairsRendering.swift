@@ -85,76 +85,51 @@ extension PairsReport {
 
     /// The report as text in `format` (JSON: `penultimate-pairs` v1, ``PairsDocument``), ending with
     /// a newline, with `provenance` embedded.
-    public func render(_ format: TableFormat, provenance: Provenance) -> String {
-        if format == .json { return json(provenance: provenance) }
+    public func render(_ format: TableFormat, provenance: Provenance) throws -> String {
+        if format == .json { return try json(provenance: provenance) }
         var body = groupTable().render(format)
         // Tables list the pairs only when asked (`--pairs-list`); JSON also by default for small C.
         if request.listPairs == true { body += "\n" + pairTable().render(format) }
         return provenance.framing(body, notes: conventionLines, format: format)
     }
 
-    /// The `penultimate-pairs` v1 document.
-    public func json(provenance: Provenance?) -> String {
-        func num(_ x: Double?) -> String { JSONText.number(x) }
-        func int(_ x: Int?) -> String { x.map(String.init) ?? "null" }
-        func model(_ m: EtaModel) -> String {
-            JSONText.object([("path", JSONText.string(m.path)), ("model", JSONText.string(m.description.model)),
-                             ("role", JSONText.string(m.description.role.rawValue)), ("ls_alpha", num(m.description.lsAlpha)),
-                             ("kd_temperature", num(m.description.kdTemperature)),
-                             ("teacher_ls_alpha", num(m.description.teacherLSAlpha))])
-        }
+    /// The `penultimate-pairs` v1 document, with `provenance` (or null).
+    public func document(provenance: Provenance?) -> PairsDocument {
         let bootstrap = request.bootstrapReplicates.map {
-            JSONText.object([("replicates", String($0)), ("seed", String(request.seed)), ("level", num(request.level)),
-                             ("weights", JSONText.string("poisson")), ("paired", request.paired ? "true" : "false")])
-        } ?? "null"
-        var conventionPairs: [(String, String)] = [
-            ("normalize", JSONText.string(request.normalization.rawValue)), ("unit", JSONText.string("fraction")),
-            ("split", JSONText.string(request.split)), ("by", JSONText.string(request.grouping.rawValue)),
-            ("relatedness", JSONText.string(relatednessText)),
-            ("scale_t1", num(scale1)), ("scale_t2", num(scale2)), ("classes", String(classes.count)),
-            ("bootstrap", bootstrap),
-            ("classes_without_rows", JSONText.array(classesWithoutRows.map { entry in
-                JSONText.object([("path", JSONText.string(entry.path)), ("split", JSONText.string(request.split)),
-                                 ("classes", JSONText.array(entry.classes.map { JSONText.string(classIDs[$0]) }))])
-            })),
-        ]
-        if !coverage.isEmpty {
-            conventionPairs.append(("coverage", JSONText.array(coverage.map { entry in
-                JSONText.object([("path", JSONText.string(entry.path)), ("summary", JSONText.string(entry.summary))])
-            })))
+            EtaDocument.Bootstrap(replicates: $0, seed: request.seed, level: request.level, weights: "poisson", paired: request.paired)
         }
-        if !skippedRows.isEmpty {
-            conventionPairs.append(("skipped_rows", JSONText.array(skippedRows.map { entry in
-                JSONText.object([("path", JSONText.string(entry.path)), ("rows", String(entry.count))])
-            })))
-        }
+        let conventions = PairsDocument.Conventions(
+            normalize: request.normalization.rawValue, unit: "fraction", split: request.split, by: request.grouping.rawValue,
+            relatedness: relatednessText, scale_t1: scale1, scale_t2: scale2, classes: classes.count, bootstrap: bootstrap,
+            classes_without_rows: classesWithoutRows.map {
+                PairsDocument.Excluded(path: $0.path, split: request.split, classes: $0.classes.map { classIDs[$0] })
+            },
+            coverage: coverage.isEmpty ? nil : coverage.map { PairsDocument.Coverage(path: $0.path, summary: $0.summary) },
+            skipped_rows: skippedRows.isEmpty ? nil : skippedRows.map { PairsDocument.SkippedRows(path: $0.path, rows: $0.count) })
         let groupItems = groups.map { g in
-            JSONText.object([("by", JSONText.string(request.grouping.rawValue)), ("value", int(g.value)),
-                             ("pairs", String(g.pairs)), ("mean_change", num(g.mean)), ("median_change", num(g.median)),
-                             ("lower", num(g.interval?.lowerBound)), ("upper", num(g.interval?.upperBound))])
+            PairsDocument.Group(by: request.grouping.rawValue, value: g.value, pairs: g.pairs, mean_change: g.mean,
+                                median_change: g.median, lower: g.interval?.lowerBound, upper: g.interval?.upperBound)
         }
-        var pairsText = "null"
+        var pairItems: [PairsDocument.Pair]?
         if listsPairs {
-            var items: [String] = []
+            var items: [PairsDocument.Pair] = []
             items.reserveCapacity(changes.count)
             var p = 0
             for i in 0..<classes.count {
                 for j in (i + 1)..<max(i + 1, classes.count) {
-                    items.append(JSONText.object([
-                        ("a", JSONText.string(classIDs[classes[i]])), ("b", JSONText.string(classIDs[classes[j]])),
-                        ("lca_depth", int(lcaDepth[p])), ("path", int(path[p])),
-                        ("d1", num(d1[p])), ("d2", num(d2[p])), ("change", num(changes[p])),
-                    ]))
+                    items.append(PairsDocument.Pair(a: classIDs[classes[i]], b: classIDs[classes[j]], lca_depth: lcaDepth[p],
+                                                    path: path[p], d1: d1[p], d2: d2[p], change: changes[p]))
                     p += 1
                 }
             }
-            pairsText = "[\n" + items.joined(separator: ",\n") + "\n]"
+            pairItems = items
         }
-        return JSONText.object([
-            ("format", JSONText.string(PairsDocument.format)), ("format_version", "1"), ("tool", JSONText.string("eta")),
-            ("version", JSONText.string(PenultimateVersion.string)), ("provenance", provenance?.json() ?? "null"),
-            ("conventions", JSONText.object(conventionPairs)), ("t1", model(t1)), ("t2", model(t2)),
-            ("pair_count", String(changes.count)), ("groups", JSONText.array(groupItems)), ("pairs", pairsText),
-        ]) + "\n"
+        return PairsDocument(tool: "eta", version: PenultimateVersion.string, provenance: provenance.map { JSONFragment($0.json()) },
+                             conventions: conventions, t1: EtaDocument.Model(path: t1.path, t1.description),
+                             t2: EtaDocument.Model(path: t2.path, t2.description), pair_count: changes.count, groups: groupItems,
+                             pairs: pairItems)
     }
+
+    /// The `penultimate-pairs` v1 document as text (``PairsDocument/text()``).
+    public func json(provenance: Provenance?) throws -> String { try document(provenance: provenance).text() }
 }

@@ -17,7 +17,8 @@
 /// A new document is a `Codable` struct in `FeatureStore/Formats/`; its writer is
 /// `try OrderedJSONEncoder().encode(document) + "\n"`, its reader `JSONDocument.decode`.
 public struct OrderedJSONEncoder: Sendable {
-    /// Where the top-level object breaks lines; nested values are always on one line.
+    /// Where the top-level object breaks lines; nested values are on one line, except the items of
+    /// arrays named in ``itemsOnLines``.
     public struct Layout: Sendable, Equatable {
         /// Separators inside objects and arrays: `", "` and `": "` (false), or `","` and `":"` (true).
         public var compact: Bool
@@ -25,17 +26,22 @@ public struct OrderedJSONEncoder: Sendable {
         public var keysOnLines: Bool
         /// Top-level keys that start a new line, indented two spaces, in an otherwise one-line object.
         public var lineBreakBefore: Set<String>
-        /// Top-level arrays whose items stand one a line, indented four spaces, the closing bracket
-        /// on a line of its own indented two.
+        /// Arrays, under these keys at any depth, whose items stand one a line, indented
+        /// ``itemIndent`` spaces more than the line the array opens on, the closing bracket on a
+        /// line of its own indented as that line (a top-level key after a line break: items at
+        /// four spaces, the bracket at two).
         public var itemsOnLines: Set<String>
+        /// How much deeper than the line an array opens on its items stand (``itemsOnLines``).
+        public var itemIndent: Int
 
         /// A layout; by default everything on one line with `", "` and `": "`.
         public init(compact: Bool = false, keysOnLines: Bool = false, lineBreakBefore: Set<String> = [],
-                    itemsOnLines: Set<String> = []) {
+                    itemsOnLines: Set<String> = [], itemIndent: Int = 2) {
             self.compact = compact
             self.keysOnLines = keysOnLines
             self.lineBreakBefore = lineBreakBefore
             self.itemsOnLines = itemsOnLines
+            self.itemIndent = itemIndent
         }
 
         /// `{"a": 1, "b": [1, 2]}`: the layout of ``JSONText/object(_:)`` and ``JSONText/array(_:)``.
@@ -146,26 +152,36 @@ final class Node {
         }
     }
 
-    func text(_ layout: OrderedJSONEncoder.Layout, depth: Int) -> String {
+    /// The text of this value at nesting `depth`, which starts on a line indented `line` spaces.
+    func text(_ layout: OrderedJSONEncoder.Layout, depth: Int, line: Int = 0) -> String {
         let comma = layout.compact ? "," : ", ", colon = layout.compact ? ":" : ": "
         switch value {
         case .unset: return "{}"
         case .scalar(let text): return text
-        case .array(let items): return "[" + items.map { $0.text(layout, depth: depth + 1) }.joined(separator: comma) + "]"
+        case .array(let items): return "[" + items.map { $0.text(layout, depth: depth + 1, line: line) }.joined(separator: comma) + "]"
         case .object(let pairs):
-            func member(_ pair: (key: String, node: Node)) -> String {
-                var text = pair.node.text(layout, depth: depth + 1)
-                if depth == 0, layout.itemsOnLines.contains(pair.key), case .array(let items) = pair.node.value {
-                    text = "[\n" + items.map { "    " + $0.text(layout, depth: depth + 2) }.joined(separator: ",\n") + "\n  ]"
+            func member(_ pair: (key: String, node: Node), line: Int) -> String {
+                var text: String
+                if layout.itemsOnLines.contains(pair.key), case .array(let items) = pair.node.value {
+                    let indent = String(repeating: " ", count: line + layout.itemIndent)
+                    text = "[\n" + items.map { indent + $0.text(layout, depth: depth + 2, line: line + layout.itemIndent) }.joined(separator: ",\n")
+                        + "\n" + String(repeating: " ", count: line) + "]"
+                } else {
+                    text = pair.node.text(layout, depth: depth + 1, line: line)
                 }
                 return JSONText.string(pair.key) + colon + text
             }
-            guard depth == 0 else { return "{" + pairs.map(member).joined(separator: comma) + "}" }
-            if layout.keysOnLines { return "{\n" + pairs.map { "  " + member($0) }.joined(separator: ",\n") + "\n}" }
-            var text = "{"
+            guard depth == 0 else { return "{" + pairs.map { member($0, line: line) }.joined(separator: comma) + "}" }
+            if layout.keysOnLines { return "{\n" + pairs.map { "  " + member($0, line: 2) }.joined(separator: ",\n") + "\n}" }
+            var text = "{", current = line
             for (i, pair) in pairs.enumerated() {
-                if i > 0 { text += layout.lineBreakBefore.contains(pair.key) ? ",\n  " : comma }
-                text += member(pair)
+                if i > 0, layout.lineBreakBefore.contains(pair.key) {
+                    text += ",\n  "
+                    current = 2
+                } else if i > 0 {
+                    text += comma
+                }
+                text += member(pair, line: current)
             }
             return text + "}"
         }

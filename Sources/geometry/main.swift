@@ -67,7 +67,7 @@ struct Geometry: ParsableCommand, RecordedOptions {
             try taxonomy.record(in: &provenance)
             let document = try request.run(hierarchy: { try taxonomy.load() }, provenance: &provenance)
             let format = output.format
-            try output.emit(format == .json ? document.json(provenance: provenance.json())
+            try output.emit(format == .json ? try document.json(provenance: provenance.json())
                                             : provenance.framing(document.text(format), format: format))
         }
     }

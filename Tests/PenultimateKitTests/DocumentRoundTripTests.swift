@@ -96,6 +96,109 @@ import TestSupport
         #expect(try AccuracyDocument.read(path: path) == expected)
     }
 
+    /// `eta pairs`' document: written through the encoder, read back equal; the keys written only
+    /// sometimes (coverage, skipped rows, the pair list) and null numbers, in the file's layout.
+    @Test func pairsDocumentsReadBackEqual() throws {
+        let dir = try temporaryDirectory(prefix: "document-round-trip")
+        let a = try writeEtaDump(dir + "/a.h5", temperature: 1, seed: 1)
+        let b = try writeEtaDump(dir + "/b.h5", temperature: 3, seed: 2, emptyClass: 4)
+        let t1 = try ModelInput(paths: [a]), t2 = try ModelInput(paths: [b])
+        let classes = try etaClasses(t1)
+        let provenance = Provenance(tool: "eta", commandLine: ["eta", "pairs", "--t1", "a.h5"])
+        for request in [PairsRequest(split: "val", bootstrapReplicates: 20, seed: 3), PairsRequest(split: "train", grouping: .path)] {
+            let report = try PairsReport.compute(t1: t1, t2: t2, request: request, classes: classes,
+                                                 hierarchy: try classes.hierarchyForRelatedness(), showProgress: false)
+            let document = report.document(provenance: provenance)
+            #expect(document.conventions.classes_without_rows.count == 1 && document.pairs?.count == 55)
+            #expect((document.conventions.bootstrap != nil) == (request.bootstrapReplicates != nil))
+            let text = try report.json(provenance: provenance)
+            #expect(text == (try document.text()))
+            // One line, and one a line for each pair.
+            #expect(text.filter { $0 == "\n" }.count == 55 + 2)
+            let path = dir + "/pairs-\(request.split).json"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            var expected = document
+            expected.provenance = try normalised(document.provenance)
+            #expect(try PairsDocument.read(path: path) == expected)
+        }
+
+        let student = ModelDescription(model: "r18", role: .student, lsAlpha: 0, teacherLSAlpha: 0.1, kdTemperature: 1)
+        var hot = student
+        hot.kdTemperature = 3
+        var document = PairsDocument(
+            tool: "eta", version: "0.1.0", provenance: JSONFragment(#"{"tool": "eta"}"#),
+            conventions: PairsDocument.Conventions(
+                normalize: "centroid-scale", unit: "fraction", split: "val", by: "lca-depth", relatedness: "r", scale_t1: 2.5,
+                scale_t2: .nan, classes: 3, bootstrap: nil,
+                classes_without_rows: [PairsDocument.Excluded(path: "b.h5", split: "val", classes: ["n3"])],
+                coverage: [PairsDocument.Coverage(path: "a.h5", summary: "2 of 3 shards")],
+                skipped_rows: [PairsDocument.SkippedRows(path: "b.h5", rows: 4)]),
+            t1: EtaDocument.Model(path: "a.h5", student), t2: EtaDocument.Model(path: "b.h5", hot), pair_count: 1,
+            groups: [PairsDocument.Group(by: "lca-depth", value: nil, pairs: 1, mean_change: 0.25, median_change: 0.25, lower: nil, upper: nil)],
+            pairs: [PairsDocument.Pair(a: "n1", b: "n2", lca_depth: nil, path: nil, d1: 1, d2: 1.25, change: .infinity)])
+        let model = #"{"path": "a.h5", "model": "r18", "role": "student", "ls_alpha": 0.0, "kd_temperature": 1.0, "teacher_ls_alpha": 0.1}"#
+        #expect(try document.text() == #"{"format": "penultimate-pairs", "format_version": 1, "tool": "eta", "version": "0.1.0", "#
+            + #""provenance": {"tool": "eta"}, "conventions": {"normalize": "centroid-scale", "unit": "fraction", "split": "val", "#
+            + #""by": "lca-depth", "relatedness": "r", "scale_t1": 2.5, "scale_t2": null, "classes": 3, "bootstrap": null, "#
+            + #""classes_without_rows": [{"path": "b.h5", "split": "val", "classes": ["n3"]}], "#
+            + #""coverage": [{"path": "a.h5", "summary": "2 of 3 shards"}], "skipped_rows": [{"path": "b.h5", "rows": 4}]}, "#
+            + #""t1": \#(model), "t2": \#(model.replacingOccurrences(of: "a.h5", with: "b.h5").replacingOccurrences(of: "1.0", with: "3.0")), "#
+            + #""pair_count": 1, "groups": [{"by": "lca-depth", "value": null, "pairs": 1, "mean_change": 0.25, "median_change": 0.25, "#
+            + #""lower": null, "upper": null}], "pairs": ["# + "\n"
+            + #"{"a": "n1", "b": "n2", "lca_depth": null, "path": null, "d1": 1.0, "d2": 1.25, "change": null}"# + "\n]}\n")
+        // Without the keys written only sometimes: left out, or null.
+        document.conventions.coverage = nil
+        document.conventions.skipped_rows = nil
+        document.pairs = nil
+        document.provenance = nil
+        let text = try document.text()
+        #expect(!text.contains("coverage") && !text.contains("skipped_rows") && text.hasSuffix(#""pairs": null}"# + "\n"))
+        #expect(text.contains(#""tool": "eta", "version": "0.1.0", "provenance": null, "conventions": {"#))
+        let path = dir + "/pairs-hand.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try PairsDocument.read(path: path) == document)
+    }
+
+    /// `geometry`'s document: the file's layout (header line, one key a line, one model and one
+    /// class a line), conventions sorted, nulls where a value is undefined; read back equal.
+    @Test func geometryDocumentsReadBackEqual() throws {
+        let teacher = ModelDescription(model: "r18", role: .teacher, lsAlpha: 0.1)
+        let student = ModelDescription(model: "r18", role: .student, lsAlpha: 0, teacherLSAlpha: 0.1, kdTemperature: 3)
+        let one = GeometryDocument.Summary(withinBetween: 0.5, within: 1, between: 2, meanRatio: 0.25, rows: 3, classes: 2,
+                                           classesWithRatio: 1)
+        let rows = [GeometryDocument.ClassRow(classID: "n1", name: "one", rows: 2, spread: 0.5, nearest: "n2", nearestDistance: 2, ratio: 0.25),
+                    GeometryDocument.ClassRow(classID: "n2", name: nil, rows: 1, spread: nil, nearest: "n1", nearestDistance: 2, ratio: nil)]
+        var document = GeometryDocument(provenance: nil, conventions: ["z": "last", "a": "first \"quoted\"", "m": "middle"], models: [
+            GeometryDocument.Model(file: "t.h5", split: "val", source: teacher, coverage: nil, summary: one, classes: rows),
+            GeometryDocument.Model(file: "s.h5", split: "train", source: student, coverage: "shards 1 of 2", summary: one,
+                                   classes: [rows[0]]),
+        ])
+        let summary = #""summary": {"within_between": 0.5, "within": 1.0, "between": 2.0, "mean_ratio": 0.25, "rows": 3, "classes": 2, "classes_with_ratio": 1}"#
+        let first = #"{"class": "n1", "name": "one", "rows": 2, "spread": 0.5, "nearest": "n2", "nearest_distance": 2.0, "ratio": 0.25}"#
+        #expect(try document.text() == """
+            {"format": "penultimate-geometry", "format_version": 1,
+              "provenance": null,
+              "conventions": {"a": "first \\"quoted\\"", "m": "middle", "z": "last"},
+              "models": [
+                {"file": "t.h5", "split": "val", "model": "r18", "role": "teacher", "ls_alpha": 0.1, "teacher_ls_alpha": null, "kd_temperature": null, "coverage": null, \(summary), "classes": [
+                  \(first),
+                  {"class": "n2", "name": null, "rows": 1, "spread": null, "nearest": "n1", "nearest_distance": 2.0, "ratio": null}
+                ]},
+                {"file": "s.h5", "split": "train", "model": "r18", "role": "student", "ls_alpha": 0.0, "teacher_ls_alpha": 0.1, "kd_temperature": 3.0, "coverage": "shards 1 of 2", \(summary), "classes": [
+                  \(first)
+                ]}
+              ]}
+
+            """)
+        let dir = try temporaryDirectory(prefix: "document-round-trip")
+        let path = dir + "/geometry.json"
+        let record = #"{"tool": "geometry", "inputs": [{"size": 12}]}"#
+        try document.json(provenance: record).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("  \"provenance\": \(record),\n"))
+        document.provenance = try normalised(JSONFragment(record))
+        #expect(try GeometryDocument.read(path: path) == document)
+    }
+
     /// The layout the projection JSON has always had, key by key.
     @Test func projectionJSONLayoutAndRoundTrip() throws {
         let file = ProjectionFile(
@@ -147,8 +250,21 @@ import TestSupport
                 document.provenance = JSONFragment(try rawObject(of: "provenance", in: text))
                 #expect(try document.text() == text, "\(name)")
                 checked += 1
+            } else if name.hasPrefix("pairs-") {
+                var document = try PairsDocument.read(path: outputs + name)
+                #expect(document.pairs?.count == document.pair_count && document.pair_count == 780)
+                document.provenance = JSONFragment(try rawObject(of: "provenance", in: text))
+                #expect(try document.text() == text, "\(name)")
+                checked += 1
+            } else if name.hasPrefix("geometry") {
+                var document = try GeometryDocument.read(path: outputs + name)
+                #expect(document.models.count == 20 && document.models.allSatisfy { $0.classes.count == 40 })
+                document.provenance = JSONFragment(try rawObject(of: "provenance", in: text))
+                #expect(try document.text() == text, "\(name)")
+                checked += 1
             }
         }
-        #expect(checked == 5)
+        // 2 eta, 2 eta sweeps, accuracy, 4 pairs, geometry.
+        #expect(checked == 10)
     }
 }

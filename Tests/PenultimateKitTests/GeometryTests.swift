@@ -46,7 +46,7 @@ import TestSupport
     /// Documents no `geometry` run writes are refused in one line naming the key.
     @Test func badDocumentsAreRefused() throws {
         let document = try measure(GeometryRequest(paths: [Self.fixture], splits: ["val"]))
-        let good = document.json(provenance: "null")
+        let good = try document.json(provenance: "null")
         let dir = try temporaryDirectory(prefix: "geometry-json")
         let cases: [(String, String, String)] = [
             ("format", good.replacingOccurrences(of: "penultimate-geometry", with: "penultimate-eta"), "format"),

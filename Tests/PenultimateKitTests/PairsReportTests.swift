@@ -35,7 +35,7 @@ import TestSupport
         }
         // Retrievers among themselves meet at retriever: the deepest group holds their 10 pairs... or more.
         #expect(r.groups.last!.value! >= 12)
-        let text = r.json(provenance: nil)
+        let text = try r.json(provenance: nil)
         let path = dir + "/pairs.json"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let document = try PairsDocument.read(path: path)
@@ -43,7 +43,7 @@ import TestSupport
         #expect(document.pairs![10].change == r.changes[10] && document.pairs![10].a == "n02099267")
         #expect(document.groups.map(\.mean_change) == r.groups.map { Optional($0.mean) })
         #expect(document.conventions.scale_t1 == r.scale1)
-        #expect(document.t2.kd_temperature == 3)
+        #expect(document.t2.kdTemperature == 3)
     }
 
     /// `plot --pairs` reads documents through ``PairsDocument`` and refuses inconsistent ones,

@@ -48,6 +48,19 @@ import Testing
         #expect(try OrderedJSONEncoder(layout: .keysOnLines).encode([value]) == #"[{"z": 1, "a": [1.0, 2.0]}]"#)
     }
 
+    /// Arrays named in `itemsOnLines` break at any depth, their items `itemIndent` deeper than
+    /// the line they open on (geometry's models and classes; pairs' list, unindented).
+    @Test func itemsOnLinesAtAnyDepth() throws {
+        struct Group: Codable { var n: Int, a: [Double] }
+        struct Top: Codable { var z: Int, a: [Group] }
+        let value = Top(z: 1, a: [Group(n: 2, a: [1, 2]), Group(n: 3, a: [])])
+        let nested = OrderedJSONEncoder.Layout(lineBreakBefore: ["a"], itemsOnLines: ["a"])
+        #expect(try OrderedJSONEncoder(layout: nested).encode(value)
+                == "{\"z\": 1,\n  \"a\": [\n    {\"n\": 2, \"a\": [\n      1.0,\n      2.0\n    ]},\n    {\"n\": 3, \"a\": [\n\n    ]}\n  ]}")
+        let flush = OrderedJSONEncoder.Layout(itemsOnLines: ["a"], itemIndent: 0)
+        #expect(try OrderedJSONEncoder(layout: flush).encode(Inner(z: 1, a: [1, 2])) == "{\"z\": 1, \"a\": [\n1.0,\n2.0\n]}")
+    }
+
     /// A fragment is spliced as it is; decoded, it is compact text with sorted keys.
     @Test func fragments() throws {
         struct Holder: Codable { var raw: JSONFragment?, after: Int }

@@ -4,9 +4,11 @@ import PlainText
 /// The `geometry --format json` document (`penultimate-geometry`, version 1): per model and split,
 /// each class's spread, nearest other class and their ratio, and the model's within/between ratio.
 ///
-/// Written by ``json()`` with ``JSONText`` pieces (fixed key order); read back by
-/// ``read(path:)`` through ``JSONDocument``, which checks the format and version first. A value
-/// that is not defined (the spread of a class with one row) is `null`, never NaN.
+/// One type for the writer and the reader: ``text()`` encodes it with `OrderedJSONEncoder` (keys in
+/// the order of its `CodingKeys`, conventions sorted by key, every top-level key and every model
+/// and class on a line of its own); ``read(path:)`` decodes it through ``JSONDocument``, which
+/// checks the format and version first. A value that is not defined (the spread of a class with
+/// one row) is `null`, never NaN.
 public struct GeometryDocument: Codable, Sendable, Equatable {
     /// The `format` member.
     public static let formatName = "penultimate-geometry"
@@ -117,60 +119,53 @@ public struct GeometryDocument: Codable, Sendable, Equatable {
         }
     }
 
-    public var format: String
-    public var formatVersion: Int64
-    /// The provenance record, as written.
-    public var provenance: JSONValue?
-    /// How every number was defined (key → sentence), also in the provenance record.
+    /// The run's provenance record (ToolSupport's `Provenance`), or null.
+    public var provenance: JSONFragment?
+    /// How every number was defined (key → sentence), also in the provenance record; written
+    /// sorted by key.
     public var conventions: [String: String]
     public var models: [Model]
 
-    public init(provenance: JSONValue?, conventions: [String: String], models: [Model]) {
-        format = Self.formatName
-        formatVersion = Self.formatVersion
+    public init(provenance: JSONFragment?, conventions: [String: String], models: [Model]) {
         self.provenance = provenance
         self.conventions = conventions
         self.models = models
     }
 
-    enum CodingKeys: String, CodingKey {
-        case format, formatVersion = "format_version", provenance, conventions, models
+    enum CodingKeys: String, CodingKey { case provenance, conventions, models }
+
+    /// A conventions key: any sentence's name.
+    private struct Name: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
-    /// The document as JSON text (keys in a fixed order, conventions sorted by key), with
-    /// `provenance` (``Provenance/json()``'s text) as its provenance member.
-    public func json(provenance record: String) -> String {
-        let string = JSONText.string
-        func number(_ x: Double?) -> String { JSONText.number(x) }
-        func optionalString(_ s: String?) -> String { s.map(string) ?? "null" }
-        let conventionText = JSONText.object(conventions.keys.sorted().map { ($0, string(conventions[$0]!)) })
-        let modelTexts = models.map { m -> String in
-            let summary = JSONText.object([
-                ("within_between", number(m.summary.withinBetween)), ("within", number(m.summary.within)),
-                ("between", number(m.summary.between)), ("mean_ratio", number(m.summary.meanRatio)),
-                ("rows", String(m.summary.rows)), ("classes", String(m.summary.classes)),
-                ("classes_with_ratio", String(m.summary.classesWithRatio)),
-            ])
-            let rows = m.classes.map { c in
-                "      " + JSONText.object([
-                    ("class", string(c.classID)), ("name", optionalString(c.name)), ("rows", String(c.rows)),
-                    ("spread", number(c.spread)), ("nearest", optionalString(c.nearest)),
-                    ("nearest_distance", number(c.nearestDistance)), ("ratio", number(c.ratio)),
-                ])
-            }
-            let head = JSONText.object([
-                ("file", string(m.file)), ("split", string(m.split)), ("model", string(m.model)), ("role", string(m.role)),
-                ("ls_alpha", number(m.lsAlpha)), ("teacher_ls_alpha", number(m.teacherLSAlpha)),
-                ("kd_temperature", number(m.kdTemperature)), ("coverage", optionalString(m.coverage)),
-                ("summary", summary),
-            ])
-            // The head object without its closing brace, then the classes.
-            return "    " + String(head.dropLast()) + ", \"classes\": [\n" + rows.joined(separator: ",\n") + "\n    ]}"
-        }
-        return "{\"format\": \(string(Self.formatName)), \"format_version\": \(Self.formatVersion),\n"
-            + "  \"provenance\": \(record),\n"
-            + "  \"conventions\": \(conventionText),\n"
-            + "  \"models\": [\n" + modelTexts.joined(separator: ",\n") + "\n  ]}\n"
+    public func encode(to encoder: any Encoder) throws {
+        try JSONDocument.encodeHeader(format: Self.formatName, version: Self.formatVersion, to: encoder)
+        var keyed = encoder.container(keyedBy: CodingKeys.self)
+        try keyed.encodeIfPresent(provenance, forKey: .provenance)
+        // A dictionary's order is not stable: the conventions go sorted by key.
+        var sentences = keyed.nestedContainer(keyedBy: Name.self, forKey: .conventions)
+        for key in conventions.keys.sorted() { try sentences.encode(conventions[key]!, forKey: Name(stringValue: key)) }
+        try keyed.encode(models, forKey: .models)
+    }
+
+    /// The file's layout: the header on the first line, each other top-level key on a line of its
+    /// own, each model and each of its classes on a line of its own.
+    public static let layout = OrderedJSONEncoder.Layout(lineBreakBefore: ["provenance", "conventions", "models"],
+                                                          itemsOnLines: ["models", "classes"])
+
+    /// The document as the file holds it, ending with a newline.
+    public func text() throws -> String { try OrderedJSONEncoder(layout: Self.layout).encode(self) + "\n" }
+
+    /// The document as the file holds it, with `record` (``Provenance/json()``'s text) as its
+    /// provenance.
+    public func json(provenance record: String) throws -> String {
+        var document = self
+        document.provenance = JSONFragment(record)
+        return try document.text()
     }
 
     /// Reads and checks the document at `path`: format and version, then every number (finite,

@@ -1,11 +1,11 @@
 import Foundation
 
 /// Reading the JSON documents the tools write (``EtaDocument``, ``AccuracyDocument``,
-/// ``ProjectionDocument``; <doc:JSONDocuments>): the format name and version are checked first, by
-/// the same rule as an HDF5 file's (``FormatVersion``), then the whole document is decoded once, with
-/// `JSONDecoder`, into its `Codable` type, the one its writer encodes (``encodeHeader(format:version:to:)``
-/// writes the two keys first). Every refusal is one ``InputError`` line naming the key at fault
-/// (`rows[2].eta_s1: expected a number`).
+/// ``ProjectionDocument``, ``PairsDocument``, ``GeometryDocument``; <doc:JSONDocuments>): the
+/// format name and version are checked first, by the same rule as an HDF5 file's (``FormatVersion``),
+/// then the whole document is decoded once, with `JSONDecoder`, into its `Codable` type, the one its
+/// writer encodes (``encodeHeader(format:version:to:)`` writes the two keys first). Every refusal
+/// is one ``InputError`` line naming the key at fault (`rows[2].eta_s1: expected a number`).
 public enum JSONDocument {
     /// The keys every document starts with.
     /// Each read on its own, so a wrong type is reported as that key's problem, not the document's.

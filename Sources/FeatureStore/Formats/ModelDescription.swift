@@ -3,7 +3,8 @@ import HDF5
 /// A model's attributes: what it is, how it was trained, and (students) what it distilled from.
 /// The one shape every format keeps them in: a dump's root attributes (``DumpAttributes``), a
 /// centroid file's and a projection file's `source_` attributes, and the JSON documents' model
-/// entries (``EtaDocument/Model``, ``AccuracyDocument/Row``), all read and written through
+/// entries (``EtaDocument/Model``, also the pairs document's, ``AccuracyDocument/Row``,
+/// ``GeometryDocument/Model``), all read and written through
 /// ``read(_:prefix:requireDataset:nanMeansAbsent:)`` and ``write(to:prefix:)``.
 ///
 /// An absent value is written absent, never as NaN. Centroid files before this rule stored an
