@@ -158,4 +158,32 @@ import TestSupport
                                          currentDirectory: packageRoot)
         #expect(missing.status == 65 && missing.stderrLines == ["eta: no/such.txt: file not found"], "\(missing.stderr)")
     }
+
+    /// `eta pairs` groups by the file's LCA depth (and path), `geometry` resolves `--classes` in it.
+    /// Counts by hand from cub-style.txt (genera of 2, 1, 1, 3, 2, 3, 1, 3, 2 species; orders of 3,
+    /// 10 and 5): same genus 12 pairs, same family 20, same order 26, only the root 95 (of 153).
+    @Test func pairsAndGeometryTakeTheHierarchyToo() throws {
+        for (by, values) in [("lca-depth", [0, 1, 2, 3]), ("path", [8, 6, 4, 2])] {
+            let r = try ToolRunner.run("eta", ["pairs", "--t1", t1, "--t2", t3, "--hierarchy", file, "--split", "val",
+                                               "--by", by, "--format", "json"], currentDirectory: packageRoot)
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try json(r)
+            #expect(object["pair_count"] as? Int == 153)
+            let groups = try #require(object["groups"] as? [[String: Any]])
+            let counts = Dictionary(uniqueKeysWithValues: groups.map { ($0["value"] as? Int ?? -1, $0["pairs"] as? Int ?? -1) })
+            #expect(counts == [values[0]: 95, values[1]: 26, values[2]: 20, values[3]: 12], "\(by)")
+            let conventions = try #require((object["provenance"] as? [String: Any])?["conventions"] as? [String: Any])
+            #expect((conventions["hierarchy"] as? String)?.hasPrefix("\(file) (sha256 ") == true)
+        }
+        let g = try ToolRunner.run("geometry", [t1, "--hierarchy", file, "--split", "val", "--format", "json",
+                                                "--classes", "laysan albatross,Baltimore_Oriole,Herring_Gull"],
+                                   currentDirectory: packageRoot)
+        #expect(g.status == 0, "\(g.stderr)")
+        let models = try #require(try json(g)["models"] as? [[String: Any]])
+        let classes = try #require(models.first?["classes"] as? [[String: Any]])
+        #expect(classes.count == 3)
+        let unknown = try ToolRunner.run("geometry", [t1, "--hierarchy", file, "--split", "val", "--classes", "Dodo,Herring_Gull"],
+                                         currentDirectory: packageRoot)
+        #expect(unknown.status == 65 && unknown.stderrLines.count == 1, "\(unknown.stderr)")
+    }
 }
