@@ -2,7 +2,7 @@
 # Side-by-side timings of eta's statistics on the ImageNet-size pair (issue #12), each run under
 # /usr/bin/time -v, ROUNDS rounds interleaved; prints one line per run (wall s, peak RSS MiB) and
 # the load average after each round. The two --targets all rows run in the first round only
-# (ALL_ROUNDS=1: every round): eta's takes minutes, numpy's tens of minutes.
+# (ALL_ROUNDS=1: every round): eta's takes minutes, numpy's tens of minutes (NUMPY_ALL=0 skips it).
 #   bash Benchmarks/eta_stats.sh [ROUNDS]   (needs: python3 Benchmarks/make_dumps.py Benchmarks/data --eta-pair,
 #                                             swift build -c release)
 set -euo pipefail
@@ -34,9 +34,11 @@ for r in $(seq "$ROUNDS"); do
     run "numpy matrix-product bootstrap 1000" "$PY" Benchmarks/baselines/numpy_bootstrap.py "$T1" "$T3" -B 1000 --seed 1
     run "cat one" cat "$T1"
     run "eta centroids (one dump)" "$E" centroids "$T1" --split train -o /tmp/eta-stats.centroids.h5
+    run "geometry (one dump)" .build/release/geometry "$T1" --split train -o /tmp/eta-stats.geometry.md
+    run "eta pairs (no bootstrap)" "$E" pairs --t1 "$T1" --t2 "$T3" --split train -o /tmp/eta-stats.pairs.md
     if [ "$r" = 1 ] || [ "${ALL_ROUNDS:-0}" = 1 ]; then  # minutes (numpy: tens of minutes): first round only unless ALL_ROUNDS=1
         run "eta --targets all --bootstrap 1000" "$E" --t1 "$T1" --t2 "$T3" --split train --targets all --bootstrap 1000 --seed 1
-        run "numpy --targets all bootstrap 1000" "$PY" Benchmarks/baselines/numpy_bootstrap_all.py "$T1" "$T3" "$SETS" -B 1000 --seed 1
+        [ "${NUMPY_ALL:-1}" = 0 ] || run "numpy --targets all bootstrap 1000" "$PY" Benchmarks/baselines/numpy_bootstrap_all.py "$T1" "$T3" "$SETS" -B 1000 --seed 1
     fi
     echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
