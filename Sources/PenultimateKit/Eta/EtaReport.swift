@@ -204,6 +204,23 @@ public struct EtaReport: Sendable {
         public var totalBytes: Int { sumBytes + etaBytes + workBytes }
     }
 
+    /// The Poisson weights of T1's and T2's rows for a bootstrap with `seed`: one stream for both
+    /// when `paired` (a sample weighs the same in both models), two otherwise. Paired resampling
+    /// needs `sample_index` in both inputs: without it a row is known only by its position within
+    /// its class, and two dumps of the same images may list them in different orders, so pairing
+    /// by position would pair different images without a word.
+    static func replicateWeights(_ t1: ModelInput, _ t2: ModelInput, split: String, seed: UInt64,
+                                 paired: Bool) throws -> (PoissonWeights, PoissonWeights) {
+        if paired {
+            for input in [t1, t2] where (try? input.dump?.split(split).hasSampleIndex) != true {
+                throw InputError(file: input.label, object: "split \(split)/sample_index",
+                                 message: "missing: paired resampling matches rows by sample_index",
+                                 fix: "drop --paired, or dump both models with sample_index")
+            }
+        }
+        return (PoissonWeights(seed: seed, stream: paired ? 0 : 1), PoissonWeights(seed: seed, stream: paired ? 0 : 2))
+    }
+
     /// The plan for `targets` intervals of `replicates` over `classes` needed classes of length
     /// `dim` with `workers` threads, or an error saying which budget it exceeds.
     public static func bootstrapPlan(replicates: Int, targets: Int, classes: Int, dim: Int,
@@ -303,18 +320,7 @@ public struct EtaReport: Sendable {
         guard let dim = t1.dump?.dim else { return }
         let classes = needed.sorted()
         let plan = try Self.bootstrapPlan(replicates: replicates, targets: indices.count, classes: classes.count, dim: dim)
-        if request.paired {
-            // Without sample_index a row is known only by its position within its class, and two
-            // dumps of the same images may list them in different orders: pairing by position
-            // would pair different images without a word.
-            for input in [t1, t2] where (try? input.dump?.split(split).hasSampleIndex) != true {
-                throw InputError(file: input.label, object: "split \(split)/sample_index",
-                                 message: "missing: paired resampling matches rows by sample_index",
-                                 fix: "drop --paired, or dump both models with sample_index")
-            }
-        }
-        let weights1 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 1)
-        let weights2 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 2)
+        let (weights1, weights2) = try Self.replicateWeights(t1, t2, split: split, seed: request.seed, paired: request.paired)
         let rowNormalization = request.normalization.rowNormalization
         var values = [[Double]](repeating: [], count: 2 * indices.count)
         let rows1 = (try? t1.dump?.split(split).rows) ?? nil, rows2 = (try? t2.dump?.split(split).rows) ?? nil

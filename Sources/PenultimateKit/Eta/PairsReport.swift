@@ -149,15 +149,7 @@ public struct PairsReport: Sendable {
         let split = request.split
         // The students' feature lengths may differ (distances are within each): bound by the larger.
         let plan = try PairsRequest.plan(replicates: replicates, classes: classes.count, dim: max(dim1, dim2), groups: groups.count)
-        if request.paired {
-            for input in [t1, t2] where (try? input.dump?.split(split).hasSampleIndex) != true {
-                throw InputError(file: input.label, object: "split \(split)/sample_index",
-                                 message: "missing: paired resampling matches rows by sample_index",
-                                 fix: "drop --paired, or dump both models with sample_index")
-            }
-        }
-        let weights1 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 1)
-        let weights2 = PoissonWeights(seed: request.seed, stream: request.paired ? 0 : 2)
+        let (weights1, weights2) = try EtaReport.replicateWeights(t1, t2, split: split, seed: request.seed, paired: request.paired)
         let rowNormalization = request.normalization.rowNormalization
         let rows1 = (try? t1.dump?.split(split).rows) ?? nil, rows2 = (try? t2.dump?.split(split).rows) ?? nil
         let progress = showProgress
