@@ -11,6 +11,9 @@ extension SplitReader {
         max(1, min(64, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 
+    /// Sample indices read at a time per worker (512 KiB): a few reads per chunk, not one per block.
+    static let indexWindowRows = 1 << 16
+
     /// Rows per block on the parallel path: about 1 MiB of Floats, so a block is decoded and
     /// consumed while it is still in the core's cache.
     static func parallelBlockRows(dim: Int, maxRows: Int) -> Int {
@@ -122,6 +125,17 @@ extension SplitReader {
                     let decoder = decoders[s] ?? ChunkDecoder(plan: plan, maxRows: blockRows)
                     decoders[s] = decoder
                     let piece = plan.pieces[p]
+                    // The piece's sample indices, read from the file a window at a time (the
+                    // reader holds no whole copy).
+                    var window: (rows: Range<Int>, values: [Int64]) = (0..<0, [])
+                    func sampleIndex(_ rows: Range<Int>) throws -> [Int64]? {
+                        guard source.indexColumn != nil else { return nil }
+                        if !(window.rows.contains(rows.lowerBound) && rows.upperBound <= window.rows.upperBound) {
+                            let end = min(piece.firstRow + piece.rowCount, rows.lowerBound + max(rows.count, Self.indexWindowRows))
+                            window = (rows.lowerBound..<end, try source.sampleIndex(rows: rows.lowerBound..<end)!)
+                        }
+                        return window.values
+                    }
                     try source.labels.withUnsafeBufferPointer { labels throws in
                         var row = 0
                         while row < piece.rowCount {
@@ -132,10 +146,11 @@ extension SplitReader {
                                 let f = UnsafeBufferPointer(start: features, count: features == nil ? 0 : n * dim)
                                 let h = halves.map { UnsafeBufferPointer(start: $0, count: n * dim) }
                                 let l = UnsafeBufferPointer(rebasing: labels[rows])
-                                if let sampleIndex = source.sampleIndex {
+                                if let sampleIndex = try sampleIndex(rows) {
+                                    let offset = rows.lowerBound - window.rows.lowerBound
                                     try sampleIndex.withUnsafeBufferPointer { si in
                                         try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l,
-                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[rows]), halves: h))
+                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[offset..<(offset + n)]), halves: h))
                                     }
                                 } else {
                                     try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil, halves: h))

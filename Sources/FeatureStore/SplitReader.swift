@@ -24,7 +24,12 @@ struct SplitSource: @unchecked Sendable {
     let features: Dataset
     let logits: Dataset?
     let labels: [Int32]
-    let sampleIndex: [Int64]?
+    /// The stored sample_index (its object path and dataset), nil when the file stores none.
+    let indexColumn: (object: String, dataset: Dataset)?
+    /// The whole sample_index, held only while the reader is opened (duplicate and coverage
+    /// checks); afterwards blocks read their rows from ``indexColumn`` (a whole copy is 10 MiB per
+    /// ImageNet file, and a pass never needs more than a block of it).
+    var sampleIndex: [Int64]?
     /// A direct reader when the stored bytes are plain little-endian float32 rows.
     let raw: RawRowReader?
     /// Chunk locations and encoding for reading without libhdf5 on several threads, when decodable here.
@@ -34,6 +39,17 @@ struct SplitSource: @unchecked Sendable {
     /// nil: keep every row; else false marks a repeated sample_index.
     var keep: [Bool]?
     var rows: Int { labels.count }
+
+    /// The sample indices of `rows` (file rows), or nil when the file stores none.
+    func sampleIndex(rows: Range<Int>) throws(StoreError) -> [Int64]? {
+        guard let (object, dataset) = indexColumn else { return nil }
+        if let sampleIndex { return Array(sampleIndex[rows]) }
+        var values = [Int64](repeating: 0, count: rows.count)
+        try hdf5(path, object) { () throws(HDF5Error) in
+            try values.withUnsafeMutableBufferPointer { (b) throws(HDF5Error) in try dataset.read(rows: rows, into: b) }
+        }
+        return values
+    }
 }
 
 /// Streams one split's rows (across shards, duplicates dropped) in bounded memory.
@@ -60,9 +76,16 @@ public final class SplitReader: @unchecked Sendable {
     /// when the files store it.
     public let sampleCount: Int?
     let sources: [SplitSource]
+    /// The kept rows' sample indices, from the duplicate check (a 160 KiB bitmap for ImageNet), so
+    /// ``sampleRanges()`` reads its runs from here instead of a sorted copy of sample_index (10 MiB
+    /// per file, and the whole column is not held after opening). nil without sample_index.
+    private let distinct: SeenSamples?
+    /// The same per source, for ``shardReaders()``; empty for one source.
+    private let partDistinct: [SeenSamples]
 
     /// A reader over some of another reader's sources (one shard of a set).
-    private init(_ other: SplitReader, sources: [SplitSource]) {
+    private init(_ other: SplitReader, part: Int) {
+        let sources = [other.sources[part]]
         name = other.name
         dim = other.dim
         classCount = other.classCount
@@ -75,6 +98,8 @@ public final class SplitReader: @unchecked Sendable {
         duplicatesDropped = dropped
         rows = sources.reduce(0) { $0 + $1.rows } - dropped
         self.sources = sources
+        distinct = other.partDistinct.isEmpty ? nil : other.partDistinct[part]
+        partDistinct = []
     }
 
     /// One reader per source file, in rank order (one shard each; the reader itself for one file).
@@ -82,44 +107,19 @@ public final class SplitReader: @unchecked Sendable {
     /// A pass that runs over each and merges the results in this order sums exactly as separate
     /// passes over the shard files merged in rank order do (rows dropped as repeats stay dropped).
     public func shardReaders() -> [SplitReader] {
-        sources.count <= 1 ? [self] : sources.map { SplitReader(self, sources: [$0]) }
+        sources.count <= 1 ? [self] : sources.indices.map { SplitReader(self, part: $0) }
     }
 
     /// The source files behind this split, in rank order.
     public var sourcePaths: [String] { sources.map(\.path) }
 
     /// Whether every source file stores `sample_index` (rows can then be matched across models).
-    public var hasSampleIndex: Bool { sources.allSatisfy { $0.sampleIndex != nil } }
+    public var hasSampleIndex: Bool { sources.allSatisfy { $0.indexColumn != nil } }
 
     /// The kept rows' sample indices, sorted and run-length compressed as half-open ranges, or nil
     /// when the files store no sample_index.
     public func sampleRanges() -> [Range<Int64>]? {
-        guard hasSampleIndex else { return nil }
-        var values: [Int64] = []
-        values.reserveCapacity(rows)
-        for s in sources {
-            if let keep = s.keep {
-                for (i, v) in s.sampleIndex!.enumerated() where keep[i] { values.append(v) }
-            } else {
-                values.append(contentsOf: s.sampleIndex!)
-            }
-        }
-        // Rows are usually written in sample order: check before paying for a sort; shuffled
-        // indices of a dataset go through a bitmap instead of a sort.
-        if zip(values, values.dropFirst()).contains(where: { $0 > $1 }) {
-            var seen = SeenSamples(range: values, rows: values.count)
-            for v in values { _ = seen.insert(v) }
-            return seen.ranges()
-        }
-        var ranges: [Range<Int64>] = []
-        for v in values {
-            if let last = ranges.last, last.upperBound == v {
-                ranges[ranges.count - 1] = last.lowerBound..<(v + 1)
-            } else if ranges.last?.contains(v) != true {
-                ranges.append(v..<(v + 1))
-            }
-        }
-        return ranges
+        hasSampleIndex ? distinct?.ranges() : nil
     }
 
     init(dump: Dump, name: String) throws(StoreError) {
@@ -158,6 +158,8 @@ public final class SplitReader: @unchecked Sendable {
         // Keep the first occurrence of each sample_index, in rank (then row) order.
         var dropped = 0
         var distinct: Int?
+        var distinctSeen: SeenSamples?
+        var parts: [SeenSamples] = []
         if sources.allSatisfy({ $0.sampleIndex != nil }) {
             var seen = SeenSamples(range: sources.lazy.flatMap { $0.sampleIndex! }, rows: sources.reduce(0) { $0 + $1.rows })
             var firstRepeat: (source: Int, row: Int, value: Int64)?
@@ -171,8 +173,14 @@ public final class SplitReader: @unchecked Sendable {
                     if firstRepeat == nil { firstRepeat = (s, i, v) }
                 }
                 if any { sources[s].keep = keep }
+                if sources.count > 1 {
+                    var own = SeenSamples(range: sources[s].sampleIndex!, rows: sources.reduce(0) { $0 + $1.rows })
+                    for (i, v) in sources[s].sampleIndex!.enumerated() where keep[i] { _ = own.insert(v) }
+                    parts.append(own)
+                }
             }
             distinct = seen.count
+            distinctSeen = seen
             // One file that is not part of a shard set holds each sample once: a repeat there is a
             // writer's bug (e.g. a sample_index of zeros), and dropping rows would hide it.
             if dump.layout == .single, let r = firstRepeat {
@@ -195,7 +203,11 @@ public final class SplitReader: @unchecked Sendable {
         }
         duplicatesDropped = dropped
         rows = sources.reduce(0) { $0 + $1.rows } - dropped
+        // Checked: from here on blocks read their sample indices from the file.
+        for s in sources.indices { sources[s].sampleIndex = nil }
         self.sources = sources
+        self.distinct = distinctSeen
+        partDistinct = parts
     }
 
     /// A manifest's split read from its shard files instead of its virtual datasets, when the
@@ -237,7 +249,7 @@ public final class SplitReader: @unchecked Sendable {
             return try Dump.checkFloat(probe, file: f.path, object: fp, shape: [nil, dim])[0]
         }
 
-        func integers(_ p: String) throws(StoreError) -> [Int64] {
+        func integerDataset(_ p: String) throws(StoreError) -> Dataset {
             let d = try Dump.requireDataset(f, p)
             let (type, s) = try hdf5(f.path, p) { () throws(HDF5Error) in (try d.elementType, try d.shape) }
             guard case .int = type else {
@@ -248,18 +260,31 @@ public final class SplitReader: @unchecked Sendable {
             }
             try Dump.checkFilters(d, file: f.path, object: p)
             try Dump.checkWritten(d, file: f.path, object: p)
+            return d
+        }
+        func integers(_ p: String) throws(StoreError) -> [Int64] {
+            let d = try integerDataset(p)
             return try hdf5(f.path, p) { () throws(HDF5Error) in try d.readAll(as: Int64.self) }
         }
         let lp = base + "/labels"
-        let labels64 = try integers(lp)
+        // Read as int64 a block at a time (any stored integer type converts without clipping) and
+        // kept as int32: never the whole split's int64 copy (10 MiB for ImageNet) at once.
+        let labelSet = try integerDataset(lp)
         var labels = [Int32](repeating: 0, count: n)
         var bad = 0, firstBad: (Int, Int64)?
-        for (i, v) in labels64.enumerated() {
-            if v < 0 || v >= Int64(classCount) {
-                bad += 1
-                if firstBad == nil { firstBad = (i, v) }
-            } else {
-                labels[i] = Int32(v)
+        var block = [Int64](repeating: 0, count: min(n, 1 << 17))
+        for start in stride(from: 0, to: n, by: max(block.count, 1)) {
+            let rows = start..<min(n, start + block.count)
+            try hdf5(f.path, lp) { () throws(HDF5Error) in
+                try block.withUnsafeMutableBufferPointer { (b) throws(HDF5Error) in try labelSet.read(rows: rows, into: b) }
+            }
+            for (i, v) in zip(rows, block) {
+                if v < 0 || v >= Int64(classCount) {
+                    bad += 1
+                    if firstBad == nil { firstBad = (i, v) }
+                } else {
+                    labels[i] = Int32(v)
+                }
             }
         }
         if let firstBad {
@@ -268,8 +293,10 @@ public final class SplitReader: @unchecked Sendable {
         }
         let sp = base + "/sample_index"
         var sampleIndex: [Int64]?
+        var indexColumn: (object: String, dataset: Dataset)?
         if f.root.kind(of: sp) != nil {
             sampleIndex = try integers(sp)
+            indexColumn = (sp, try Dump.requireDataset(f, sp))
         } else if requireSampleIndex {
             throw StoreError(file: f.path, object: sp, message: "missing (required in shard files to drop padding duplicates)")
         }
@@ -281,7 +308,7 @@ public final class SplitReader: @unchecked Sendable {
             }.0
         }
         let plan = ChunkPlan(dataset: features, rows: n, dim: dim)
-        return SplitSource(path: f.path, features: features, logits: logits, labels: labels, sampleIndex: sampleIndex,
+        return SplitSource(path: f.path, features: features, logits: logits, labels: labels, indexColumn: indexColumn, sampleIndex: sampleIndex,
                            raw: RawRowReader(plan: plan), plan: plan, sampleCount: try readSampleCount(f, base: base))
     }
 
@@ -417,14 +444,14 @@ public final class SplitReader: @unchecked Sendable {
                 if kept.count == range.count {
                     try body(FeatureBlock(rowCount: range.count, dim: dim, classCount: classCount, features: features,
                                           labels: Array(source.labels[range]),
-                                          sampleIndex: source.sampleIndex.map { Array($0[range]) },
+                                          sampleIndex: try source.sampleIndex(rows: range),
                                           logits: includeLogits ? logits : nil))
                     continue
                 }
                 if kept.isEmpty { continue }
                 var block = FeatureBlock(rowCount: kept.count, dim: dim, classCount: classCount, features: [],
                                          labels: kept.map { source.labels[$0] },
-                                         sampleIndex: source.sampleIndex.map { s in kept.map { s[$0] } },
+                                         sampleIndex: try source.sampleIndex(rows: range).map { s in kept.map { s[$0 - range.lowerBound] } },
                                          logits: includeLogits ? [] : nil)
                 block.features.reserveCapacity(kept.count * dim)
                 for row in kept {

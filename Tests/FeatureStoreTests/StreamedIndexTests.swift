@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import FeatureStore
+
+/// The reader keeps less of a split resident (issue #12): the coverage's sample ranges come from
+/// the duplicate check's bitmap, and labels are read a block at a time. The answers must be the
+/// ones the whole arrays gave; expected values are computed by numpy from the written indices.
+@Suite struct StreamedIndexTests {
+    func dir() throws -> URL { URL(fileURLWithPath: try temporaryDirectory(prefix: "featurestore-streamed")) }
+
+    /// Half-open runs of the sorted distinct values, as numpy sees them.
+    static let runs = """
+    def runs(v):
+        v = np.unique(np.asarray(v))
+        cut = np.flatnonzero(np.diff(v) != 1) + 1
+        return ";".join(f"{p[0]}..<{p[-1] + 1}" for p in np.split(v, cut))
+
+    """
+
+    func text(_ ranges: [Range<Int64>]?) -> String {
+        (ranges ?? []).map { "\($0.lowerBound)..<\($0.upperBound)" }.joined(separator: ";")
+    }
+
+    @Test func shuffledIndicesWithGapsGiveTheSortedRuns() throws {
+        let d = try dir()
+        let expected = try python(Self.runs + """
+        x, y = toy(N=200, D=4, seed=3)
+        r = np.random.default_rng(11)
+        idx = r.permutation(np.r_[0:50, 60:61, 70:219, 1000:1000])[:200]
+        write_dump("shuffled.h5", x, y, sample_index=idx)
+        print(runs(idx))
+        """, in: d).trimmingCharacters(in: .whitespacesAndNewlines)
+        let reader = try Dump.open(d.appendingPathComponent("shuffled.h5").path).split("train")
+        #expect(text(reader.sampleRanges()) == expected)
+        #expect(text(reader.shardReaders()[0].sampleRanges()) == expected)
+    }
+
+    @Test func shardsWithPaddingGiveTheUnionAndEachShardItsOwnRuns() throws {
+        let d = try dir()
+        let expected = try python(Self.runs + """
+        x, y = toy(N=23, D=4, seed=5)
+        r = np.random.default_rng(2)
+        perm = list(r.permutation(23) * 2)   # even sample indices only: every run has length one
+        padded = perm + perm[:1]              # 24 positions over 23 samples, 3 ranks
+        out = []
+        for k in range(3):
+            pos = list(range(k, 24, 3))
+            idx = [padded[p] for p in pos]
+            a = dict(shard_rank=np.int64(k), shard_count=np.int64(3))
+            write_dump(f"s.rank{k}.h5", x[[p % 23 for p in pos]], y[[p % 23 for p in pos]], sample_index=idx, attrs=a)
+            out.append(runs(idx[:-1] if k == 2 else idx))   # position 23 (rank 2's last row) repeats perm[0]
+        print(runs(perm))
+        for o in out: print(o)
+        """, in: d).split(separator: "\n").map(String.init)
+        let paths = (0..<3).map { d.appendingPathComponent("s.rank\($0).h5").path }
+        let reader = try Dump.open(paths).split("train")
+        #expect(reader.rows == 23 && reader.duplicatesDropped == 1)
+        #expect(text(reader.sampleRanges()) == expected[0])
+        #expect(reader.shardReaders().map { text($0.sampleRanges()) } == Array(expected[1...3]))
+    }
+
+    @Test func labelsReadInBlocksKeepEveryRowAndNameTheFirstBadOne() throws {
+        let d = try dir()
+        // More rows than one block of labels (2^17), so rows and values cross block edges.
+        try python("""
+        n = 300_000
+        x = np.zeros((n, 2), "f4")
+        y = (np.arange(n) * 7) % 3
+        write_dump("good.h5", x, y)
+        bad = y.copy(); bad[200_001] = 5; bad[299_999] = -4
+        write_dump("bad.h5", x, bad)
+        """, in: d)
+        let reader = try Dump.open(d.appendingPathComponent("good.h5").path).split("train")
+        let labels = reader.labels()
+        #expect(labels.count == 300_000)
+        #expect(labels.enumerated().allSatisfy { Int($0.element) == ($0.offset * 7) % 3 })
+        let path = d.appendingPathComponent("bad.h5").path
+        let error = #expect(throws: StoreError.self) { try Dump.open(path) }
+        #expect(error?.description == "\(path): /splits/train/labels: 2 label(s) outside 0..<3 (first: row 200001 = 5)")
+    }
+}
