@@ -81,8 +81,15 @@ public struct Centroids: Sendable, Equatable {
         guard counts[k] > 0 else { throw AnalysisError.classWithoutRows(k) }
     }
 
+    /// ‖a − b‖, in Double.
     @inline(__always)
     static func euclidean(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ dim: Int) -> Double {
+        squaredEuclidean(a, b, dim).squareRoot()
+    }
+
+    /// ‖a − b‖², in Double (two running sums, so `euclidean` and the geometry's spreads share one order).
+    @inline(__always)
+    static func squaredEuclidean(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ dim: Int) -> Double {
         var s0 = 0.0, s1 = 0.0
         var j = 0
         while j + 2 <= dim {
@@ -91,6 +98,6 @@ public struct Centroids: Sendable, Equatable {
             j += 2
         }
         if j < dim { let d = a[j] - b[j]; s0 += d * d }
-        return (s0 + s1).squareRoot()
+        return s0 + s1
     }
 }

@@ -99,7 +99,7 @@ public struct ClassGeometry: Sendable, Equatable {
             for a in 0..<present.count {
                 let pa = base + present[a] * dim
                 for b in (a + 1)..<max(a + 1, present.count) {
-                    let squared = Self.squaredDistance(pa, base + present[b] * dim, dim)
+                    let squared = Centroids.squaredEuclidean(pa, base + present[b] * dim, dim)
                     if squared < bestSquared[a] { bestSquared[a] = squared; bestIndex[a] = present[b] }
                     if squared < bestSquared[b] { bestSquared[b] = squared; bestIndex[b] = present[a] }
                 }
@@ -140,7 +140,7 @@ public struct ClassGeometry: Sendable, Equatable {
         centroids.withUnsafeBufferPointer { c in
             mean.withUnsafeBufferPointer { m in
                 for k in present {
-                    betweenSum += Double(counts[k]) * Self.squaredDistance(c.baseAddress! + k * dim, m.baseAddress!, dim)
+                    betweenSum += Double(counts[k]) * Centroids.squaredEuclidean(c.baseAddress! + k * dim, m.baseAddress!, dim)
                 }
             }
         }
@@ -150,19 +150,5 @@ public struct ClassGeometry: Sendable, Equatable {
         meanRatio = ratioCount > 0 ? ratioSum / Double(ratioCount) : nil
         self.ratioCount = ratioCount
         rows = total
-    }
-
-    /// ‖a − b‖², in Double.
-    @inline(__always)
-    static func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ dim: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0
-        var j = 0
-        while j + 2 <= dim {
-            let x = a[j] - b[j], y = a[j + 1] - b[j + 1]
-            s0 += x * x; s1 += y * y
-            j += 2
-        }
-        if j < dim { let x = a[j] - b[j]; s0 += x * x }
-        return s0 + s1
     }
 }
