@@ -27,12 +27,44 @@ fi
 if [ ! -x .venv/bin/python3 ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python3 -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+# pip unpacks wheels in a scratch folder inside the project, not /tmp (which may be a small tmpfs),
+# and keeps no cache (a second copy of every wheel that a fresh machine never reuses).
+pip_install() {
+  mkdir -p .build/pip-scratch
+  TMPDIR="$PWD/.build/pip-scratch" .venv/bin/python3 -m pip install -q --disable-pip-version-check --no-cache-dir "$@"
+  rm -rf .build/pip-scratch
+}
+# Whether every `name==version` pin of a requirements file is installed already.
+pins_installed() {
+  .venv/bin/python3 - "$1" <<'PY'
+import sys
+from importlib.metadata import version, PackageNotFoundError
+for line in open(sys.argv[1]):
+    pin = line.split("#")[0].strip()
+    if "==" not in pin:
+        continue
+    name, wanted = (part.strip() for part in pin.split("=="))
+    try:
+        if version(name) != wanted:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+PY
+}
+pins_installed scripts/requirements.txt || pip_install -r scripts/requirements.txt
 # PyTorch (CPU use) for the writer's torch tests and the torchvision notebook: from PyPI, with the
-# CUDA runtime wheels it pulls (about 3 GB the first time; the PyTorch CPU index is not reachable).
-# PENULTIMATE_SKIP_TORCH=1 skips it (those tests then skip, unless PENULTIMATE_REQUIRE_TORCH=1).
-if [ "${PENULTIMATE_SKIP_TORCH:-0}" != 1 ]; then
-  .venv/bin/python3 -m pip install -q --disable-pip-version-check -r scripts/requirements-torch.txt
+# CUDA runtime wheels it pulls (the PyTorch CPU index is not reachable). When the disk cannot hold
+# them, say so before pip fills it. PENULTIMATE_SKIP_TORCH=1 skips it (those tests then skip,
+# unless PENULTIMATE_REQUIRE_TORCH=1).
+if [ "${PENULTIMATE_SKIP_TORCH:-0}" != 1 ] && ! pins_installed scripts/requirements-torch.txt; then
+  mkdir -p .build
+  need_kib=$((10 * 1024 * 1024))
+  have_kib=$(df -Pk .build | awk 'NR == 2 { print $4 }')
+  if [ "$have_kib" -lt "$need_kib" ]; then
+    echo "setup.sh: $PWD: $((have_kib / 1024)) MiB free, but torch and torchvision from PyPI need about 10 GiB while installing (3 GB of wheels, a 5.7 GB venv); free space, or set PENULTIMATE_SKIP_TORCH=1 to skip the PyTorch tests" >&2
+    exit 1
+  fi
+  pip_install -r scripts/requirements-torch.txt
 fi
 
 swift build -q -c "${PENULTIMATE_CONFIGURATION:-release}"
