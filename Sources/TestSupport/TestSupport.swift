@@ -181,12 +181,26 @@ public struct NotANumber: Error, CustomStringConvertible {
     public var description: String { "not a number in the script's output: \(text)" }
 }
 
-/// A fresh empty directory under the system temporary folder, named `<prefix>-<UUID>`.
+/// A fresh empty directory named `<prefix>-<UUID>` in ``testScratchRoot``, removed with it when
+/// the test process exits.
 public func temporaryDirectory(prefix: String) throws -> String {
-    let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    let path = (testScratchRoot as NSString).appendingPathComponent("\(prefix)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
+
+/// The one folder under the system temporary folder that holds everything this test process
+/// writes, `penultimate-tests-<pid>`. It is removed when the process exits, so a full run (several
+/// GB of generated dumps) leaves nothing behind; set `PENULTIMATE_KEEP_TEST_FILES=1` to keep it.
+public let testScratchRoot: String = {
+    let root = (NSTemporaryDirectory() as NSString).appendingPathComponent("penultimate-tests-\(getpid())")
+    try? FileManager.default.removeItem(atPath: root)
+    try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    if ProcessInfo.processInfo.environment["PENULTIMATE_KEEP_TEST_FILES"] != "1" {
+        atexit { try? FileManager.default.removeItem(atPath: testScratchRoot) }
+    }
+    return root
+}()
 
 /// The package root, found from this file's path (Sources/TestSupport/TestSupport.swift).
 public let packageRoot: String = {

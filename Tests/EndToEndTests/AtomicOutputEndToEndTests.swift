@@ -40,7 +40,7 @@ let atomicPlans: [AtomicPlan] = [
 
 /// A big single-file dump (gzip-compressed, so reading it takes a while), made once per process.
 let bigDump: Result<String, CorpusSetupError> = {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("penultimate-big-\(getpid())")
+    let dir = URL(fileURLWithPath: testScratchRoot).appendingPathComponent("big-dump")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent("big.h5").path
     let script = """
@@ -77,7 +77,7 @@ let bigDump: Result<String, CorpusSetupError> = {
 
 /// A fresh, empty folder for one run's outputs.
 func atomicFolder(_ label: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("penultimate-atomic-\(label)-\(UUID().uuidString)")
+    let url = URL(fileURLWithPath: testScratchRoot).appendingPathComponent("atomic-\(label)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }

@@ -53,7 +53,7 @@ struct GeneratedCorpus: Sendable {
     static func load() throws -> GeneratedCorpus { try shared.get() }
 
     private static func generate() -> Result<GeneratedCorpus, CorpusSetupError> {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("penultimate-corpus-\(getpid())")
+        let dir = URL(fileURLWithPath: testScratchRoot).appendingPathComponent("corpus")
         try? FileManager.default.removeItem(at: dir)
         let script = corpusPackageRoot.appendingPathComponent("Tests/Corpus/make_corpus.py").path
         do {

@@ -201,8 +201,7 @@ func runCorpus(_ plan: CorpusToolPlan) throws {
     var ran = 0
     var notApplicable: [String] = []
     for c in corpus.cases {
-        let outputDirectory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("penultimate-corpus-out-\(plan.tool)-\(c.name)-\(getpid())")
+        let outputDirectory = URL(fileURLWithPath: testScratchRoot).appendingPathComponent("corpus-out-\(plan.tool)-\(c.name)")
         try? FileManager.default.removeItem(at: outputDirectory)
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: outputDirectory) }

@@ -21,7 +21,7 @@ struct ExternalRawFolders: Sendable {
     static let script = corpusPackageRoot.appendingPathComponent("Tests/Corpus/external_raw_folders.py").path
 
     static let shared: Result<ExternalRawFolders, CorpusSetupError> = {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("penultimate-p10-\(getpid())")
+        let root = URL(fileURLWithPath: testScratchRoot).appendingPathComponent("external-raw-folder")
         try? FileManager.default.removeItem(at: root)
         do {
             let made = try runProcess("/usr/bin/env", ["python3", script, "setup", root.path], timeout: 300)

@@ -12,7 +12,7 @@ import TestSupport
     }
 
     @Test func missingWordNetIsBadInputAndWritesNothing() throws {
-        let folder = NSTemporaryDirectory() + "minilab-e2e-\(UUID().uuidString)"
+        let folder = (try temporaryDirectory(prefix: "minilab-e2e") as NSString).appendingPathComponent("out")
         let run = try ToolRunner.run("minilab", ["run", "--quick", "-o", folder, "--wordnet", folder + "/no-wordnet"])
         #expect(run.status == 65)
         #expect(run.stderr.split(separator: "\n").count == 1)
@@ -28,7 +28,7 @@ import TestSupport
     /// epoch, five rows per class), every model's accuracy is printed, the ten dumps are written
     /// with the knobs in their config, and a bad knob is a usage error.
     @Test func tuneTrainsWithTheKnobsAndDumps() throws {
-        let folder = NSTemporaryDirectory() + "minilab-tune-\(UUID().uuidString)"
+        let folder = (try temporaryDirectory(prefix: "minilab-tune") as NSString).appendingPathComponent("out")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = try ToolRunner.run("minilab", ["tune", "-o", folder, "--epochs", "1", "--train-per-class", "5", "--seed", "3"])
         #expect(run.status == 0, "\(run)")
@@ -51,7 +51,7 @@ import TestSupport
 @Suite struct MiniLabQuickRunEndToEndTests {
     /// A quick run (about 30 s in a debug build): ten dumps whose val logits `accuracy` reads.
     @Test func quickRunWritesTenDumpsThatAccuracyReads() throws {
-        let folder = NSTemporaryDirectory() + "minilab-e2e-\(UUID().uuidString)"
+        let folder = (try temporaryDirectory(prefix: "minilab-e2e") as NSString).appendingPathComponent("out")
         let run = try ToolRunner.run("minilab", ["run", "--quick", "-o", folder])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.isEmpty)  // not a terminal: no progress

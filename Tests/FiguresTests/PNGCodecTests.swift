@@ -33,7 +33,7 @@ import TestSupport
 
     @Test func decodesFromFile() throws {
         let bytes = try PNGEncoder.encode(rgba: [9, 8, 7, 255], width: 1, height: 1, dpi: 96, texts: [])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID()).png").path
+        let path = (try temporaryDirectory(prefix: "figures") as NSString).appendingPathComponent("codec.png")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let image = try PNGImage.decode(path: path)

@@ -9,7 +9,7 @@ import Testing
 struct ExternalRawMessageTests {
     /// Makes left/twin.h5 (features in left/raw/twin.bin) with Tests/Corpus/external_raw_folders.py.
     func made() throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("penultimate-p10-hdf5-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let root = URL(fileURLWithPath: try temporaryDirectory(prefix: "external-raw-message"))
         let script = URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/Corpus/external_raw_folders.py").path
         let run = try runProcess("/usr/bin/env", ["python3", script, "setup", root.path], timeout: 300)
         try #require(run.status == 0, "\(run)")

@@ -7,6 +7,7 @@ import Penultimate
 let directory: String = {
     let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("penultimate-fuzz-wordnet-\(getpid())")
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: directory) }
     return dir
 }()
 
