@@ -581,7 +581,7 @@ extension VirtualMapping {
             let probe = Handle(try check("copy selection", object) { H5Scopy(union.id) }, close: H5Sclose)
             let start = [hsize_t(row)] + shape.dropFirst().map { _ in 0 }
             let count = [1] + shape.dropFirst().map { hsize_t($0) }
-            try withExtendedLifetime(probe) { () throws(HDF5Error) in
+            _ = try withExtendedLifetime(probe) { () throws(HDF5Error) in
                 try check("select row \(row)", object) { H5Sselect_hyperslab(probe.id, H5S_SELECT_AND, start, nil, count, nil) }
             }
             if withExtendedLifetime(probe, { Int(H5Sget_select_npoints(probe.id)) }) != perRow { return row }
