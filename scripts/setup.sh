@@ -58,10 +58,10 @@ pins_installed scripts/requirements.txt || pip_install -r scripts/requirements.t
 # unless PENULTIMATE_REQUIRE_TORCH=1).
 if [ "${PENULTIMATE_SKIP_TORCH:-0}" != 1 ] && ! pins_installed scripts/requirements-torch.txt; then
   mkdir -p .build
-  need_kib=$((10 * 1024 * 1024))
+  need_kib=$((9 * 1024 * 1024))
   have_kib=$(df -Pk .build | awk 'NR == 2 { print $4 }')
   if [ "$have_kib" -lt "$need_kib" ]; then
-    echo "setup.sh: $PWD: $((have_kib / 1024)) MiB free, but torch and torchvision from PyPI need about 10 GiB while installing (3 GB of wheels, a 5.7 GB venv); free space, or set PENULTIMATE_SKIP_TORCH=1 to skip the PyTorch tests" >&2
+    echo "setup.sh: $PWD: $((have_kib / 1024)) MiB free, but torch and torchvision from PyPI need about 9 GiB while installing (3 GB of wheels, then a 5.7 GB venv); free space, or set PENULTIMATE_SKIP_TORCH=1 to skip the PyTorch tests" >&2
     exit 1
   fi
   pip_install -r scripts/requirements-torch.txt
