@@ -46,7 +46,7 @@ public enum CentroidPass {
         // so both ways give the same bits. One file is one part: the fast path is unchanged.
         var total: CentroidAccumulator?
         for part in reader.shardReaders() {
-            let states = try part.forEachRowsConcurrently(maxRows: blockRows(dim: dim), halfRows: true) { _ in
+            var states = try part.forEachRowsConcurrently(maxRows: blockRows(dim: dim), halfRows: true) { _ in
                 try CentroidAccumulator(classCount: classCount, dim: dim, rowNormalization: rowNormalization,
                                         invalidRowPolicy: .skip, tracksSpread: tracksSpread)
             } _: { accumulator, rows in
@@ -57,8 +57,11 @@ public enum CentroidPass {
                 }
                 progress?.advance(by: rows.rowCount)
             }
-            var accumulator = states[0]
-            for other in states.dropFirst() { try accumulator.merge(other) }
+            // Merged in worker order into the first state, taken out of the array first so its
+            // sums are not copied on write (a second C × D Doubles at the peak).
+            var accumulator = states.removeFirst()
+            for other in states { try accumulator.merge(other) }
+            states.removeAll()
             if total == nil { total = accumulator } else { try total!.merge(accumulator) }
         }
         let accumulator = total!
