@@ -108,7 +108,7 @@ extension SplitReader {
         }
         let slots = WorkerSlots<State>(count: workers)
         for w in 0..<workers { slots.states[w] = try makeState(w) }
-        let dim = dim, sources = sources
+        let dim = dim, classCount = classCount, sources = sources
         let pieceList = pieces
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
@@ -136,16 +136,23 @@ extension SplitReader {
                         }
                         return window.values
                     }
-                    try source.labels.withUnsafeBufferPointer { labels throws in
-                        var row = 0
-                        while row < piece.rowCount {
-                            if slots.stopped { return }
-                            let n = min(blockRows, piece.rowCount - row)
-                            let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
-                            func deliver(_ features: UnsafePointer<Float>?, halves: UnsafePointer<UInt16>?) throws {
+                    // The piece's labels, likewise a window at a time (checked again as they are read).
+                    var labelWindow: (rows: Range<Int>, values: [Int32]) = (0..<0, [])
+                    var row = 0
+                    while row < piece.rowCount {
+                        if slots.stopped { return }
+                        let n = min(blockRows, piece.rowCount - row)
+                        let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
+                        if !(labelWindow.rows.contains(rows.lowerBound) && rows.upperBound <= labelWindow.rows.upperBound) {
+                            let end = min(piece.firstRow + piece.rowCount, rows.lowerBound + max(rows.count, Self.indexWindowRows))
+                            labelWindow = (rows.lowerBound..<end, try source.labels(rows: rows.lowerBound..<end, classCount: classCount))
+                        }
+                        let labelOffset = rows.lowerBound - labelWindow.rows.lowerBound
+                        func deliver(_ features: UnsafePointer<Float>?, halves: UnsafePointer<UInt16>?) throws {
+                            try labelWindow.values.withUnsafeBufferPointer { labels in
                                 let f = UnsafeBufferPointer(start: features, count: features == nil ? 0 : n * dim)
                                 let h = halves.map { UnsafeBufferPointer(start: $0, count: n * dim) }
-                                let l = UnsafeBufferPointer(rebasing: labels[rows])
+                                let l = UnsafeBufferPointer(rebasing: labels[labelOffset..<(labelOffset + n)])
                                 if let sampleIndex = try sampleIndex(rows) {
                                     let offset = rows.lowerBound - window.rows.lowerBound
                                     try sampleIndex.withUnsafeBufferPointer { si in
@@ -156,16 +163,16 @@ extension SplitReader {
                                     try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil, halves: h))
                                 }
                             }
-                            // (Mapping the file's pages instead of pread was measured: no faster, as
-                            // populating the mapping costs what the copy costs.)
-                            if halfRows && decoder.lendsHalves(piece: p) {
-                                try deliver(nil, halves: try decoder.decodeHalves(piece: p, rows: row..<(row + n)))
-                            } else {
-                                try decoder.decode(piece: p, rows: row..<(row + n), into: output)
-                                try deliver(output, halves: nil)
-                            }
-                            row += n
                         }
+                        // (Mapping the file's pages instead of pread was measured: no faster, as
+                        // populating the mapping costs what the copy costs.)
+                        if halfRows && decoder.lendsHalves(piece: p) {
+                            try deliver(nil, halves: try decoder.decodeHalves(piece: p, rows: row..<(row + n)))
+                        } else {
+                            try decoder.decode(piece: p, rows: row..<(row + n), into: output)
+                            try deliver(output, halves: nil)
+                        }
+                        row += n
                     }
                     // One decoder per source at a time: its chunk buffer is the big allocation.
                     if index + workers < pieceList.count, pieceList[index + workers].source != s { decoders[s] = nil }

@@ -23,7 +23,12 @@ struct SplitSource: @unchecked Sendable {
     let path: String
     let features: Dataset
     let logits: Dataset?
-    let labels: [Int32]
+    /// The stored labels (object path and dataset), every one checked in 0..<C when the reader opened.
+    let labelColumn: (object: String, dataset: Dataset)
+    /// The whole label column, held only while the reader is opened (the manifest check);
+    /// afterwards passes read a window at a time with ``labels(rows:classCount:)`` (a whole copy
+    /// is 5 MiB per ImageNet file, and a pass never needs more than a window of it).
+    var labels: [Int32]?
     /// The stored sample_index (its object path and dataset), nil when the file stores none.
     let indexColumn: (object: String, dataset: Dataset)?
     /// The whole sample_index, held only while the reader is opened (duplicate and coverage
@@ -38,7 +43,8 @@ struct SplitSource: @unchecked Sendable {
     let sampleCount: Int64?
     /// nil: keep every row; else false marks a repeated sample_index.
     var keep: [Bool]?
-    var rows: Int { labels.count }
+    /// Rows stored in this file's part of the split.
+    let rows: Int
 
     /// The sample indices of `rows` (file rows), or nil when the file stores none.
     func sampleIndex(rows: Range<Int>) throws(StoreError) -> [Int64]? {
@@ -49,6 +55,38 @@ struct SplitSource: @unchecked Sendable {
             try values.withUnsafeMutableBufferPointer { (b) throws(HDF5Error) in try dataset.read(rows: rows, into: b) }
         }
         return values
+    }
+
+    /// The labels of `rows` (file rows), read again from the file once the reader is open. A label
+    /// outside 0..<`classCount` now (it was checked at opening) means the file changed under the
+    /// reader: an error, never an index out of range.
+    func labels(rows: Range<Int>, classCount: Int) throws(StoreError) -> [Int32] {
+        if let labels { return Array(labels[rows]) }
+        let (object, dataset) = labelColumn
+        var wide = [Int64](repeating: 0, count: rows.count)
+        try hdf5(path, object) { () throws(HDF5Error) in
+            try wide.withUnsafeMutableBufferPointer { (b) throws(HDF5Error) in try dataset.read(rows: rows, into: b) }
+        }
+        var narrow = [Int32](repeating: 0, count: rows.count)
+        for (i, v) in wide.enumerated() {
+            guard v >= 0, v < Int64(classCount) else {
+                throw StoreError(file: path, object: object,
+                                 message: "row \(rows.lowerBound + i) now holds label \(v), outside 0..<\(classCount): the file changed after it was opened")
+            }
+            narrow[i] = Int32(v)
+        }
+        return narrow
+    }
+
+    /// Rows read at a time when a pass scans the labels alone (1 MiB of int64).
+    static let labelWindowRows = 1 << 17
+
+    /// Calls `body` with consecutive windows of the labels (the first row of each and its labels).
+    func forEachLabelWindow(classCount: Int, _ body: (Int, [Int32]) throws -> Void) throws {
+        for start in stride(from: 0, to: rows, by: Self.labelWindowRows) {
+            let window = start..<min(rows, start + Self.labelWindowRows)
+            try body(start, try labels(rows: window, classCount: classCount))
+        }
     }
 }
 
@@ -204,7 +242,10 @@ public final class SplitReader: @unchecked Sendable {
         duplicatesDropped = dropped
         rows = sources.reduce(0) { $0 + $1.rows } - dropped
         // Checked: from here on blocks read their sample indices from the file.
-        for s in sources.indices { sources[s].sampleIndex = nil }
+        for s in sources.indices {
+            sources[s].sampleIndex = nil
+            sources[s].labels = nil
+        }
         self.sources = sources
         self.distinct = distinctSeen
         partDistinct = parts
@@ -230,7 +271,7 @@ public final class SplitReader: @unchecked Sendable {
             return nil
         }
         let m = manifest[0]
-        guard m.labels == sources.flatMap(\.labels), let index = m.sampleIndex,
+        guard let labels = m.labels, labels == sources.flatMap({ $0.labels ?? [] }), let index = m.sampleIndex,
               index == sources.flatMap({ $0.sampleIndex ?? [] }),
               m.sampleCount == nil || sources.allSatisfy({ $0.sampleCount == m.sampleCount }),
               (m.logits != nil) == sources.allSatisfy({ $0.logits != nil }) else { return nil }
@@ -262,6 +303,20 @@ public final class SplitReader: @unchecked Sendable {
             try Dump.checkWritten(d, file: f.path, object: p)
             return d
         }
+        // An integer column that passes read a window at a time (labels, sample_index). Unfiltered,
+        // it gets no chunk cache, so libhdf5 copies just the rows asked for into the caller's
+        // buffer (with the default cache every column would hold a whole 1 MiB chunk for windows
+        // of a few KiB); filtered, it keeps the default cache, so a chunk is inflated once, not
+        // once per window. The probe's handle is closed before the reading one opens: libhdf5
+        // sizes a dataset's cache at its first open.
+        func windowColumn(_ p: String) throws(StoreError) -> Dataset {
+            let unfiltered = try { () throws(StoreError) -> Bool in
+                let probe = try integerDataset(p)
+                return try hdf5(f.path, p) { () throws(HDF5Error) in try probe.filters.isEmpty }
+            }()
+            guard unfiltered else { return try integerDataset(p) }
+            return try hdf5(f.path, p) { () throws(HDF5Error) in try f.root.dataset(p, chunkCacheBytes: 0) }
+        }
         func integers(_ p: String) throws(StoreError) -> [Int64] {
             let d = try integerDataset(p)
             return try hdf5(f.path, p) { () throws(HDF5Error) in try d.readAll(as: Int64.self) }
@@ -269,7 +324,7 @@ public final class SplitReader: @unchecked Sendable {
         let lp = base + "/labels"
         // Read as int64 a block at a time (any stored integer type converts without clipping) and
         // kept as int32: never the whole split's int64 copy (10 MiB for ImageNet) at once.
-        let labelSet = try integerDataset(lp)
+        let labelSet = try windowColumn(lp)
         var labels = [Int32](repeating: 0, count: n)
         var bad = 0, firstBad: (Int, Int64)?
         var block = [Int64](repeating: 0, count: min(n, 1 << 17))
@@ -296,7 +351,7 @@ public final class SplitReader: @unchecked Sendable {
         var indexColumn: (object: String, dataset: Dataset)?
         if f.root.kind(of: sp) != nil {
             sampleIndex = try integers(sp)
-            indexColumn = (sp, try Dump.requireDataset(f, sp))
+            indexColumn = (sp, try windowColumn(sp))
         } else if requireSampleIndex {
             throw StoreError(file: f.path, object: sp, message: "missing (required in shard files to drop padding duplicates)")
         }
@@ -308,8 +363,9 @@ public final class SplitReader: @unchecked Sendable {
             }.0
         }
         let plan = ChunkPlan(dataset: features, rows: n, dim: dim)
-        return SplitSource(path: f.path, features: features, logits: logits, labels: labels, indexColumn: indexColumn, sampleIndex: sampleIndex,
-                           raw: RawRowReader(plan: plan), plan: plan, sampleCount: try readSampleCount(f, base: base))
+        return SplitSource(path: f.path, features: features, logits: logits, labelColumn: (lp, labelSet), labels: labels,
+                           indexColumn: indexColumn, sampleIndex: sampleIndex,
+                           raw: RawRowReader(plan: plan), plan: plan, sampleCount: try readSampleCount(f, base: base), rows: n)
     }
 
     /// The optional `sample_count` attribute of the split group: a non-negative integer.
@@ -396,9 +452,14 @@ public final class SplitReader: @unchecked Sendable {
         return (dataset, checked)
     }
 
-    /// Every kept row's label, in stream order.
-    public func labels() -> [Int32] {
-        sources.flatMap { s in s.keep.map { k in s.labels.indices.filter { k[$0] }.map { s.labels[$0] } } ?? s.labels }
+    /// Every kept row's label, in stream order (read from the files).
+    public func labels() throws -> [Int32] {
+        var kept: [Int32] = []
+        for s in sources {
+            let all = try s.labels(rows: 0..<s.rows, classCount: classCount)
+            kept += s.keep.map { k in all.indices.filter { k[$0] }.map { all[$0] } } ?? all
+        }
+        return kept
     }
 
     /// Calls `body` with consecutive blocks of at most `maxRows` kept rows, in file (rank, row) order.
@@ -418,7 +479,7 @@ public final class SplitReader: @unchecked Sendable {
             // is uniquely referenced again and the next read writes into it without copying.
             var features: [Float] = []
             var logits: [Float] = []
-            for range in readRanges(source, wanted: wanted, maxRows: maxRows) {
+            for range in try readRanges(source, wanted: wanted, maxRows: maxRows) {
                 if features.count != range.count * dim { features = [Float](repeating: 0, count: range.count * dim) }
                 if includeLogits, logits.count != range.count * classCount {
                     logits = [Float](repeating: 0, count: range.count * classCount)
@@ -438,19 +499,20 @@ public final class SplitReader: @unchecked Sendable {
                         }
                     }
                 }
+                let labels = try source.labels(rows: range, classCount: classCount)
                 let kept = range.filter { row in
-                    source.keep?[row] != false && wanted?[Int(source.labels[row])] != false
+                    source.keep?[row] != false && wanted?[Int(labels[row - range.lowerBound])] != false
                 }
                 if kept.count == range.count {
                     try body(FeatureBlock(rowCount: range.count, dim: dim, classCount: classCount, features: features,
-                                          labels: Array(source.labels[range]),
+                                          labels: labels,
                                           sampleIndex: try source.sampleIndex(rows: range),
                                           logits: includeLogits ? logits : nil))
                     continue
                 }
                 if kept.isEmpty { continue }
                 var block = FeatureBlock(rowCount: kept.count, dim: dim, classCount: classCount, features: [],
-                                         labels: kept.map { source.labels[$0] },
+                                         labels: kept.map { labels[$0 - range.lowerBound] },
                                          sampleIndex: try source.sampleIndex(rows: range).map { s in kept.map { s[$0 - range.lowerBound] } },
                                          logits: includeLogits ? [] : nil)
                 block.features.reserveCapacity(kept.count * dim)
@@ -468,7 +530,7 @@ public final class SplitReader: @unchecked Sendable {
 
     /// Row ranges to read from one source: all rows in chunk-aligned blocks, or, with a class
     /// filter, the runs of wanted rows (joined across small gaps), each at most `maxRows` long.
-    func readRanges(_ source: SplitSource, wanted: [Bool]?, maxRows: Int) -> [Range<Int>] {
+    func readRanges(_ source: SplitSource, wanted: [Bool]?, maxRows: Int) throws -> [Range<Int>] {
         let n = source.rows
         guard let wanted else {
             let step = chunkRows.map { $0 <= maxRows ? (maxRows / $0) * $0 : maxRows } ?? maxRows
@@ -478,13 +540,17 @@ public final class SplitReader: @unchecked Sendable {
         var ranges: [Range<Int>] = []
         var start: Int?
         var end = 0
-        for row in 0..<n where wanted[Int(source.labels[row])] && source.keep?[row] != false {
-            if let s = start, row - end < gap, row + 1 - s <= maxRows {
-                end = row + 1
-            } else {
-                if let s = start { ranges.append(s..<end) }
-                start = row
-                end = row + 1
+        try source.forEachLabelWindow(classCount: classCount) { first, labels in
+            for (offset, label) in labels.enumerated() {
+                let row = first + offset
+                guard wanted[Int(label)], source.keep?[row] != false else { continue }
+                if let s = start, row - end < gap, row + 1 - s <= maxRows {
+                    end = row + 1
+                } else {
+                    if let s = start { ranges.append(s..<end) }
+                    start = row
+                    end = row + 1
+                }
             }
         }
         if let s = start { ranges.append(s..<end) }

@@ -49,7 +49,7 @@ import TestSupport
         #expect(all.sampleIndex == (0..<11).map(Int64.init))
         #expect(all.logits == (0..<33).map(Float.init))
         #expect(all.blocks == 4)  // 3-row blocks: chunk rows 4 > maxRows, so blocks of 3
-        #expect(train.labels() == labels)
+        #expect(try train.labels() == labels)
 
         // Class filter: only rows of classes 1 and 2, in order, with their own features.
         let picked = try readAll(train, maxRows: 2, classes: [1, 2])

@@ -72,11 +72,39 @@ import TestSupport
         write_dump("bad.h5", x, bad)
         """, in: d)
         let reader = try Dump.open(d.appendingPathComponent("good.h5").path).split("train")
-        let labels = reader.labels()
+        let labels = try reader.labels()
         #expect(labels.count == 300_000)
         #expect(labels.enumerated().allSatisfy { Int($0.element) == ($0.offset * 7) % 3 })
         let path = d.appendingPathComponent("bad.h5").path
         let error = #expect(throws: StoreError.self) { try Dump.open(path) }
         #expect(error?.description == "\(path): /splits/train/labels: 2 label(s) outside 0..<3 (first: row 200001 = 5)")
+    }
+
+    /// After the open has checked them, passes read the labels again a window at a time (the
+    /// reader holds none): a file rewritten in between with a label out of range is an error
+    /// naming the row, on both read paths, never an index out of range in the accumulator.
+    @Test func aLabelChangedAfterOpeningIsAnErrorNotACrash() throws {
+        let d = try dir()
+        try python("""
+        n = 20_000
+        write_dump("dump.h5", np.ones((n, 4), "f4"), np.arange(n) % 3)
+        """, in: d)
+        let path = d.appendingPathComponent("dump.h5").path
+        let reader = try Dump.open(path).split("train")
+        #expect(try reader.labels().count == 20_000)
+        try python("""
+        with h5py.File("dump.h5", "r+") as f:
+            f["splits/train/labels"][12_345] = 7
+        """, in: d)
+        for concurrent in [false, true] {
+            let error = #expect(throws: StoreError.self) {
+                if concurrent {
+                    _ = try reader.forEachRowsConcurrently(workers: 2, makeState: { _ in 0 }) { _, _ in }
+                } else {
+                    try reader.forEachBlock(maxRows: 1000) { _ in }
+                }
+            }
+            #expect(error?.description.contains("row 12345 now holds label 7, outside 0..<3") == true, "\(String(describing: error))")
+        }
     }
 }

@@ -18,11 +18,11 @@ import TestSupport
         let reader = try Dump.open(path).split("val")
         let source = reader.sources[0]
         let wanted = [false, false, true, false]
-        #expect(reader.readRanges(source, wanted: wanted, maxRows: 100) == [20..<30])
-        #expect(reader.readRanges(source, wanted: wanted, maxRows: 4) == [20..<24, 24..<28, 28..<30])
-        #expect(reader.readRanges(source, wanted: [true, false, false, true], maxRows: 100) == [0..<10, 30..<40])
+        #expect(try reader.readRanges(source, wanted: wanted, maxRows: 100) == [20..<30])
+        #expect(try reader.readRanges(source, wanted: wanted, maxRows: 4) == [20..<24, 24..<28, 28..<30])
+        #expect(try reader.readRanges(source, wanted: [true, false, false, true], maxRows: 100) == [0..<10, 30..<40])
         // Unfiltered reads step in whole chunks that fit in maxRows.
-        #expect(reader.readRanges(source, wanted: nil, maxRows: 20) == [0..<16, 16..<32, 32..<40])
+        #expect(try reader.readRanges(source, wanted: nil, maxRows: 20) == [0..<16, 16..<32, 32..<40])
         let picked = try readAll(reader, maxRows: 4, classes: [2])
         #expect(picked.labels == [Int32](repeating: 2, count: 10))
         #expect(picked.features == Array(features[(20 * dim)..<(30 * dim)]))
