@@ -26,7 +26,7 @@ public struct Synset: Sendable, Hashable {
 
 /// The WordNet 3.0 noun database (`data.noun`, `index.noun`, e.g. from Debian's `wordnet-base`).
 ///
-/// Loading maps `data.noun` and checks its first synset line; synsets are parsed on demand
+/// Loading opens `data.noun` and checks its first synset line; synsets are read and parsed on demand
 /// (a wnid's offset *is* the byte offset of its line) and cached, so opening costs a few
 /// milliseconds. `index.noun` is read on the first lookup by lemma. Thread-safe.
 public final class WordNet: Hierarchy, @unchecked Sendable {
@@ -42,7 +42,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     /// Path of `index.noun`.
     public let indexPath: String
 
-    private let data: Data
+    private let data: LineFile
     private let lock = NSLock()
     private var synsetCache: [Int: Synset] = [:]
     private var indexData: Data?
@@ -71,9 +71,9 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
             throw TaxonomyError.fileMissing(path: path)
         }
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: dataPath), options: .alwaysMapped)
+            data = try LineFile(path: dataPath)
         } catch {
-            throw TaxonomyError.unreadable(path: dataPath, reason: error.localizedDescription)
+            throw TaxonomyError.unreadable(path: dataPath, reason: "\(error)")
         }
         try checkFirstSynsetLine()
     }
@@ -93,7 +93,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     /// Whether a synset line starts at this wnid's offset.
     public func contains(_ id: String) -> Bool {
         guard let offset = WordNet.offset(ofWnid: id) else { return false }
-        return lineRange(startingAt: offset) != nil
+        return synsetLine(startingAt: offset) != nil
     }
 
     /// The synsets whose lemmas include `lemma` (spaces or underscores, any case), most frequent
@@ -129,7 +129,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         var count = 0
         var lineNumber = 0
         var start = 0
-        let bytes = [UInt8](data)
+        let bytes = data.all()
         while start < bytes.count {
             lineNumber += 1
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
@@ -179,15 +179,15 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         let cached = synsetCache[offset]
         lock.unlock()
         if let cached { return cached }
-        guard let range = lineRange(startingAt: offset) else {
+        guard let bytes = synsetLine(startingAt: offset) else {
             throw TaxonomyError.unknownID(asked, source: dataPath)
         }
-        let line = data[range].withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        let line = String(decoding: bytes, as: UTF8.self)
         let parsed: Synset
         do {
             parsed = try WordNet.parseLine(line, offset: offset)
         } catch let problem as LineProblem {
-            throw TaxonomyError.corrupt(path: dataPath, line: lineNumber(at: offset), problem: problem.text)
+            throw TaxonomyError.corrupt(path: dataPath, line: data.lineNumber(at: offset), problem: problem.text)
         }
         lock.lock()
         synsetCache[offset] = parsed
@@ -195,36 +195,32 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         return parsed
     }
 
-    /// The byte range of the line that starts exactly at `offset` (without its newline), or `nil`
-    /// if `offset` is not the start of a synset line.
-    private func lineRange(startingAt offset: Int) -> Range<Int>? {
-        let base = data.startIndex
+    /// The bytes of the line that starts exactly at `offset` (without its newline), or `nil` if
+    /// `offset` is not the start of a synset line.
+    private func synsetLine(startingAt offset: Int) -> [UInt8]? {
         guard offset >= 0, offset < data.count else { return nil }
-        if offset > 0, data[base + offset - 1] != UInt8(ascii: "\n") { return nil }
-        if data[base + offset] == UInt8(ascii: " ") { return nil }  // licence header
-        let end = data[(base + offset)...].firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
-        return (base + offset)..<end
-    }
-
-    private func lineNumber(at offset: Int) -> Int {
-        1 + data.prefix(offset).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        if offset > 0, data.byte(at: offset - 1) != UInt8(ascii: "\n") { return nil }
+        guard let line = data.line(startingAt: offset) else { return nil }
+        if line.first == UInt8(ascii: " ") { return nil }  // licence header
+        return line
     }
 
     private func checkFirstSynsetLine() throws {
         var start = 0
         var lineNumber = 1
-        while start < data.count, data[data.startIndex + start] == UInt8(ascii: " ") {
-            guard let newline = data[(data.startIndex + start)...].firstIndex(of: UInt8(ascii: "\n")) else { break }
-            start = newline - data.startIndex + 1
+        // The licence header: lines that start with a space.
+        while start < data.count, data.byte(at: start) == UInt8(ascii: " ") {
+            guard let header = data.line(startingAt: start), start + header.count < data.count else { break }
+            start += header.count + 1
             lineNumber += 1
         }
         guard start < data.count else {
             throw TaxonomyError.corrupt(path: dataPath, line: lineNumber, problem: "no synset lines (empty or truncated file)")
         }
-        guard let range = lineRange(startingAt: start) else {
+        guard let bytes = synsetLine(startingAt: start) else {
             throw TaxonomyError.corrupt(path: dataPath, line: lineNumber, problem: "no synset lines")
         }
-        let line = data[range].withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        let line = String(decoding: bytes, as: UTF8.self)
         do {
             _ = try WordNet.parseLine(line, offset: start)
         } catch let problem as LineProblem {
