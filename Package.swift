@@ -50,6 +50,8 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // glibc's allocator settings (part of libc: nothing to link).
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: Safe wrappers and the domain
         // JSON and CSV text escaping, shared by the figure metadata, the tables and every document (a leaf).
@@ -64,7 +66,7 @@ let package = Package(
         // Analysis's MatrixKernel through OpenBLAS (dgemm, dsyrk), injected by the eta workflow. It
         // loads OpenBLAS itself (dlopen) to name the CPU's kernels first: see OpenBLASKernel.swift.
         .target(name: "BLASKernel", dependencies: ["Analysis"]),
-        .target(name: "ToolSupport", dependencies: ["PlainText"]),
+        .target(name: "ToolSupport", dependencies: ["PlainText", "CMalloc"]),
         .target(
             name: "PenultimateKit",
             dependencies: ["FeatureStore", "Analysis", "BLASKernel", "Taxonomy", "Figures", "ToolSupport", "PlainText"]),
