@@ -1,3 +1,4 @@
+import Dispatch
 /// Class centroids of one model on one split, in Double, with the row counts behind them.
 public struct Centroids: Sendable, Equatable {
     /// Number of classes.
@@ -56,25 +57,55 @@ public struct Centroids: Sendable, Equatable {
 
     /// The model-wide scale: the mean Euclidean distance over all unordered pairs of distinct classes
     /// that have rows. Throws when fewer than two classes have rows.
-    public func meanPairwiseCentroidDistance() throws -> Double {
+    /// The distances are computed on `workers` threads and summed in pair order on the caller's,
+    /// so the result has the same bits for any number of workers.
+    public func meanPairwiseCentroidDistance(workers: Int = 1) throws -> Double {
         let present = classesWithRows
         guard present.count >= 2 else {
             throw AnalysisError.invalidArgument("centroids: the mean pairwise distance needs at least two classes with rows, found \(present.count)")
         }
-        let dim = dim
+        let dim = dim, n = present.count
         var total = 0.0
         values.withUnsafeBufferPointer { v in
-            let base = v.baseAddress!
-            for i in 0..<present.count {
-                let a = base + present[i] * dim
-                for j in (i + 1)..<present.count {
-                    total += Self.euclidean(a, base + present[j] * dim, dim)
+            let base = UnsafeSendablePointer(v.baseAddress!)
+            // The distances of a band of rows are computed on every core into a buffer, then added
+            // to the total on this thread in (i, j) order: the same sum, bit for bit, as one loop.
+            let bandPairs = Self.pairwiseBandPairs
+            let distances = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(bandPairs, n))
+            defer { distances.deallocate() }
+            let out = UnsafeSendablePointer(distances.baseAddress!)
+            var first = 0
+            while first < n {
+                // Rows first..<last, holding at most bandPairs pairs (one row at least).
+                var last = first, count = 0
+                while last < n, last == first || count + (n - 1 - last) <= bandPairs {
+                    count += n - 1 - last
+                    last += 1
                 }
+                let band = first..<last, start = first
+                let offsets = band.map { i in (start..<i).reduce(0) { $0 + (n - 1 - $1) } }
+                let workers = max(1, min(band.count, workers))
+                let job = { @Sendable (w: Int) in
+                    for i in stride(from: start + w, to: band.upperBound, by: workers) {
+                        let a = base.pointer + present[i] * dim
+                        var slot = offsets[i - start]
+                        for j in (i + 1)..<n {
+                            out.pointer[slot] = Self.euclidean(a, base.pointer + present[j] * dim, dim)
+                            slot += 1
+                        }
+                    }
+                }
+                if workers == 1 { job(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: job) }
+                for p in 0..<count { total += distances[p] }
+                first = last
             }
         }
-        let pairs = Double(present.count * (present.count - 1) / 2)
+        let pairs = Double(n * (n - 1) / 2)
         return total / pairs
     }
+
+    /// Pairs whose distances one band holds (256 KiB of Doubles).
+    static let pairwiseBandPairs = 1 << 15
 
     func requireCentroid(_ k: Int) throws {
         guard k >= 0, k < classCount else { throw AnalysisError.classOutOfRange(class: k, classCount: classCount) }
@@ -100,4 +131,11 @@ public struct Centroids: Sendable, Equatable {
         if j < dim { let d = a[j] - b[j]; s0 += d * d }
         return s0 + s1
     }
+}
+
+/// A pointer the workers of one band share; each writes only its own rows' slots.
+private struct UnsafeSendablePointer<Pointee>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Pointee>
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
 }

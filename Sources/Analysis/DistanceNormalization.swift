@@ -27,13 +27,14 @@ public enum DistanceNormalization: String, CaseIterable, Sendable {
     /// centroid distance (over all classes with rows) for ``centroidScale``.
     ///
     /// Throws when the centroids were accumulated with another row normalisation than this one needs.
-    public func scale(of centroids: Centroids) throws -> Double {
+    /// `workers` threads share the pairwise distances (the result has the same bits for any number).
+    public func scale(of centroids: Centroids, workers: Int = 1) throws -> Double {
         guard centroids.rowNormalization == rowNormalization else {
             throw AnalysisError.incompatible("distance normalisation \(rawValue) needs centroids of \(rowNormalization.rawValue) rows, got \(centroids.rowNormalization.rawValue) rows")
         }
         switch self {
         case .none, .unit: return 1
-        case .centroidScale: return try centroids.meanPairwiseCentroidDistance()
+        case .centroidScale: return try centroids.meanPairwiseCentroidDistance(workers: workers)
         }
     }
 }

@@ -98,4 +98,37 @@ import TestSupport
         let lonely = try Centroids(classCount: 2, dim: 1, values: [1, 0], counts: [1, 0])
         #expect(throws: AnalysisError.self) { try lonely.meanPairwiseCentroidDistance() }
     }
+
+    /// The distances are computed on several threads in bands and summed in pair order: the bits
+    /// of one plain loop, for any number of workers and across band boundaries (300 classes make
+    /// 44,850 pairs, more than one band; a class without rows shifts the band offsets).
+    @Test func meanPairwiseDistanceHasTheBitsOfOneLoopForAnyWorkerCount() throws {
+        let (classCount, dim) = (300, 7)
+        var random = Xoshiro256StarStar(seed: 12)
+        let values = (0..<(classCount * dim)).map { _ in Double.random(in: -3...3, using: &random) * 1e3 }
+        var counts = [Int](repeating: 1, count: classCount)
+        counts[17] = 0
+        counts[200] = 0
+        let c = try Centroids(classCount: classCount, dim: dim, values: values, counts: counts)
+        #expect(classCount * (classCount - 1) / 2 > Centroids.pairwiseBandPairs)
+        let present = (0..<classCount).filter { counts[$0] > 0 }
+        var total = 0.0
+        for i in present.indices {
+            for j in (i + 1)..<present.count {
+                var s0 = 0.0, s1 = 0.0, k = 0
+                let a = present[i] * dim, b = present[j] * dim
+                while k + 2 <= dim {
+                    let d0 = values[a + k] - values[b + k], d1 = values[a + k + 1] - values[b + k + 1]
+                    s0 += d0 * d0; s1 += d1 * d1
+                    k += 2
+                }
+                if k < dim { let d = values[a + k] - values[b + k]; s0 += d * d }
+                total += (s0 + s1).squareRoot()
+            }
+        }
+        let expected = total / Double(present.count * (present.count - 1) / 2)
+        for workers in [1, 2, 3, 8] {
+            #expect(try c.meanPairwiseCentroidDistance(workers: workers).bitPattern == expected.bitPattern, "workers \(workers)")
+        }
+    }
 }

@@ -111,7 +111,7 @@ public struct EtaReport: Sendable {
                 report.classesWithoutRows.append((input.label, split, empty))
             }
             do {
-                return (c, try request.normalization.scale(of: c))
+                return (c, try request.normalization.scale(of: c, workers: SplitReader.defaultWorkerCount))
             } catch let error as AnalysisError {
                 throw InputError(file: input.label, object: "split \(split)", message: "\(error)")
             }

@@ -89,7 +89,7 @@ public struct PairsReport: Sendable {
             let empty = (0..<c.classCount).filter { c.counts[$0] == 0 }
             if !empty.isEmpty { withoutRows.append((input.label, empty)) }
             do {
-                return (c, try request.normalization.scale(of: c))
+                return (c, try request.normalization.scale(of: c, workers: SplitReader.defaultWorkerCount))
             } catch let error as AnalysisError {
                 throw InputError(file: input.label, object: "split \(request.split)", message: "\(error)")
             }
