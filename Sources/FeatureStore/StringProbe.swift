@@ -49,6 +49,19 @@ public enum StringProbe {
     /// `/classes`), so their readers call this too.
     public static func check(_ path: String) throws(StoreError) {
         guard let probe = probePath else { return }
+        let identity = FileIdentity(path: path)
+        if let identity, passed.withLock({ $0.contains(identity) }) { return }
+        try run(probe, on: path)
+        if let identity { passed.withLock { _ = $0.insert(identity) } }
+    }
+
+    /// Files whose probe finished, by device, inode, size and modification time: a file opened
+    /// twice in one run (a format sniff, then the open) is probed once; a file changed since is
+    /// probed again.
+    private static let passed = LockedSet<FileIdentity>()
+
+    /// Runs the probe on `path` and throws when it died, hung or ran out of memory.
+    private static func run(_ probe: String, on path: String) throws(StoreError) {
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -93,6 +106,26 @@ public enum StringProbe {
                          fix: "the file is corrupt: write it again")
     }
 
+    /// What identifies one version of a file on disk.
+    struct FileIdentity: Hashable, Sendable {
+        let device: UInt64, inode: UInt64, size: Int64, modified: Int, modifiedNanoseconds: Int
+
+        init?(path: String) {
+            var status = stat()
+            guard stat(path, &status) == 0 else { return nil }
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            size = Int64(status.st_size)
+            #if canImport(Darwin)
+            modified = Int(status.st_mtimespec.tv_sec)
+            modifiedNanoseconds = Int(status.st_mtimespec.tv_nsec)
+            #else
+            modified = Int(status.st_mtim.tv_sec)
+            modifiedNanoseconds = Int(status.st_mtim.tv_nsec)
+            #endif
+        }
+    }
+
     /// The probe itself: caps this process's heap at ``memoryLimitBytes``, reads `path`'s strings
     /// and returns the exit status for ``check(_:)``: 0 when the reads finished (errors included:
     /// the tool reports those), ``outOfMemoryStatus`` when one failed for want of memory.
@@ -131,5 +164,17 @@ public enum StringProbe {
             _ = attempt { try root.dataset(dataset).readStrings() }
         }
         return enoughMemory
+    }
+}
+
+/// A set behind a lock, shared by every thread of the process.
+final class LockedSet<Element: Hashable & Sendable>: @unchecked Sendable {
+    private var elements = Set<Element>()
+    private let lock = NSLock()
+
+    func withLock<T>(_ body: (inout Set<Element>) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&elements)
     }
 }
