@@ -32,22 +32,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     @Flag(help: "Print η × 100 (percent, the unit of the paper's table) instead of fractions.")
     var percent = false
 
-    /// The most bootstrap replicates. Replicate sums are formed in blocks that fit a 1 GiB bound
-    /// (one pass over each model's rows per block), so the number of replicates costs time, not
-    /// memory, there; what stays is 8 bytes of η per replicate for every target and set (512 MiB
-    /// bound, checked against the resolved targets before any row is read): 100000 replicates fit
-    /// ~300 targets, 1000 fit `--targets all` on ImageNet.
-    static let maxBootstrap = 100_000
-
-    @Option(parsing: .unconditional,
-            help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals, 2 to 100000: Poisson(1) weights per sample, keyed by seed and sample_index, summed in passes over the needed classes' rows (replicate blocks within 1 GiB; 8 bytes of η per replicate per target and set, within 512 MiB). Needs dumps, not centroid files.", valueName: "B"))
-    var bootstrap: Int?
-
-    @Flag(help: "Paired bootstrap: each sample gets the same weight in T1 and T2 (matched by sample_index; refused unless both dumps store it and hold the same samples). Default: unpaired.")
-    var paired = false
-
-    @Option(parsing: .unconditional, help: "Seed of the bootstrap (0 to 2^64-1).")
-    var seed: UInt64 = 0
+    @OptionGroup var resampling: BootstrapOption
 
     @Flag(help: "Add the members of S1 and S2 to every row.")
     var listMembers = false
@@ -62,20 +47,11 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     @OptionGroup var partial: PartialOption
     @OptionGroup var taxonomy: TaxonomyOption
 
-    func validate() throws {
-        if let bootstrap, bootstrap < 2 { throw ValidationError("--bootstrap \(bootstrap): need at least 2 replicates") }
-        if let bootstrap, bootstrap > Self.maxBootstrap {
-            throw ValidationError("--bootstrap \(bootstrap): at most \(Self.maxBootstrap) replicates")
-        }
-        if paired, bootstrap == nil { throw ValidationError("--paired needs --bootstrap") }
-    }
-
     /// The options every η output records (split, targets, bootstrap and seed, partial,
     /// skip-nonfinite); S1/S2, normalisation and unit are recorded as conventions.
     var recordedOptions: [(name: String, value: String)] {
         var options = splits.recordedOptions + [("targets", targets.description)]
-        if let bootstrap { options += [("bootstrap", "\(bootstrap)"), ("seed", "\(seed)")] }
-        if paired { options.append(("paired", "true")) }
+        options += resampling.recordedOptions
         options += partial.recordedOptions
         if skipNonfinite { options.append(("skip-nonfinite", "true")) }
         return options
@@ -85,7 +61,8 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
     func request(available: [String]) -> EtaRequest {
         var request = EtaRequest(splits: splits.split.names(in: available), targets: targets.items, s1: s1, s2: s2,
                                  normalization: normalize, invalidRows: skipNonfinite ? .skip : .refuse,
-                                 bootstrapReplicates: bootstrap, seed: seed, paired: paired)
+                                 bootstrapReplicates: resampling.bootstrap, seed: resampling.seed,
+                                 paired: resampling.paired)
         if taxonomy.hierarchyFile != nil { request.fallbackS2 = EtaRequest.hierarchyFileDefaultS2 }
         return request
     }
@@ -102,7 +79,7 @@ struct EtaOptions: ParsableArguments, RecordedOptions {
         let classes = try ClassResolution(classes: t1.classes, file: t1.label, wordNet: try taxonomy.load())
         try taxonomy.record(in: &provenance)
         let report = try EtaReport.compute(t1: t1, t2: t2, request: request, classes: classes)
-        if bootstrap != nil { provenance.setConvention("bootstrap_pairing", paired ? "paired" : "unpaired") }
+        resampling.recordPairing(in: &provenance)
         provenance.setConvention("normalize", request.normalization.rawValue)
         provenance.setConvention("unit", percent ? "percent" : "fraction")
         provenance.setConvention("s1_rule", request.s1Description)

@@ -39,15 +39,7 @@ struct Pairs: ParsableCommand, RecordedOptions {
     @Option(help: ArgumentHelp("Distance normalisation: none, unit or centroid-scale (as eta).", valueName: "MODE"))
     var normalize = DistanceNormalization.default
 
-    @Option(parsing: .unconditional,
-            help: ArgumentHelp("Bootstrap replicates for 95% percentile intervals of each group's mean change, 2 to \(EtaOptions.maxBootstrap): Poisson(1) weights per sample keyed by seed and sample_index (replicate centroids of every class within 1 GiB per pass). Needs dumps.", valueName: "B"))
-    var bootstrap: Int?
-
-    @Flag(help: "Paired bootstrap: each sample gets the same weight in T1 and T2 (needs sample_index and the same samples in both dumps).")
-    var paired = false
-
-    @Option(parsing: .unconditional, help: "Seed of the bootstrap (0 to 2^64-1).")
-    var seed: UInt64 = 0
+    @OptionGroup var resampling: BootstrapOption
 
     @Flag(help: "Write every pair (JSON: always; tables: under the group table). Default: in JSON up to 100 classes.")
     var pairsList = false
@@ -62,11 +54,6 @@ struct Pairs: ParsableCommand, RecordedOptions {
     func validate() throws {
         if t1.isEmpty { throw ValidationError("missing --t1 FILE") }
         if t2.isEmpty { throw ValidationError("missing --t2 FILE") }
-        if let bootstrap, bootstrap < 2 { throw ValidationError("--bootstrap \(bootstrap): need at least 2 replicates") }
-        if let bootstrap, bootstrap > EtaOptions.maxBootstrap {
-            throw ValidationError("--bootstrap \(bootstrap): at most \(EtaOptions.maxBootstrap) replicates")
-        }
-        if paired, bootstrap == nil { throw ValidationError("--paired needs --bootstrap") }
     }
 
     /// Split, grouping, bootstrap and seed, pair list, partial, skip-nonfinite; the normalisation is
@@ -75,8 +62,7 @@ struct Pairs: ParsableCommand, RecordedOptions {
         var options: [(name: String, value: String)] = []
         if let split { options.append(("split", split.name)) }
         options.append(("by", by.rawValue))
-        if let bootstrap { options += [("bootstrap", "\(bootstrap)"), ("seed", "\(seed)")] }
-        if paired { options.append(("paired", "true")) }
+        options += resampling.recordedOptions
         if pairsList { options.append(("pairs-list", "true")) }
         options += partial.recordedOptions
         if skipNonfinite { options.append(("skip-nonfinite", "true")) }
@@ -95,8 +81,9 @@ struct Pairs: ParsableCommand, RecordedOptions {
             var provenance = Provenance(tool: "eta", options: self)
             for path in t1 + t2 { try provenance.addInput(path: path) }
             let request = PairsRequest(split: splitName, grouping: by, normalization: normalize,
-                                       invalidRows: skipNonfinite ? .skip : .refuse, bootstrapReplicates: bootstrap,
-                                       seed: seed, paired: paired, listPairs: pairsList ? true : nil)
+                                       invalidRows: skipNonfinite ? .skip : .refuse,
+                                       bootstrapReplicates: resampling.bootstrap, seed: resampling.seed,
+                                       paired: resampling.paired, listPairs: pairsList ? true : nil)
             let classes = try ClassResolution(classes: first.classes, file: first.label, wordNet: try taxonomy.load())
             try taxonomy.record(in: &provenance)
             let hierarchy = try classes.hierarchyForRelatedness()
@@ -106,7 +93,7 @@ struct Pairs: ParsableCommand, RecordedOptions {
             provenance.setConvention("unit", "fraction")
             provenance.setConvention("by", by.rawValue)
             provenance.setConvention("invalid_rows", request.invalidRows.rawValue)
-            if bootstrap != nil { provenance.setConvention("bootstrap_pairing", paired ? "paired" : "unpaired") }
+            resampling.recordPairing(in: &provenance)
             for entry in report.coverage { provenance.setConvention("coverage \(entry.path) \(splitName)", entry.summary) }
             try output.emit(report.render(output.format, provenance: provenance))
         }
