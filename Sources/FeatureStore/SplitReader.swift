@@ -29,6 +29,8 @@ struct SplitSource: @unchecked Sendable {
     /// afterwards passes read a window at a time with ``labels(rows:classCount:)`` (a whole copy
     /// is 5 MiB per ImageNet file, and a pass never needs more than a window of it).
     var labels: [Int32]?
+    /// The labels as runs, when the file holds few (sorted by label): then they are never read again.
+    let labelRuns: LabelRuns?
     /// The stored sample_index (its object path and dataset), nil when the file stores none.
     let indexColumn: (object: String, dataset: Dataset)?
     /// The whole sample_index, held only while the reader is opened (duplicate and coverage
@@ -62,6 +64,7 @@ struct SplitSource: @unchecked Sendable {
     /// reader: an error, never an index out of range.
     func labels(rows: Range<Int>, classCount: Int) throws(StoreError) -> [Int32] {
         if let labels { return Array(labels[rows]) }
+        if let labelRuns { return labelRuns.labels(rows) }
         let (object, dataset) = labelColumn
         var wide = [Int64](repeating: 0, count: rows.count)
         try hdf5(path, object) { () throws(HDF5Error) in
@@ -364,6 +367,7 @@ public final class SplitReader: @unchecked Sendable {
         }
         let plan = ChunkPlan(dataset: features, rows: n, dim: dim)
         return SplitSource(path: f.path, features: features, logits: logits, labelColumn: (lp, labelSet), labels: labels,
+                           labelRuns: LabelRuns(labels),
                            indexColumn: indexColumn, sampleIndex: sampleIndex,
                            raw: RawRowReader(plan: plan), plan: plan, sampleCount: try readSampleCount(f, base: base), rows: n)
     }

@@ -80,18 +80,37 @@ import TestSupport
         #expect(error?.description == "\(path): /splits/train/labels: 2 label(s) outside 0..<3 (first: row 200001 = 5)")
     }
 
+    /// Labels kept as runs (a file sorted by label) give the same labels as the array, for any
+    /// range, and more runs than the bound are not kept.
+    @Test func labelRunsAnswerEveryRangeAsTheArrayDoes() throws {
+        var random = SystemRandomNumberGenerator()
+        let sorted = (0..<5000).map { Int32($0 / 700) } + [2, 2, 9, 0]
+        let runs = try #require(LabelRuns(sorted))
+        #expect(runs.rows == sorted.count)
+        for _ in 0..<500 {
+            let a = Int.random(in: 0...sorted.count, using: &random), b = Int.random(in: 0...sorted.count, using: &random)
+            let range = min(a, b)..<max(a, b)
+            #expect(runs.labels(range) == Array(sorted[range]), "\(range)")
+        }
+        #expect(runs.labels(0..<sorted.count) == sorted)
+        let alternating = (0..<(LabelRuns.maxRuns + 1)).map { Int32($0 % 2) }
+        #expect(LabelRuns(alternating) == nil)
+        #expect(LabelRuns(Array(alternating.dropLast())) != nil)
+        #expect(LabelRuns([])?.labels(0..<0) == [])
+    }
+
     /// After the open has checked them, passes read the labels again a window at a time (the
     /// reader holds none): a file rewritten in between with a label out of range is an error
     /// naming the row, on both read paths, never an index out of range in the accumulator.
     @Test func aLabelChangedAfterOpeningIsAnErrorNotACrash() throws {
         let d = try dir()
         try python("""
-        n = 20_000
+        n = 100_000  # one run per row, more than LabelRuns keeps: the labels are read again
         write_dump("dump.h5", np.ones((n, 4), "f4"), np.arange(n) % 3)
         """, in: d)
         let path = d.appendingPathComponent("dump.h5").path
         let reader = try Dump.open(path).split("train")
-        #expect(try reader.labels().count == 20_000)
+        #expect(try reader.labels().count == 100_000)
         try python("""
         with h5py.File("dump.h5", "r+") as f:
             f["splits/train/labels"][12_345] = 7
