@@ -19,10 +19,14 @@ final class LineFile: @unchecked Sendable {
     /// Bytes read at a time while looking for a line's end (WordNet lines are mostly shorter).
     private static let step = 4096
 
-    /// Opens `path`; throws the system's reason when it cannot.
+    /// Opens `path`; throws the system's reason when it cannot, or when `path` is not a regular
+    /// file (a folder would read as empty, a FIFO would block).
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var kind = stat()
+        guard stat(path, &kind) == 0 else { throw LineFileError(reason: String(cString: strerror(errno))) }
+        guard kind.st_mode & S_IFMT == S_IFREG else { throw LineFileError(reason: "not a regular file") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw LineFileError(reason: String(cString: strerror(errno))) }
         var status = stat()
         guard fstat(fd, &status) == 0 else {

@@ -37,8 +37,11 @@ import TestSupport
         #expect(f.lineNumber(at: 10_003) == 3)
     }
 
-    @Test func aMissingFileThrowsTheSystemsReason() {
+    @Test func aMissingFileOrAFolderThrowsTheReason() throws {
         let error = #expect(throws: LineFileError.self) { try LineFile(path: "/nonexistent/data.noun") }
         #expect(error?.description == "No such file or directory")
+        let folder = try temporaryDirectory(prefix: "line-file")
+        let notAFile = #expect(throws: LineFileError.self) { try LineFile(path: folder) }
+        #expect(notAFile?.description == "not a regular file")
     }
 }
