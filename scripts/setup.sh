@@ -53,18 +53,19 @@ PY
 }
 pins_installed scripts/requirements.txt || pip_install -r scripts/requirements.txt
 # PyTorch (CPU use) for the writer's torch tests and the torchvision notebook: from PyPI, with the
-# CUDA runtime wheels it pulls (the PyTorch CPU index is not reachable). When the disk cannot hold
-# them, say so before pip fills it. PENULTIMATE_SKIP_TORCH=1 skips it (those tests then skip,
-# unless PENULTIMATE_REQUIRE_TORCH=1).
+# CUDA runtime wheels it needs (the PyTorch CPU index is not reachable), from a lock file without
+# dependency resolution (it leaves out triton). When the disk cannot hold them, say so before pip
+# fills it. PENULTIMATE_SKIP_TORCH=1 skips it (those tests then skip, unless
+# PENULTIMATE_REQUIRE_TORCH=1).
 if [ "${PENULTIMATE_SKIP_TORCH:-0}" != 1 ] && ! pins_installed scripts/requirements-torch.txt; then
   mkdir -p .build
-  need_kib=$((9 * 1024 * 1024))
+  need_kib=$((8 * 1024 * 1024))
   have_kib=$(df -Pk .build | awk 'NR == 2 { print $4 }')
   if [ "$have_kib" -lt "$need_kib" ]; then
-    echo "setup.sh: $PWD: $((have_kib / 1024)) MiB free, but torch and torchvision from PyPI need about 9 GiB while installing (3 GB of wheels, then a 5.7 GB venv); free space, or set PENULTIMATE_SKIP_TORCH=1 to skip the PyTorch tests" >&2
+    echo "setup.sh: $PWD: $((have_kib / 1024)) MiB free, but torch and torchvision from PyPI need about 8 GiB while installing (2.8 GB of wheels, then a 4.7 GB venv); free space, or set PENULTIMATE_SKIP_TORCH=1 to skip the PyTorch tests" >&2
     exit 1
   fi
-  pip_install -r scripts/requirements-torch.txt
+  pip_install --no-deps -r scripts/requirements-torch.txt
 fi
 
 swift build -q -c "${PENULTIMATE_CONFIGURATION:-release}"
