@@ -309,16 +309,21 @@ public final class SplitReader: @unchecked Sendable {
         // An integer column that passes read a window at a time (labels, sample_index). Unfiltered,
         // it gets no chunk cache, so libhdf5 copies just the rows asked for into the caller's
         // buffer (with the default cache every column would hold a whole 1 MiB chunk for windows
-        // of a few KiB); filtered, it keeps the default cache, so a chunk is inflated once, not
-        // once per window. The probe's handle is closed before the reading one opens: libhdf5
-        // sizes a dataset's cache at its first open.
+        // of a few KiB). Filtered, its cache holds a chunk however large (a whole column written
+        // as one gzip chunk included), so a chunk is inflated once, not once per window. The
+        // probe's handle is closed before the reading one opens: libhdf5 sizes a dataset's cache
+        // at its first open.
         func windowColumn(_ p: String) throws(StoreError) -> Dataset {
-            let unfiltered = try { () throws(StoreError) -> Bool in
+            let chunkBytes = try { () throws(StoreError) -> Int? in
                 let probe = try integerDataset(p)
-                return try hdf5(f.path, p) { () throws(HDF5Error) in try probe.filters.isEmpty }
+                return try hdf5(f.path, p) { () throws(HDF5Error) -> Int? in
+                    guard try !probe.filters.isEmpty else { return nil }
+                    return ((try probe.chunkShape) ?? []).reduce(8, *)  // read as int64
+                }
             }()
-            guard unfiltered else { return try integerDataset(p) }
-            return try hdf5(f.path, p) { () throws(HDF5Error) in try f.root.dataset(p, chunkCacheBytes: 0) }
+            return try hdf5(f.path, p) { () throws(HDF5Error) in
+                try f.root.dataset(p, chunkCacheBytes: chunkBytes.map { max(1 << 20, $0 + 4096) } ?? 0)
+            }
         }
         func integers(_ p: String) throws(StoreError) -> [Int64] {
             let d = try integerDataset(p)

@@ -99,6 +99,31 @@ import TestSupport
         #expect(LabelRuns([])?.labels(0..<0) == [])
     }
 
+    /// Columns read a window at a time get a chunk cache that fits what they need: none when
+    /// unfiltered (libhdf5 copies just the rows), one whole chunk when filtered, however large, so
+    /// a gzip column written as one chunk is inflated once per pass, not once per window (measured:
+    /// 0.08 s instead of 1.96 s for 600,000 labels).
+    @Test func windowColumnsCacheAWholeFilteredChunkAndNothingElse() throws {
+        let d = try dir()
+        try python("""
+        n = 200_000  # a 1.6 MB chunk, more than the default 1 MiB cache
+        y = np.arange(n) % 3
+        write_dump("plain.h5", np.ones((n, 4), "f4"), y)
+        write_dump("gz.h5", np.ones((n, 4), "f4"), y)
+        with h5py.File("plain.h5", "r+") as f:
+            del f["splits/train/labels"]
+            f.create_dataset("splits/train/labels", data=y.astype("i8"), chunks=(4096,))
+        with h5py.File("gz.h5", "r+") as f:
+            del f["splits/train/labels"]
+            f.create_dataset("splits/train/labels", data=y.astype("i8"), compression="gzip", chunks=(n,))
+        """, in: d)
+        let plain = try Dump.open(d.appendingPathComponent("plain.h5").path).split("train")
+        #expect(try plain.sources[0].labelColumn.dataset.chunkCacheBytes == 0)
+        let gz = try Dump.open(d.appendingPathComponent("gz.h5").path).split("train")
+        #expect(try gz.sources[0].labelColumn.dataset.chunkCacheBytes >= 200_000 * 8)
+        #expect(try gz.labels() == (0..<200_000).map { Int32($0 % 3) })
+    }
+
     /// After the open has checked them, passes read the labels again a window at a time (the
     /// reader holds none): a file rewritten in between with a label out of range is an error
     /// naming the row, on both read paths, never an index out of range in the accumulator.
