@@ -14,10 +14,10 @@ extension SplitReader {
     /// Sample indices read at a time per worker (512 KiB): a few reads per chunk, not one per block.
     static let indexWindowRows = 1 << 16
 
-    /// Rows per block on the parallel path: about 1 MiB of Floats, so a block is decoded and
+    /// Rows per block on the parallel path: about 512 KiB of Floats, so a block is decoded and
     /// consumed while it is still in the core's cache.
     static func parallelBlockRows(dim: Int, maxRows: Int) -> Int {
-        max(1, min(maxRows, (1 << 20) / (4 * max(1, dim))))
+        max(1, min(maxRows, (1 << 19) / (4 * max(1, dim))))
     }
 
     /// Whether ``forEachBlockConcurrently(workers:maxRows:classes:makeState:_:)`` reads on several
@@ -36,7 +36,7 @@ extension SplitReader {
     /// and unshuffle for gzip+shuffle; float16 converted in SIMD lanes), bypassing libhdf5's global
     /// lock. Chunk `i` always goes to worker `i % workers` and each worker sees its chunks in file
     /// order, so merging the returned states in order gives the same bits on every run of the same
-    /// file with the same worker count. Blocks hold at most `maxRows` rows (fewer, about 1 MiB, on
+    /// file with the same worker count. Blocks hold at most `maxRows` rows (fewer, about 512 KiB, on
     /// the parallel path) and never span chunks.
     ///
     /// Falls back to ``forEachBlock(maxRows:classes:includeLogits:_:)`` on the calling thread, with
