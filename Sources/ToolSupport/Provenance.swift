@@ -69,8 +69,6 @@ public struct Provenance: Sendable, Equatable {
         }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
         let date = (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
         var digest: String?
         if size <= digestSizeLimit {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -79,7 +77,22 @@ public struct Provenance: Sendable, Equatable {
             digest = SHA256.hexDigest(data)
         }
         return Input(path: path, size: size,
-                     modified: digest == nil ? formatter.string(from: date) : nil, sha256: digest)
+                     modified: digest == nil ? iso8601UTC(date) : nil, sha256: digest)
+    }
+
+    /// `date` in UTC to the second, as `ISO8601DateFormatter` writes it (`2026-11-30T09:19:04Z`),
+    /// without that formatter: it loads ICU's calendars, time zones and locale data, 3 MiB of a
+    /// 61 MiB `eta` run, for one timestamp.
+    static func iso8601UTC(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        _ = gmtime_r(&seconds, &parts)
+        func padded(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return padded(parts.tm_year + 1900, 4) + "-" + padded(parts.tm_mon + 1, 2) + "-" + padded(parts.tm_mday, 2)
+            + "T" + padded(parts.tm_hour, 2) + ":" + padded(parts.tm_min, 2) + ":" + padded(parts.tm_sec, 2) + "Z"
     }
 
     /// The record as one JSON object (keys: tool, version, command_line, inputs, options, conventions).

@@ -5,6 +5,19 @@ import Testing
 import TestSupport
 
 @Suite struct ProvenanceTests {
+    /// Big inputs record their modification time; it is formatted without ICU, so it must be
+    /// what ISO8601DateFormatter writes, for dates across years, leap days and before 1970.
+    @Test func modificationTimesAreWhatISO8601DateFormatterWrites() {
+        let reference = ISO8601DateFormatter()
+        reference.timeZone = TimeZone(identifier: "UTC")
+        let dates = [0, 1, 59.999, 951_782_400, 1_709_164_799.5, 1_764_494_344, 4_102_444_800, -1, -86_400.25]
+            .map(Date.init(timeIntervalSince1970:))
+        for date in dates {
+            #expect(Provenance.iso8601UTC(date) == reference.string(from: date), "\(date.timeIntervalSince1970)")
+        }
+        #expect(Provenance.iso8601UTC(Date(timeIntervalSince1970: 1_764_494_344)) == "2025-11-30T09:19:04Z")
+    }
+
     @Test func sha256KnownVectors() {
         #expect(SHA256.hexDigest([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
