@@ -21,7 +21,7 @@ run() {  # label, command...
     printf '%-40s %8.2f s %6s MiB   load %s\n' "$label" "$wall" "$rss" "$(cut -d' ' -f1 /proc/loadavg)"
     rm -f "$log"
 }
-SETS=$(mktemp --suffix=.json); trap 'rm -f "$SETS"' EXIT
+SETS=$(mktemp --suffix=.json); OUT=$(mktemp -d); trap 'rm -rf "$SETS" "$OUT"' EXIT
 # The S1/S2 members of every target, for the numpy --targets all baseline (not timed).
 "$E" --t1 "$T1" --t2 "$T3" --split train --targets all --list-members --format json > "$SETS" 2>/dev/null
 echo "# $(date -u +%FT%TZ) $(uname -n) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs) model $(grep -m1 '^model\s' /proc/cpuinfo | cut -d: -f2 | xargs)), load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -33,9 +33,9 @@ for r in $(seq "$ROUNDS"); do
     run "eta ten targets --bootstrap 1000 --paired" "$E" --t1 "$T1" --t2 "$T3" --split train --bootstrap 1000 --seed 1 --paired
     run "numpy matrix-product bootstrap 1000" "$PY" Benchmarks/baselines/numpy_bootstrap.py "$T1" "$T3" -B 1000 --seed 1
     run "cat one" cat "$T1"
-    run "eta centroids (one dump)" "$E" centroids "$T1" --split train -o /tmp/eta-stats.centroids.h5
-    run "geometry (one dump)" .build/release/geometry "$T1" --split train -o /tmp/eta-stats.geometry.md
-    run "eta pairs (no bootstrap)" "$E" pairs --t1 "$T1" --t2 "$T3" --split train -o /tmp/eta-stats.pairs.md
+    run "eta centroids (one dump)" "$E" centroids "$T1" --split train -o "$OUT"/centroids.h5
+    run "geometry (one dump)" .build/release/geometry "$T1" --split train -o "$OUT"/geometry.md
+    run "eta pairs (no bootstrap)" "$E" pairs --t1 "$T1" --t2 "$T3" --split train -o "$OUT"/pairs.md
     if [ "$r" = 1 ] || [ "${ALL_ROUNDS:-0}" = 1 ]; then  # minutes (numpy: tens of minutes): first round only unless ALL_ROUNDS=1
         run "eta --targets all --bootstrap 1000" "$E" --t1 "$T1" --t2 "$T3" --split train --targets all --bootstrap 1000 --seed 1
         [ "${NUMPY_ALL:-1}" = 0 ] || run "numpy --targets all bootstrap 1000" "$PY" Benchmarks/baselines/numpy_bootstrap_all.py "$T1" "$T3" "$SETS" -B 1000 --seed 1
