@@ -64,44 +64,59 @@ public struct Centroids: Sendable, Equatable {
         guard present.count >= 2 else {
             throw AnalysisError.invalidArgument("centroids: the mean pairwise distance needs at least two classes with rows, found \(present.count)")
         }
-        let dim = dim, n = present.count
         var total = 0.0
         values.withUnsafeBufferPointer { v in
-            let base = UnsafeSendablePointer(v.baseAddress!)
-            // The distances of a band of rows are computed on every core into a buffer, then added
-            // to the total on this thread in (i, j) order: the same sum, bit for bit, as one loop.
-            let bandPairs = Self.pairwiseBandPairs
-            let distances = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(bandPairs, n))
-            defer { distances.deallocate() }
-            let out = UnsafeSendablePointer(distances.baseAddress!)
-            var first = 0
-            while first < n {
-                // Rows first..<last, holding at most bandPairs pairs (one row at least).
-                var last = first, count = 0
-                while last < n, last == first || count + (n - 1 - last) <= bandPairs {
-                    count += n - 1 - last
-                    last += 1
-                }
-                let band = first..<last, start = first
-                let offsets = band.map { i in (start..<i).reduce(0) { $0 + (n - 1 - $1) } }
-                let workers = max(1, min(band.count, workers))
-                let job = { @Sendable (w: Int) in
-                    for i in stride(from: start + w, to: band.upperBound, by: workers) {
-                        let a = base.pointer + present[i] * dim
-                        var slot = offsets[i - start]
-                        for j in (i + 1)..<n {
-                            out.pointer[slot] = Self.euclidean(a, base.pointer + present[j] * dim, dim)
-                            slot += 1
-                        }
-                    }
-                }
-                if workers == 1 { job(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: job) }
-                for p in 0..<count { total += distances[p] }
-                first = last
+            Self.forEachSquaredDistanceBand(values: v.baseAddress!, dim: dim, rows: present, workers: workers) { _, band in
+                for squared in band { total += squared.squareRoot() }
             }
         }
+        let n = present.count
         let pairs = Double(n * (n - 1) / 2)
         return total / pairs
+    }
+
+    /// ‖a − b‖² of every pair of `rows` (indices of `dim`-long rows of `values`), i < j in
+    /// row-major order (r₀r₁, r₀r₂, …, r₁r₂, …), handed to `consume` a band of rows at a time on
+    /// the caller's thread with the rows it covers. Each band is computed on `workers` threads
+    /// into a buffer of at most ``pairwiseBandPairs`` values (a row's pairs at least), so the
+    /// caller sees the same values in the same order for any number of workers. The one all-pairs
+    /// loop of the package: the mean distance, `eta pairs`' distances and the nearest centroids.
+    static func forEachSquaredDistanceBand(values: UnsafePointer<Double>, dim: Int, rows: [Int], workers: Int,
+                                           _ consume: (Range<Int>, UnsafeBufferPointer<Double>) -> Void) {
+        let n = rows.count
+        guard n >= 2 else { return }
+        let base = UnsafeSendablePointer(values)
+        let distances = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(pairwiseBandPairs, n))
+        defer { distances.deallocate() }
+        let out = UnsafeSendablePointer(distances.baseAddress!)
+        var first = 0
+        while first < n {
+            // Rows first..<last, holding at most pairwiseBandPairs pairs (one row at least).
+            var last = first, count = 0
+            while last < n, last == first || count + (n - 1 - last) <= pairwiseBandPairs {
+                count += n - 1 - last
+                last += 1
+            }
+            let band = first..<last
+            // Where each row's pairs start in the buffer.
+            var starts = [Int](repeating: 0, count: band.count)
+            for i in band.dropFirst() { starts[i - first] = starts[i - first - 1] + (n - i) }
+            let offsets = starts
+            let threads = max(1, min(band.count, workers))
+            let job = { @Sendable (w: Int) in
+                for i in stride(from: band.lowerBound + w, to: band.upperBound, by: threads) {
+                    let a = base.pointer + rows[i] * dim
+                    var slot = offsets[i - band.lowerBound]
+                    for j in (i + 1)..<n {
+                        out.pointer[slot] = squaredEuclidean(a, base.pointer + rows[j] * dim, dim)
+                        slot += 1
+                    }
+                }
+            }
+            if threads == 1 { job(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: job) }
+            consume(band, UnsafeBufferPointer(start: distances.baseAddress, count: count))
+            first = last
+        }
     }
 
     /// Pairs whose distances one band holds (256 KiB of Doubles).

@@ -51,18 +51,19 @@ public struct ClassGeometry: Sendable, Equatable {
     /// - Throws: ``AnalysisError/invalidArgument(_:)`` when the accumulator does not keep the
     ///   spread, a class is out of range or repeated, fewer than two classes of the universe have
     ///   rows, or two centroids coincide (a ratio over distance 0 is not a number).
-    public init(_ accumulator: CentroidAccumulator, classes universe: [Int]? = nil,
+    public init(_ accumulator: CentroidAccumulator, classes universe: [Int]? = nil, workers: Int = 1,
                 label: (Int) -> String = { String($0) }) throws {
         guard let deviations = accumulator.squaredDeviations else {
             throw AnalysisError.invalidArgument("class geometry: the accumulator does not keep the spread")
         }
         try self.init(counts: accumulator.counts, sums: accumulator.sums, squaredDeviations: deviations,
-                      dim: accumulator.dim, classes: universe, label: label)
+                      dim: accumulator.dim, classes: universe, workers: workers, label: label)
     }
 
-    /// Measures from per-class `counts`, `sums` (`classCount × dim`) and `squaredDeviations`.
+    /// Measures from per-class `counts`, `sums` (`classCount × dim`) and `squaredDeviations`. The
+    /// nearest centroids are found on `workers` threads, with the same result for any number.
     public init(counts: [Int], sums: [Double], squaredDeviations: [Double], dim: Int, classes universe: [Int]? = nil,
-                label: (Int) -> String = { String($0) }) throws {
+                workers: Int = 1, label: (Int) -> String = { String($0) }) throws {
         let classCount = counts.count
         guard dim > 0, sums.count == classCount * dim else {
             throw AnalysisError.shapeMismatch(object: "class sums", expected: classCount * max(dim, 0), actual: sums.count)
@@ -95,13 +96,15 @@ public struct ClassGeometry: Sendable, Equatable {
         var bestIndex = [Int](repeating: -1, count: present.count)
         var bestSquared = [Double](repeating: .infinity, count: present.count)
         centroids.withUnsafeBufferPointer { c in
-            let base = c.baseAddress!
-            for a in 0..<present.count {
-                let pa = base + present[a] * dim
-                for b in (a + 1)..<max(a + 1, present.count) {
-                    let squared = Centroids.squaredEuclidean(pa, base + present[b] * dim, dim)
-                    if squared < bestSquared[a] { bestSquared[a] = squared; bestIndex[a] = present[b] }
-                    if squared < bestSquared[b] { bestSquared[b] = squared; bestIndex[b] = present[a] }
+            Centroids.forEachSquaredDistanceBand(values: c.baseAddress!, dim: dim, rows: present, workers: workers) { band, squares in
+                var p = 0
+                for a in band {
+                    for b in (a + 1)..<present.count {
+                        let squared = squares[p]
+                        p += 1
+                        if squared < bestSquared[a] { bestSquared[a] = squared; bestIndex[a] = present[b] }
+                        if squared < bestSquared[b] { bestSquared[b] = squared; bestIndex[b] = present[a] }
+                    }
                 }
             }
         }

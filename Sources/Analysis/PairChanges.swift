@@ -25,24 +25,17 @@ public enum PairChanges {
     }
 
     /// Normalised distances of every pair of `classes` in row-major pair order, by the direct form
-    /// √Σ(a − b)², each divided by `scale`.
+    /// √Σ(a − b)², each divided by `scale`, computed on `workers` threads (the same bits for any number).
     ///
     /// Throws when a class is out of range or has no rows, or `scale` is not positive and finite.
-    public static func distances(_ centroids: Centroids, classes: [Int], scale: Double) throws -> [Double] {
+    public static func distances(_ centroids: Centroids, classes: [Int], scale: Double, workers: Int = 1) throws -> [Double] {
         guard scale.isFinite, scale > 0 else { throw AnalysisError.invalidScale(model: "pairs", value: scale) }
         for k in classes { try centroids.requireCentroid(k) }
-        let n = classes.count, dim = centroids.dim
-        var result = [Double](repeating: 0, count: pairCount(n))
+        var result: [Double] = []
+        result.reserveCapacity(pairCount(classes.count))
         centroids.values.withUnsafeBufferPointer { v in
-            result.withUnsafeMutableBufferPointer { out in
-                var p = 0
-                for i in 0..<n {
-                    let a = v.baseAddress! + classes[i] * dim
-                    for j in (i + 1)..<max(i + 1, n) {
-                        out[p] = Centroids.euclidean(a, v.baseAddress! + classes[j] * dim, dim) / scale
-                        p += 1
-                    }
-                }
+            Centroids.forEachSquaredDistanceBand(values: v.baseAddress!, dim: centroids.dim, rows: classes, workers: workers) { _, band in
+                for squared in band { result.append(squared.squareRoot() / scale) }
             }
         }
         return result

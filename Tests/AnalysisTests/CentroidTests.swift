@@ -130,5 +130,24 @@ import TestSupport
         for workers in [1, 2, 3, 8] {
             #expect(try c.meanPairwiseCentroidDistance(workers: workers).bitPattern == expected.bitPattern, "workers \(workers)")
         }
+        // eta pairs' distances and geometry's nearest centroids come from the same banded loop.
+        let direct = try present.indices.flatMap { i in
+            try present[(i + 1)...].map { try c.distance(present[i], $0) / 2 }
+        }
+        for workers in [1, 3] {
+            let banded = try PairChanges.distances(c, classes: present, scale: 2, workers: workers)
+            #expect(banded.map(\.bitPattern) == direct.map(\.bitPattern), "workers \(workers)")
+        }
+        let deviations = [Double](repeating: 1, count: classCount)
+        let sums = values.indices.map { values[$0] * Double(counts[$0 / dim]) }
+        let one = try ClassGeometry(counts: counts, sums: sums, squaredDeviations: deviations, dim: dim, workers: 1)
+        let four = try ClassGeometry(counts: counts, sums: sums, squaredDeviations: deviations, dim: dim, workers: 4)
+        #expect(one.classes.map(\.nearest) == four.classes.map(\.nearest))
+        #expect(one.classes.map(\.nearestDistance) == four.classes.map(\.nearestDistance))
+        for k in present {
+            let others = present.filter { $0 != k }
+            let nearest = try others.min { try c.distance(k, $0) < c.distance(k, $1) }!
+            #expect(one.classes[k].nearest == nearest, "class \(k)")
+        }
     }
 }

@@ -103,8 +103,8 @@ public struct PairsReport: Sendable {
         }
         let d1: [Double], d2: [Double], changes: [Double]
         do {
-            d1 = try PairChanges.distances(c1, classes: present, scale: scale1)
-            d2 = try PairChanges.distances(c2, classes: present, scale: scale2)
+            d1 = try PairChanges.distances(c1, classes: present, scale: scale1, workers: SplitReader.defaultWorkerCount)
+            d2 = try PairChanges.distances(c2, classes: present, scale: scale2, workers: SplitReader.defaultWorkerCount)
             changes = try PairChanges.changes(d1: d1, d2: d2, classes: present)
         } catch AnalysisError.coincidentCentroids(let a, let b) {
             throw InputError(file: t1.label, object: "split \(request.split), classes \(ids[a]) and \(ids[b])",

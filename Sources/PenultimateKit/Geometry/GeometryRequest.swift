@@ -70,7 +70,7 @@ public struct GeometryRequest: Sendable {
                 let geometry: ClassGeometry
                 let list = dump.classes
                 do {
-                    geometry = try ClassGeometry(accumulator, classes: universe) { k in list.wnids?[k] ?? list.names?[k] ?? String(k) }
+                    geometry = try ClassGeometry(accumulator, classes: universe, workers: SplitReader.defaultWorkerCount) { k in list.wnids?[k] ?? list.names?[k] ?? String(k) }
                 } catch let error as AnalysisError {
                     throw InputError(file: path, object: "/splits/\(split)", message: Self.text(of: error))
                 }
