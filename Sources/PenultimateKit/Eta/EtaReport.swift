@@ -1,4 +1,3 @@
-import FeatureStore
 import Analysis
 import BLASKernel
 import FeatureStore
