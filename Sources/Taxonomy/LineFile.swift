@@ -40,35 +40,38 @@ final class LineFile: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Up to `length` bytes from `offset` (fewer at the end of the file, or on a read error).
-    func bytes(at offset: Int, length: Int) -> [UInt8] {
+    /// Up to `length` bytes from `offset` (fewer at the end of the file). A failed read, or a
+    /// file that ends before its size said, throws: a line cut short must not parse as whole.
+    func bytes(at offset: Int, length: Int) throws -> [UInt8] {
         let wanted = max(0, min(length, count - offset))
         guard offset >= 0, wanted > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: wanted)
-        var done = 0
+        var done = 0, failure: Int32 = 0
         buffer.withUnsafeMutableBytes { raw in
             while done < wanted {
                 let n = pread(descriptor, raw.baseAddress! + done, wanted - done, off_t(offset + done))
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
+                guard n > 0 else { failure = n < 0 ? errno : 0; break }
                 done += n
             }
         }
-        return Array(buffer.prefix(done))
+        guard done == wanted else {
+            throw LineFileError(reason: failure != 0 ? String(cString: strerror(failure)) : "the file ended at byte \(offset + done), before its size \(count) (it changed while read)")
+        }
+        return buffer
     }
 
     /// The byte at `offset`, or nil outside the file.
-    func byte(at offset: Int) -> UInt8? { bytes(at: offset, length: 1).first }
+    func byte(at offset: Int) throws -> UInt8? { try bytes(at: offset, length: 1).first }
 
     /// The line that starts at `offset`, without its newline (to the end of the file if none
     /// follows); nil when `offset` is outside the file.
-    func line(startingAt offset: Int) -> [UInt8]? {
+    func line(startingAt offset: Int) throws -> [UInt8]? {
         guard offset >= 0, offset < count else { return nil }
         var line: [UInt8] = []
         var position = offset
         while position < count {
-            let piece = bytes(at: position, length: Self.step)
-            if piece.isEmpty { break }
+            let piece = try bytes(at: position, length: Self.step)
             if let newline = piece.firstIndex(of: UInt8(ascii: "\n")) {
                 line += piece[..<newline]
                 return line
@@ -80,14 +83,15 @@ final class LineFile: @unchecked Sendable {
     }
 
     /// The whole file.
-    func all() -> [UInt8] { bytes(at: 0, length: count) }
+    func all() throws -> [UInt8] { try bytes(at: 0, length: count) }
 
-    /// The 1-based number of the line holding byte `offset` (for error messages only).
+    /// The 1-based number of the line holding byte `offset` (for error messages only: a read
+    /// failure ends the count there).
     func lineNumber(at offset: Int) -> Int {
         var newlines = 0
         var position = 0
         while position < min(offset, count) {
-            let piece = bytes(at: position, length: min(1 << 16, offset - position))
+            let piece = (try? bytes(at: position, length: min(1 << 16, offset - position))) ?? []
             if piece.isEmpty { break }
             newlines += piece.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             position += piece.count

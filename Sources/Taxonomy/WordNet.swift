@@ -93,7 +93,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
     /// Whether a synset line starts at this wnid's offset.
     public func contains(_ id: String) -> Bool {
         guard let offset = WordNet.offset(ofWnid: id) else { return false }
-        return synsetLine(startingAt: offset) != nil
+        return (try? synsetLine(startingAt: offset)) != nil
     }
 
     /// The synsets whose lemmas include `lemma` (spaces or underscores, any case), most frequent
@@ -129,7 +129,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         var count = 0
         var lineNumber = 0
         var start = 0
-        let bytes = data.all()
+        let bytes = try readable { try data.all() }
         while start < bytes.count {
             lineNumber += 1
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
@@ -179,7 +179,7 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
         let cached = synsetCache[offset]
         lock.unlock()
         if let cached { return cached }
-        guard let bytes = synsetLine(startingAt: offset) else {
+        guard let bytes = try synsetLine(startingAt: offset) else {
             throw TaxonomyError.unknownID(asked, source: dataPath)
         }
         let line = String(decoding: bytes, as: UTF8.self)
@@ -197,27 +197,33 @@ public final class WordNet: Hierarchy, @unchecked Sendable {
 
     /// The bytes of the line that starts exactly at `offset` (without its newline), or `nil` if
     /// `offset` is not the start of a synset line.
-    private func synsetLine(startingAt offset: Int) -> [UInt8]? {
+    /// Throws ``TaxonomyError/unreadable(path:reason:)`` when the file cannot be read there.
+    private func synsetLine(startingAt offset: Int) throws -> [UInt8]? {
         guard offset >= 0, offset < data.count else { return nil }
-        if offset > 0, data.byte(at: offset - 1) != UInt8(ascii: "\n") { return nil }
-        guard let line = data.line(startingAt: offset) else { return nil }
+        if offset > 0, try readable({ try data.byte(at: offset - 1) }) != UInt8(ascii: "\n") { return nil }
+        guard let line = try readable({ try data.line(startingAt: offset) }) else { return nil }
         if line.first == UInt8(ascii: " ") { return nil }  // licence header
         return line
+    }
+
+    /// `read`'s result, its failure as ``TaxonomyError/unreadable(path:reason:)`` of `data.noun`.
+    private func readable<T>(_ read: () throws -> T) throws -> T {
+        do { return try read() } catch { throw TaxonomyError.unreadable(path: dataPath, reason: "\(error)") }
     }
 
     private func checkFirstSynsetLine() throws {
         var start = 0
         var lineNumber = 1
         // The licence header: lines that start with a space.
-        while start < data.count, data.byte(at: start) == UInt8(ascii: " ") {
-            guard let header = data.line(startingAt: start), start + header.count < data.count else { break }
+        while start < data.count, try readable({ try data.byte(at: start) }) == UInt8(ascii: " ") {
+            guard let header = try readable({ try data.line(startingAt: start) }), start + header.count < data.count else { break }
             start += header.count + 1
             lineNumber += 1
         }
         guard start < data.count else {
             throw TaxonomyError.corrupt(path: dataPath, line: lineNumber, problem: "no synset lines (empty or truncated file)")
         }
-        guard let bytes = synsetLine(startingAt: start) else {
+        guard let bytes = try synsetLine(startingAt: start) else {
             throw TaxonomyError.corrupt(path: dataPath, line: lineNumber, problem: "no synset lines")
         }
         let line = String(decoding: bytes, as: UTF8.self)
