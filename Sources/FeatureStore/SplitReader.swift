@@ -325,10 +325,6 @@ public final class SplitReader: @unchecked Sendable {
                 try f.root.dataset(p, chunkCacheBytes: chunkBytes.map { max(1 << 20, $0 + 4096) } ?? 0)
             }
         }
-        func integers(_ p: String) throws(StoreError) -> [Int64] {
-            let d = try integerDataset(p)
-            return try hdf5(f.path, p) { () throws(HDF5Error) in try d.readAll(as: Int64.self) }
-        }
         let lp = base + "/labels"
         // Read as int64 a block at a time (any stored integer type converts without clipping) and
         // kept as int32: never the whole split's int64 copy (10 MiB for ImageNet) at once.
@@ -358,8 +354,9 @@ public final class SplitReader: @unchecked Sendable {
         var sampleIndex: [Int64]?
         var indexColumn: (object: String, dataset: Dataset)?
         if f.root.kind(of: sp) != nil {
-            sampleIndex = try integers(sp)
-            indexColumn = (sp, try windowColumn(sp))
+            let column = try windowColumn(sp)
+            sampleIndex = try hdf5(f.path, sp) { () throws(HDF5Error) in try column.readAll(as: Int64.self) }
+            indexColumn = (sp, column)
         } else if requireSampleIndex {
             throw StoreError(file: f.path, object: sp, message: "missing (required in shard files to drop padding duplicates)")
         }
