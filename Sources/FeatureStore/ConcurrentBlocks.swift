@@ -11,7 +11,7 @@ extension SplitReader {
         max(1, min(64, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 
-    /// Sample indices read at a time per worker (512 KiB): a few reads per chunk, not one per block.
+    /// Labels and sample indices read at a time per worker (768 KiB): a few reads per chunk, not one per block.
     static let indexWindowRows = 1 << 16
 
     /// Rows per block on the parallel path: about 512 KiB of Floats, so a block is decoded and
@@ -125,42 +125,30 @@ extension SplitReader {
                     let decoder = decoders[s] ?? ChunkDecoder(plan: plan, maxRows: blockRows)
                     decoders[s] = decoder
                     let piece = plan.pieces[p]
-                    // The piece's sample indices, read from the file a window at a time (the
-                    // reader holds no whole copy).
-                    var window: (rows: Range<Int>, values: [Int64]) = (0..<0, [])
-                    func sampleIndex(_ rows: Range<Int>) throws -> [Int64]? {
-                        guard source.indexColumn != nil else { return nil }
-                        if !(window.rows.contains(rows.lowerBound) && rows.upperBound <= window.rows.upperBound) {
-                            let end = min(piece.firstRow + piece.rowCount, rows.lowerBound + max(rows.count, Self.indexWindowRows))
-                            window = (rows.lowerBound..<end, try source.sampleIndex(rows: rows.lowerBound..<end)!)
-                        }
-                        return window.values
-                    }
-                    // The piece's labels, likewise a window at a time (checked again as they are read).
-                    var labelWindow: (rows: Range<Int>, values: [Int32]) = (0..<0, [])
+                    // The piece's labels (checked again as they are read) and sample indices, read
+                    // from the file a window at a time: the reader holds no whole copy of either.
+                    let pieceEnd = piece.firstRow + piece.rowCount
+                    var labelWindow = ColumnWindow<Int32>(), indexWindow = ColumnWindow<Int64>()
                     var row = 0
                     while row < piece.rowCount {
                         if slots.stopped { return }
                         let n = min(blockRows, piece.rowCount - row)
                         let rows = (piece.firstRow + row)..<(piece.firstRow + row + n)
-                        if !(labelWindow.rows.contains(rows.lowerBound) && rows.upperBound <= labelWindow.rows.upperBound) {
-                            let end = min(piece.firstRow + piece.rowCount, rows.lowerBound + max(rows.count, Self.indexWindowRows))
-                            labelWindow = (rows.lowerBound..<end, try source.labels(rows: rows.lowerBound..<end, classCount: classCount))
+                        let labelOffset = try labelWindow.offset(of: rows, before: pieceEnd) {
+                            try source.labels(rows: $0, classCount: classCount)
                         }
-                        let labelOffset = rows.lowerBound - labelWindow.rows.lowerBound
+                        let indexOffset = try source.indexColumn.map { _ in
+                            try indexWindow.offset(of: rows, before: pieceEnd) { try source.sampleIndex(rows: $0)! }
+                        }
                         func deliver(_ features: UnsafePointer<Float>?, halves: UnsafePointer<UInt16>?) throws {
                             try labelWindow.values.withUnsafeBufferPointer { labels in
-                                let f = UnsafeBufferPointer(start: features, count: features == nil ? 0 : n * dim)
-                                let h = halves.map { UnsafeBufferPointer(start: $0, count: n * dim) }
-                                let l = UnsafeBufferPointer(rebasing: labels[labelOffset..<(labelOffset + n)])
-                                if let sampleIndex = try sampleIndex(rows) {
-                                    let offset = rows.lowerBound - window.rows.lowerBound
-                                    try sampleIndex.withUnsafeBufferPointer { si in
-                                        try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l,
-                                                                     sampleIndex: UnsafeBufferPointer(rebasing: si[offset..<(offset + n)]), halves: h))
-                                    }
-                                } else {
-                                    try body(&state, FeatureRows(rowCount: n, dim: dim, features: f, labels: l, sampleIndex: nil, halves: h))
+                                try indexWindow.values.withUnsafeBufferPointer { indices in
+                                    try body(&state, FeatureRows(
+                                        rowCount: n, dim: dim,
+                                        features: UnsafeBufferPointer(start: features, count: features == nil ? 0 : n * dim),
+                                        labels: UnsafeBufferPointer(rebasing: labels[labelOffset..<(labelOffset + n)]),
+                                        sampleIndex: indexOffset.map { UnsafeBufferPointer(rebasing: indices[$0..<($0 + n)]) },
+                                        halves: halves.map { UnsafeBufferPointer(start: $0, count: n * dim) }))
                                 }
                             }
                         }
@@ -183,6 +171,22 @@ extension SplitReader {
         }
         if let error = slots.firstError { throw error }
         return (0..<workers).map { slots.states[$0]! }
+    }
+}
+
+/// One column's values for a window of rows around the block a worker is at, read again only
+/// when a block leaves it: at least ``SplitReader/indexWindowRows`` rows, never past the piece.
+private struct ColumnWindow<Value> {
+    private(set) var rows: Range<Int> = 0..<0
+    private(set) var values: [Value] = []
+
+    /// Where `block` starts in ``values``, after reading a new window with `read` if needed.
+    mutating func offset(of block: Range<Int>, before end: Int, read: (Range<Int>) throws -> [Value]) rethrows -> Int {
+        if !(rows.contains(block.lowerBound) && block.upperBound <= rows.upperBound) {
+            rows = block.lowerBound..<min(end, block.lowerBound + max(block.count, SplitReader.indexWindowRows))
+            values = try read(rows)
+        }
+        return block.lowerBound - rows.lowerBound
     }
 }
 
