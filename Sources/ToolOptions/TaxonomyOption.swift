@@ -10,10 +10,11 @@ import ToolSupport
 /// Tools that only ever mean WordNet (`eta wordnet`, `minilab`) keep ``WordNetOption``; a tool
 /// that takes this group calls ``load()`` where it called `WordNetOption.load()`.
 public struct TaxonomyOption: ParsableArguments {
+    /// `--wordnet DIR`, as the WordNet-only tools take it.
+    @OptionGroup public var wordNet: WordNetOption
+
     /// The WordNet directory given on the command line, if any.
-    @Option(name: .customLong("wordnet"),
-            help: ArgumentHelp("WordNet 3.0 directory (default: $PENULTIMATE_WORDNET, else /usr/share/wordnet).", valueName: "DIR"))
-    public var directory: String?
+    public var directory: String? { wordNet.directory }
 
     /// The hierarchy file given on the command line, if any.
     @Option(name: .customLong("hierarchy"),
@@ -23,9 +24,9 @@ public struct TaxonomyOption: ParsableArguments {
     /// Both options unset: WordNet from its default directory.
     public init() {}
 
-    /// Empty values are usage errors; so is giving both.
+    /// An empty file name is a usage error (an empty `--wordnet` is ``WordNetOption``'s); so is
+    /// giving both.
     public func validate() throws {
-        if let directory { try OptionCheck.nonEmpty(directory, "--wordnet") }
         if let hierarchyFile { try OptionCheck.nonEmpty(hierarchyFile, "--hierarchy") }
         if directory != nil, hierarchyFile != nil {
             throw ValidationError("--wordnet and --hierarchy: give one hierarchy, not both")
@@ -35,7 +36,7 @@ public struct TaxonomyOption: ParsableArguments {
     /// The hierarchy file, read and checked (exit 65 with one line on any problem), or WordNet.
     public func load() throws -> any Hierarchy {
         if let hierarchyFile { return try CustomHierarchy(contentsOf: hierarchyFile) }
-        return try WordNet(directory: directory)
+        return try wordNet.load()
     }
 
     /// Records the hierarchy file, with its SHA-256, as the output's `hierarchy` convention (nothing
